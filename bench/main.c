@@ -1,0 +1,231 @@
+/* main.c - the cbench command line: run, list, serve, --help, --version. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "../models/model.h"
+#include "../workloads/http_server.h"
+#include "options.h"
+#include "output.h"
+#include "run.h"
+
+#define CBENCH_VERSION "0.1.0"
+
+struct common_params {
+    long tasks;            /* 0 = the workload's default */
+    long workers;          /* 0 = one worker per task */
+    const char *format;
+};
+
+static const struct opt_spec common_options[] = {
+    { "tasks", 'n', OPT_INT, offsetof(struct common_params, tasks), 1, 1000000,
+      "concurrent tasks (connections for net); default per workload" },
+    { "workers", 'w', OPT_INT, offsetof(struct common_params, workers), 1, 1000000,
+      "pool size for fork/threads (default: one worker per task)" },
+    { "format", 'f', OPT_STRING, offsetof(struct common_params, format), 0, 0,
+      "output: human, csv or json (default human)" },
+    OPT_END,
+};
+
+static void print_usage(FILE *f)
+{
+    fprintf(f, "usage: cbench run MODEL WORKLOAD [options]   one measurement\n"
+               "       cbench list                           models and workloads\n"
+               "       cbench serve [options]                the HTTP server net uses\n"
+               "       cbench --help | --version\n");
+}
+
+static void print_help(void)
+{
+    printf("cbench %s - which concurrency model fits which workload?\n\n", CBENCH_VERSION);
+    print_usage(stdout);
+    printf("\nRuns the same workload under one model and reports wall time, CPU time,\n"
+           "peak memory, operations/s, latency percentiles (from every operation) and a\n"
+           "checksum that is identical under every model.\n\n"
+           "Common options:\n");
+    opt_print_help(common_options, "  ");
+    printf("\nModels:\n");
+    for (const struct model *const *m = models; *m; m++) {
+        printf("  %-9s %s\n", (*m)->name, (*m)->summary);
+        opt_print_help((*m)->options, "      ");
+    }
+    printf("\nWorkloads:\n");
+    for (const struct workload *const *w = workloads; *w; w++) {
+        printf("  %-9s %s\n", (*w)->name, (*w)->summary);
+        opt_print_help((*w)->options, "      ");
+    }
+    printf("\nExit status: 0 completed without errors; 1 the run failed (errors, a worker\n"
+           "could not be created, a limit was reached); 2 bad usage (nothing was run).\n\n"
+           "Examples:\n"
+           "  cbench run serial sleep                 3 tasks x 1 s, one after another\n"
+           "  cbench run async sleep -n 100000        100,000 concurrent 1 s waits\n"
+           "  cbench run threads cpu -f json          CPU work on every core, as JSON\n");
+}
+
+static void list_all(void)
+{
+    for (const struct model *const *m = models; *m; m++)
+        printf("model    %-9s %s\n", (*m)->name, (*m)->summary);
+    for (const struct workload *const *w = workloads; *w; w++)
+        printf("workload %-9s %s\n", (*w)->name, (*w)->summary);
+}
+
+/* Which module, if any, owns an option we could not place: for the message. */
+static const char *option_owner(const char *arg)
+{
+    for (const struct model *const *m = models; *m; m++)
+        if (opt_find((*m)->options, arg))
+            return (*m)->name;
+    for (const struct workload *const *w = workloads; *w; w++)
+        if (opt_find((*w)->options, arg))
+            return (*w)->name;
+    return NULL;
+}
+
+static void *params_new(size_t size, const void *defaults)
+{
+    void *p = calloc(1, size ? size : 1);
+    if (p && size)
+        memcpy(p, defaults, size);
+    return p;
+}
+
+/* The value of option argv[*i]: after '=' or the next argument. */
+static const char *option_value(int argc, char **argv, int *i, const struct opt_spec *spec)
+{
+    const char *eq = strchr(argv[*i], '=');
+    if (spec->type == OPT_FLAG) {
+        if (eq)
+            fprintf(stderr, "cbench: --%s takes no value\n", spec->name);
+        return eq ? NULL : "";
+    }
+    if (eq && argv[*i][1] == '-')
+        return eq + 1;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "cbench: --%s needs a value\n", spec->name);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Place one option into whichever table takes it. Returns false on error. */
+static bool parse_one_option(int argc, char **argv, int *i, struct run_request *req,
+                             struct common_params *common)
+{
+    const char *arg = argv[*i];
+    const struct opt_spec *tables[] = { common_options, req->model->options, req->workload->options };
+    void *targets[] = { common, req->model_params, req->workload_params };
+    for (int k = 0; k < 3; k++) {
+        const struct opt_spec *spec = opt_find(tables[k], arg);
+        if (!spec)
+            continue;
+        const char *value = option_value(argc, argv, i, spec);
+        return value && opt_store(spec, targets[k], spec->type == OPT_FLAG ? NULL : value);
+    }
+    const char *owner = option_owner(arg);
+    if (arg[0] != '-')
+        fprintf(stderr, "cbench: unexpected argument \"%s\"\n", arg);
+    else if (owner)
+        fprintf(stderr, "cbench: %s is an option of %s, not of model %s or workload %s\n",
+                arg, owner, req->model->name, req->workload->name);
+    else
+        fprintf(stderr, "cbench: unknown option \"%s\" (see cbench --help)\n", arg);
+    return false;
+}
+
+static bool parse_run_options(int argc, char **argv, struct run_request *req,
+                              struct common_params *common, enum output_format *format)
+{
+    for (int i = 4; i < argc; i++)
+        if (!parse_one_option(argc, argv, &i, req, common))
+            return false;
+    if (!output_parse_format(common->format, format))
+        return false;
+    if (common->workers && !req->model->uses_workers) {
+        fprintf(stderr, "cbench: --workers: model %s has no worker pool\n", req->model->name);
+        return false;
+    }
+    req->tasks = common->tasks ? common->tasks : req->workload->default_tasks();
+    req->workers = common->workers;
+    return true;
+}
+
+/* More descriptors let net open 10,000 connections; the hard limit is the
+ * most an unprivileged process may ask for. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static int command_run(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "cbench: run needs a MODEL and a WORKLOAD (see cbench list)\n");
+        print_usage(stderr);
+        return 2;
+    }
+    struct run_request req = { .model = model_find(argv[2]), .workload = workload_find(argv[3]) };
+    if (!req.model) {
+        fprintf(stderr, "cbench: unknown model \"%s\" (models: serial, fork, threads, async; see cbench list)\n", argv[2]);
+        return 2;
+    }
+    if (!req.workload) {
+        fprintf(stderr, "cbench: unknown workload \"%s\" (see cbench list)\n", argv[3]);
+        return 2;
+    }
+    struct common_params common = { .format = "human" };
+    enum output_format format;
+    req.model_params = params_new(req.model->params_size, req.model->params_default);
+    req.workload_params = params_new(req.workload->params_size, req.workload->params_default);
+    int status = 2;
+    if (req.model_params && req.workload_params &&
+        parse_run_options(argc, argv, &req, &common, &format)) {
+        struct result res;
+        raise_fd_limit();
+        status = run_measure(&req, &res);
+        if (status != 2)
+            output_print(stdout, format, &res);
+    }
+    free(req.model_params);
+    free(req.workload_params);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        print_help();
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("cbench %s\n", CBENCH_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "list") == 0) {
+        list_all();
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0) {
+        if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            print_help();
+            return 0;
+        }
+        return command_run(argc, argv);
+    }
+    if (strcmp(cmd, "serve") == 0)
+        return http_server_main(argc - 1, argv + 1);
+    fprintf(stderr, "cbench: unknown command \"%s\"\n", cmd);
+    print_usage(stderr);
+    return 2;
+}

@@ -1,0 +1,117 @@
+/* output.c - the output contract of DESIGN.md. CSV and JSON carry the same
+ * keys in the same order, so scripts can use either. */
+#include "output.h"
+
+#include <string.h>
+
+/* The machine-readable keys, in order. */
+#define OUTPUT_KEYS "model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s," \
+                    "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note"
+
+bool output_parse_format(const char *text, enum output_format *out)
+{
+    static const char *const names[] = { "human", "csv", "json" };
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = (enum output_format)i;
+            return true;
+        }
+    }
+    fprintf(stderr, "cbench: --format: \"%s\" is not one of human, csv, json\n", text);
+    return false;
+}
+
+static void output_csv(FILE *f, const struct result *r)
+{
+    char note[sizeof r->note];
+    snprintf(note, sizeof note, "%s", r->note);
+    for (char *c = note; *c; c++)   /* a note must not add CSV columns */
+        if (*c == ',' || *c == '"' || *c == '\n')
+            *c = ';';
+    fprintf(f, "%s\n", OUTPUT_KEYS);
+    fprintf(f, "%s,%s,%ld,%ld,%.6f,%.6f,%.6f,%ld,%llu,%.3f,%.0f,%.0f,%.0f,%.0f,%llu,%s,%ld,%s,%s\n",
+            r->model, r->workload, r->tasks, r->workers, r->wall_s, r->user_s, r->sys_s,
+            r->maxrss_kib, (unsigned long long)r->ops, r->ops_per_s, r->latency.p50_us,
+            r->latency.p90_us, r->latency.p99_us, r->latency.max_us,
+            (unsigned long long)r->errors, r->checksum, r->workers_started, r->params, note);
+}
+
+/* Strings we print are names, hex, "k=v" lists and notes: escape the two
+ * characters JSON requires and drop control characters. */
+static void output_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s >= 0x20)
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void output_json(FILE *f, const struct result *r)
+{
+    fprintf(f, "{\"model\":");
+    output_json_string(f, r->model);
+    fprintf(f, ",\"workload\":");
+    output_json_string(f, r->workload);
+    fprintf(f, ",\"tasks\":%ld,\"workers\":%ld,\"wall_s\":%.6f,\"user_s\":%.6f,\"sys_s\":%.6f,"
+            "\"maxrss_kib\":%ld,\"ops\":%llu,\"ops_per_s\":%.3f,\"lat_p50_us\":%.0f,"
+            "\"lat_p90_us\":%.0f,\"lat_p99_us\":%.0f,\"lat_max_us\":%.0f,\"errors\":%llu,",
+            r->tasks, r->workers, r->wall_s, r->user_s, r->sys_s, r->maxrss_kib,
+            (unsigned long long)r->ops, r->ops_per_s, r->latency.p50_us, r->latency.p90_us,
+            r->latency.p99_us, r->latency.max_us, (unsigned long long)r->errors);
+    fprintf(f, "\"checksum\":");
+    output_json_string(f, r->checksum);
+    fprintf(f, ",\"workers_started\":%ld,\"params\":", r->workers_started);
+    output_json_string(f, r->params);
+    fprintf(f, ",\"note\":");
+    output_json_string(f, r->note);
+    fprintf(f, "}\n");
+}
+
+/* 1234 µs -> "1.234 ms": latencies span µs to seconds. */
+static const char *output_duration(char *buf, size_t size, double us)
+{
+    if (us >= 1e6)
+        snprintf(buf, size, "%.3f s", us / 1e6);
+    else if (us >= 1e3)
+        snprintf(buf, size, "%.3f ms", us / 1e3);
+    else
+        snprintf(buf, size, "%.0f µs", us);
+    return buf;
+}
+
+static void output_human(FILE *f, const struct result *r)
+{
+    char a[32], b[32], c[32], d[32];
+    fprintf(f, "%s %s: %ld tasks", r->model, r->workload, r->tasks);
+    if (r->workers)
+        fprintf(f, ", %ld workers", r->workers);
+    fprintf(f, "%s%s\n", r->note[0] ? "; " : "", r->note);
+    fprintf(f, "  options     %s\n", r->params[0] ? r->params : "(none)");
+    fprintf(f, "  wall time   %.3f s\n", r->wall_s);
+    fprintf(f, "  cpu time    %.3f s user, %.3f s sys\n", r->user_s, r->sys_s);
+    fprintf(f, "  memory      %.1f MiB peak RSS", r->maxrss_kib / 1024.0);
+    if (r->tasks >= 1000)   /* below that the process's own baseline dominates */
+        fprintf(f, " (%.2f KiB per task)", (double)r->maxrss_kib / (double)r->tasks);
+    fputc('\n', f);
+    fprintf(f, "  operations  %llu, %.1f ops/s\n", (unsigned long long)r->ops, r->ops_per_s);
+    fprintf(f, "  latency     p50 %s, p90 %s, p99 %s, max %s (%zu samples)\n",
+            output_duration(a, sizeof a, r->latency.p50_us), output_duration(b, sizeof b, r->latency.p90_us),
+            output_duration(c, sizeof c, r->latency.p99_us), output_duration(d, sizeof d, r->latency.max_us),
+            r->latency.count);
+    fprintf(f, "  errors      %llu\n", (unsigned long long)r->errors);
+    fprintf(f, "  checksum    %s\n", r->checksum);
+}
+
+void output_print(FILE *f, enum output_format format, const struct result *res)
+{
+    switch (format) {
+    case FORMAT_HUMAN: output_human(f, res); break;
+    case FORMAT_CSV: output_csv(f, res); break;
+    case FORMAT_JSON: output_json(f, res); break;
+    }
+    fflush(f);
+}

@@ -1,0 +1,209 @@
+/* run.c - the harness around a model: identical for every model, so the
+ * only thing that differs between two runs is how the tasks were driven.
+ *
+ * Timing is CLOCK_MONOTONIC around model->run() alone: creating workers is
+ * part of a model's cost, setting up the workload (starting a server) is
+ * not. CPU time and memory come from getrusage, children included. */
+#define _GNU_SOURCE
+#include "run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+/* Tasks and latency samples live in MAP_SHARED memory so fork's children
+ * can write their results where the parent reads them. */
+struct shared_block {
+    void *base;
+    size_t size;
+};
+
+static double timeval_s(struct timeval tv)
+{
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static bool shared_alloc(struct shared_block *b, size_t size)
+{
+    b->size = size ? size : 1;
+    b->base = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return b->base != MAP_FAILED;
+}
+
+/* A run needing more descriptors than RLIMIT_NOFILE fails up front with a
+ * message, rather than half-way with EMFILE. main() has already raised the
+ * soft limit to the hard limit. */
+static int run_check_fd_limit(const struct run *r)
+{
+    struct rlimit rl;
+    long need = r->tasks * r->workload->fds_per_task + 64;
+    if (r->workload->fds_per_task == 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+        rl.rlim_cur == RLIM_INFINITY || (rlim_t)need <= rl.rlim_cur)
+        return 0;
+    fprintf(stderr, "cbench: %ld tasks need about %ld file descriptors but the limit is %llu "
+            "(ulimit -n; the hard limit is %llu)\n", r->tasks, need,
+            (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+    return 1;
+}
+
+static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
+{
+    for (long i = 0; i < r->tasks; i++) {
+        struct task *t = &r->task[i];
+        t->id = (int)i;
+        t->nonblocking = r->nonblocking;
+        t->params = r->workload_params;
+        t->latency_us = latency + (size_t)i * per_task;
+        t->latency_cap = per_task;
+    }
+}
+
+/* Fold task results in id order, so the checksum does not depend on which
+ * model ran the tasks or in which order they finished. */
+static void run_gather(const struct run *r, struct result *out, uint32_t *latency, uint32_t per_task)
+{
+    uint64_t checksum = 0;
+    size_t samples = 0;
+    for (long i = 0; i < r->tasks; i++) {
+        const struct task *t = &r->task[i];
+        checksum = checksum_mix(checksum, t->checksum);
+        out->ops += t->ops;
+        out->errors += t->errors;
+        /* compact the samples to the front of the latency block */
+        memmove(latency + samples, latency + (size_t)i * per_task, t->latency_count * sizeof *latency);
+        samples += t->latency_count;
+    }
+    snprintf(out->checksum, sizeof out->checksum, "%016llx", (unsigned long long)checksum);
+    out->latency = stats_summarise(latency, samples);
+}
+
+static void run_account(struct result *out, const struct rusage *self0, const struct rusage *kids0,
+                        const struct rusage *self1, const struct rusage *kids1, long child_kib)
+{
+    out->user_s = timeval_s(self1->ru_utime) - timeval_s(self0->ru_utime) +
+                  timeval_s(kids1->ru_utime) - timeval_s(kids0->ru_utime);
+    out->sys_s = timeval_s(self1->ru_stime) - timeval_s(self0->ru_stime) +
+                 timeval_s(kids1->ru_stime) - timeval_s(kids0->ru_stime);
+    out->maxrss_kib = self1->ru_maxrss + child_kib;
+}
+
+/* Appends `text` to buf at *len, turning characters that would break the
+ * "k=v;k=v" CSV field into '_' (and, in keys, '-' into '_': delay_ms). */
+static void params_append(char *buf, size_t size, size_t *len, const char *text, bool key)
+{
+    for (; *text && *len + 1 < size; text++) {
+        char c = *text;
+        if (c == ',' || c == '"' || c == ';' || c == '\n' || (key && c == '-'))
+            c = '_';
+        buf[(*len)++] = c;
+    }
+    buf[*len] = '\0';
+}
+
+void run_format_params(char *buf, size_t size, const struct opt_spec *table, const void *params)
+{
+    size_t len = strlen(buf);
+    for (const struct opt_spec *o = table; o && o->name; o++) {
+        const char *field = (const char *)params + o->offset;
+        const char *text;
+        char value[64];
+        switch (o->type) {
+        case OPT_INT: snprintf(value, sizeof value, "%ld", *(const long *)field); break;
+        case OPT_DOUBLE: snprintf(value, sizeof value, "%g", *(const double *)field); break;
+        case OPT_FLAG: snprintf(value, sizeof value, "%d", *(const bool *)field); break;
+        case OPT_STRING: value[0] = '\0'; break;
+        }
+        text = o->type == OPT_STRING ? *(const char *const *)field : value;
+        if (len + 1 < size && len > 0)
+            buf[len++] = ';';
+        params_append(buf, size, &len, o->name, true);
+        if (len + 1 < size)
+            buf[len++] = '=';
+        params_append(buf, size, &len, text ? text : "", false);
+    }
+}
+
+static int run_execute(struct run *r, struct result *out, uint32_t *latency, uint32_t per_task)
+{
+    const struct workload *w = r->workload;
+    struct workload_env env = { .tasks = r->tasks, .nonblocking = r->nonblocking };
+    int status = w->setup ? w->setup((void *)r->workload_params, &env) : 0;
+    if (status != 0)
+        return status;
+
+    struct rusage self0, kids0, self1, kids1;
+    getrusage(RUSAGE_SELF, &self0);
+    getrusage(RUSAGE_CHILDREN, &kids0);
+    int64_t t0 = clock_now_ns();
+    status = r->model->run(r);
+    int64_t t1 = clock_now_ns();
+    getrusage(RUSAGE_SELF, &self1);
+    getrusage(RUSAGE_CHILDREN, &kids1);   /* before teardown reaps a server */
+
+    if (w->teardown)
+        w->teardown((void *)r->workload_params);
+    out->wall_s = (double)(t1 - t0) / 1e9;
+    run_account(out, &self0, &kids0, &self1, &kids1, r->child_memory_kib);
+    run_gather(r, out, latency, per_task);
+    out->ops_per_s = out->wall_s > 0 ? (double)out->ops / out->wall_s : 0;
+    out->workers_started = r->workers_started;
+    snprintf(out->note, sizeof out->note, "%s", r->note);
+    if (status == 0 && out->errors > 0)
+        status = 1;
+    return status;
+}
+
+int run_measure(const struct run_request *req, struct result *out)
+{
+    struct run r = {
+        .model = req->model,
+        .workload = req->workload,
+        .workload_params = req->workload_params,
+        .model_params = req->model_params,
+        .tasks = req->tasks,
+        .workers = req->workers,
+        .nonblocking = req->model->nonblocking,
+    };
+    memset(out, 0, sizeof *out);
+    out->model = req->model->name;
+    out->workload = req->workload->name;
+    out->tasks = req->tasks;
+    out->workers = req->workers;
+    run_format_params(out->params, sizeof out->params, req->workload->options, req->workload_params);
+    run_format_params(out->params, sizeof out->params, req->model->options, req->model_params);
+
+    int status = req->model->check ? req->model->check(&r) : 0;
+    if (status == 0)
+        status = run_check_fd_limit(&r);
+    if (status != 0)
+        return status;
+
+    uint32_t per_task = req->workload->latency_per_task ?
+                        req->workload->latency_per_task(req->workload_params) : 0;
+    struct shared_block tasks, latency;
+    if (!shared_alloc(&tasks, (size_t)r.tasks * sizeof *r.task)) {
+        fprintf(stderr, "cbench: cannot map memory for %ld tasks: %s\n", r.tasks, strerror(errno));
+        return 1;
+    }
+    if (!shared_alloc(&latency, (size_t)r.tasks * per_task * sizeof(uint32_t))) {
+        fprintf(stderr, "cbench: cannot map latency buffer for %ld tasks: %s\n", r.tasks, strerror(errno));
+        munmap(tasks.base, tasks.size);
+        return 1;
+    }
+    r.task = tasks.base;
+    r.states = calloc((size_t)r.tasks, req->workload->state_size ? req->workload->state_size : 1);
+    if (!r.states) {
+        fprintf(stderr, "cbench: out of memory for %ld task states\n", r.tasks);
+        status = 1;
+    } else {
+        run_init_tasks(&r, latency.base, per_task);
+        status = run_execute(&r, out, latency.base, per_task);
+    }
+    free(r.states);
+    munmap(latency.base, latency.size);
+    munmap(tasks.base, tasks.size);
+    return status;
+}

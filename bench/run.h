@@ -1,0 +1,38 @@
+/* run.h - one measurement: set up tasks, time the model, gather results. */
+#ifndef CBENCH_RUN_H
+#define CBENCH_RUN_H
+
+#include <stdint.h>
+#include "../models/model.h"
+#include "stats.h"
+
+struct result {
+    const char *model, *workload;
+    long tasks, workers, workers_started;
+    double wall_s, user_s, sys_s;
+    long maxrss_kib;
+    uint64_t ops, errors;
+    double ops_per_s;
+    struct latency_summary latency;
+    char checksum[17];
+    char params[512];   /* workload and model options, "k=v;k=v" */
+    char note[160];     /* backend, failure reason */
+};
+
+/* Everything `cbench run` parsed. */
+struct run_request {
+    const struct model *model;
+    const struct workload *workload;
+    long tasks, workers;
+    void *model_params, *workload_params;
+};
+
+/* Runs one measurement. Returns the exit status: 0 ok, 1 the run failed
+ * (errors, resources), 2 bad usage found by a model/workload check. `out`
+ * is filled whenever the run took place (status 0 or 1). */
+int run_measure(const struct run_request *req, struct result *out);
+
+/* "k=v;k=v" of every option in `table` as stored in `params`. */
+void run_format_params(char *buf, size_t size, const struct opt_spec *table, const void *params);
+
+#endif

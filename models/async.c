@@ -1,0 +1,257 @@
+/* async.c - one libev event loop runs every task (or --loops L loops in L
+ * threads, tasks dealt round-robin: the nginx design).
+ *
+ * A task's waits become watchers: WAIT_READ/WAIT_WRITE an ev_io, WAIT_TIMER
+ * an ev_timer, WAIT_CPU a zero-length ev_timer, so that CPU work in chunks
+ * lets the other tasks run in between. CPU work itself runs inline in the
+ * loop and blocks every other task while it runs: that is the point. A task
+ * waits on one thing at a time, so one watcher union per task suffices,
+ * which keeps a task at well under 0.5 KiB. */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <ev.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+
+struct async_params {
+    long loops;
+    const char *backend;
+};
+
+static const struct async_params async_defaults = { .loops = 1, .backend = "auto" };
+
+static const struct opt_spec async_options[] = {
+    { "loops", 0, OPT_INT, offsetof(struct async_params, loops), 1, 1024,
+      "event loops, each in its own thread (default 1)" },
+    { "backend", 0, OPT_STRING, offsetof(struct async_params, backend), 0, 0,
+      "libev backend: auto, epoll, poll or select (default auto)" },
+    OPT_END,
+};
+
+struct async_task {
+    struct task *task;
+    struct run *run;
+    union {               /* the one wait in progress */
+        ev_io io;
+        ev_timer timer;
+    } w;
+};
+
+struct async_loop {
+    struct ev_loop *loop;
+    struct run *run;
+    struct async_task *tasks;   /* the tasks this loop owns */
+    long count;
+    pthread_t thread;
+};
+
+/* libev flags for a --backend name; ASYNC_BAD_BACKEND if unknown.
+ * ("auto" is EVFLAG_AUTO, which is 0.) */
+#define ASYNC_BAD_BACKEND 0xffffffffu
+static unsigned async_backend_flag(const char *name)
+{
+    static const struct { const char *name; unsigned flag; } backends[] = {
+        { "auto", EVFLAG_AUTO }, { "epoll", EVBACKEND_EPOLL },
+        { "poll", EVBACKEND_POLL }, { "select", EVBACKEND_SELECT },
+    };
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (strcmp(name, backends[i].name) == 0)
+            return backends[i].flag;
+    return ASYNC_BAD_BACKEND;
+}
+
+static const char *async_backend_name(unsigned backend)
+{
+    switch (backend) {
+    case EVBACKEND_EPOLL: return "epoll";
+    case EVBACKEND_POLL: return "poll";
+    case EVBACKEND_SELECT: return "select";
+    case EVBACKEND_LINUXAIO: return "linuxaio";
+    case EVBACKEND_IOURING: return "io_uring";
+    default: return "other";
+    }
+}
+
+static int async_check(struct run *r)
+{
+    const struct async_params *p = r->model_params;
+    unsigned flag = async_backend_flag(p->backend);
+    if (flag == ASYNC_BAD_BACKEND) {
+        fprintf(stderr, "cbench: --backend: \"%s\" is not one of auto, epoll, poll, select\n",
+                p->backend);
+        return 2;
+    }
+    if (flag != EVFLAG_AUTO && !(ev_supported_backends() & flag)) {
+        fprintf(stderr, "cbench: --backend: %s is not supported by this libev\n", p->backend);
+        return 2;
+    }
+    long fds = r->tasks * r->workload->fds_per_task;
+    if (flag == EVBACKEND_SELECT && fds > FD_SETSIZE - 32) {
+        fprintf(stderr, "cbench: --backend select: %ld tasks need %ld descriptors, but select "
+                "handles fewer than FD_SETSIZE (%d); use epoll or poll\n",
+                r->tasks, fds, FD_SETSIZE);
+        return 2;
+    }
+    if (p->loops > r->tasks) {
+        fprintf(stderr, "cbench: --loops: %ld is more than the %ld tasks\n", p->loops, r->tasks);
+        return 2;
+    }
+    return 0;
+}
+
+static void async_advance(struct ev_loop *loop, struct async_task *at);
+
+static void async_on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    ev_io_stop(loop, w);
+    async_advance(loop, w->data);
+}
+
+static void async_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    ev_timer_stop(loop, w);
+    async_advance(loop, w->data);
+}
+
+static void async_start_timer(struct ev_loop *loop, struct async_task *at, double seconds)
+{
+    /* The loop's cached time may be stale after a long callback; arm the
+     * timer from the real time so it never fires early. */
+    if (seconds > 0)
+        ev_now_update(loop);
+    ev_timer_init(&at->w.timer, async_on_timer, seconds, 0);
+    at->w.timer.data = at;
+    ev_timer_start(loop, &at->w.timer);
+}
+
+static void async_start_io(struct ev_loop *loop, struct async_task *at, int fd, int events)
+{
+    ev_io_init(&at->w.io, async_on_io, fd, events);
+    at->w.io.data = at;
+    ev_io_start(loop, &at->w.io);
+}
+
+/* Run the task until it waits, then arm the watcher for that wait. */
+static void async_advance(struct ev_loop *loop, struct async_task *at)
+{
+    struct wait w = at->run->workload->step(at->task);
+    switch (w.kind) {
+    case WAIT_DONE:
+        task_finish(at->run, at->task);
+        break;
+    case WAIT_READ:
+        async_start_io(loop, at, w.fd, EV_READ);
+        break;
+    case WAIT_WRITE:
+        async_start_io(loop, at, w.fd, EV_WRITE);
+        break;
+    case WAIT_TIMER:
+        async_start_timer(loop, at, w.seconds);
+        break;
+    case WAIT_CPU:
+        async_start_timer(loop, at, 0);
+        break;
+    }
+}
+
+static void *async_loop_run(void *arg)
+{
+    struct async_loop *l = arg;
+    for (long i = 0; i < l->count; i++)
+        async_advance(l->loop, &l->tasks[i]);
+    ev_run(l->loop, 0);   /* returns when no watcher is active: all done */
+    return NULL;
+}
+
+/* Deal tasks round-robin: loop k owns tasks k, k+L, k+2L... */
+static int async_setup_loop(struct async_loop *l, struct run *r, long k, long loops, unsigned flags)
+{
+    l->run = r;
+    l->count = (r->tasks - k + loops - 1) / loops;
+    l->tasks = calloc((size_t)l->count, sizeof *l->tasks);
+    l->loop = ev_loop_new(flags);
+    if (!l->tasks || !l->loop) {
+        fprintf(stderr, "cbench: async: cannot create event loop %ld (backend flags %#x)\n",
+                k + 1, flags);
+        return 1;
+    }
+    for (long j = 0; j < l->count; j++) {
+        long i = k + j * loops;
+        task_attach(r, i);
+        l->tasks[j].task = &r->task[i];
+        l->tasks[j].run = r;
+    }
+    return 0;
+}
+
+static void async_free_loops(struct async_loop *loops, long n)
+{
+    for (long k = 0; k < n; k++) {
+        if (loops[k].loop)
+            ev_loop_destroy(loops[k].loop);
+        free(loops[k].tasks);
+    }
+    free(loops);
+}
+
+static int async_run_loops(struct async_loop *loops, long n, struct run *r)
+{
+    if (n == 1) {
+        async_loop_run(&loops[0]);
+        return 0;
+    }
+    int status = 0;
+    long started = 0;
+    for (; started < n; started++) {
+        int err = pthread_create(&loops[started].thread, NULL, async_loop_run, &loops[started]);
+        if (err) {
+            /* Threads already running finish their tasks; the rest never run. */
+            fprintf(stderr, "cbench: async: could not start loop thread %ld of %ld: %s\n",
+                    started + 1, n, strerror(err));
+            snprintf(r->note, sizeof r->note, "loop thread %ld failed", started + 1);
+            status = 1;
+            break;
+        }
+    }
+    for (long k = 0; k < started; k++)
+        pthread_join(loops[k].thread, NULL);
+    return status;
+}
+
+static int async_run(struct run *r)
+{
+    const struct async_params *p = r->model_params;
+    unsigned flags = async_backend_flag(p->backend);
+    long n = p->loops;
+    struct async_loop *loops = calloc((size_t)n, sizeof *loops);
+    if (!loops)
+        return 1;
+    int status = 0;
+    for (long k = 0; k < n && status == 0; k++)
+        status = async_setup_loop(&loops[k], r, k, n, flags);
+    if (status == 0) {
+        snprintf(r->note, sizeof r->note, "%ld loop%s; backend %s", n, n > 1 ? "s" : "",
+                 async_backend_name(ev_backend(loops[0].loop)));
+        r->workers_started = n;
+        status = async_run_loops(loops, n, r);
+    }
+    async_free_loops(loops, n);
+    return status;
+}
+
+const struct model model_async = {
+    .name = "async",
+    .summary = "one libev event loop (or --loops L in L threads); waits become watchers",
+    .options = async_options,
+    .params_size = sizeof(struct async_params),
+    .params_default = &async_defaults,
+    .nonblocking = true,
+    .check = async_check,
+    .run = async_run,
+};

@@ -1,0 +1,178 @@
+/* fork.c - a process per task, or a pool of --workers processes.
+ *
+ * Tasks and their results live in MAP_SHARED memory set up by the harness,
+ * so a child reports simply by writing its task (as stress-ng does). Workers
+ * take task indexes from a shared atomic counter, so a pool of W runs W tasks
+ * at a time and every task runs exactly once.
+ *
+ * All workers join one process group, which lets the parent wait for "any
+ * worker" without reaping other children (the net workload's server) and
+ * stop them all with one kill(). PR_SET_PDEATHSIG makes them die with the
+ * parent, so Ctrl-C never leaves orphans. A start gate (a pipe that the
+ * parent closes once every worker exists) makes them begin together.
+ *
+ * Memory: a child shares the parent's pages until it writes them, so its RSS
+ * overstates what it costs. At fork a child's anonymous resident set equals
+ * the parent's; what it adds beyond that (read from statm just before it
+ * exits) is its own. The sum over workers is added to the parent's peak.
+ * (smaps_rollup would be exact but costs ~0.7 ms per child to read.) */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct fork_shared {
+    atomic_long next_task;
+    atomic_bool abort;
+    long parent_anon_kib;      /* the parent's anonymous RSS at fork */
+    atomic_long private_kib;   /* what workers added, summed */
+};
+
+static long fork_pool_size(const struct run *r)
+{
+    return r->workers > 0 && r->workers < r->tasks ? r->workers : r->tasks;
+}
+
+/* This process's resident anonymous memory in KiB, from /proc/self/statm
+ * (resident - shared pages): cheap enough to read inside the timed phase. */
+static long fork_anon_kib(void)
+{
+    long size, resident = 0, shared = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld %ld", &size, &resident, &shared) != 3)
+        resident = shared = 0;
+    fclose(f);
+    return (resident - shared) * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Block until the parent closes the gate; true if the run goes ahead. */
+static bool fork_wait_gate(int gate_fd, struct fork_shared *shared)
+{
+    char byte;
+    while (read(gate_fd, &byte, 1) < 0 && errno == EINTR)
+        ;
+    close(gate_fd);
+    return !atomic_load(&shared->abort);
+}
+
+static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)   /* the parent died before prctl took effect */
+        _exit(1);
+    if (!fork_wait_gate(gate_fd, shared))
+        _exit(0);
+    for (;;) {
+        long i = atomic_fetch_add(&shared->next_task, 1);
+        if (i >= r->tasks || atomic_load(&shared->abort))
+            break;
+        task_attach(r, i);
+        task_run_blocking(r, &r->task[i]);
+    }
+    long added = fork_anon_kib() - shared->parent_anon_kib;
+    atomic_fetch_add(&shared->private_kib, added > 0 ? added : 0);
+    _exit(0);
+}
+
+/* Stop and reap every worker still running. */
+static void fork_stop_all(pid_t group, long running)
+{
+    kill(-group, SIGKILL);
+    while (running > 0 && waitpid(-group, NULL, 0) > 0)
+        running--;
+}
+
+static int fork_reap_all(struct run *r, pid_t group, long running)
+{
+    while (running > 0) {
+        int status;
+        pid_t pid = waitpid(-group, &status, 0);
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        running--;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            continue;
+        snprintf(r->note, sizeof r->note, "worker %d %s %d; stopped the other %ld",
+                 (int)pid, WIFSIGNALED(status) ? "killed by signal" : "exited with",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), running);
+        fprintf(stderr, "cbench: fork: %s\n", r->note);
+        fork_stop_all(group, running);
+        return 1;
+    }
+    return 0;
+}
+
+static int fork_run(struct run *r)
+{
+    long pool = fork_pool_size(r);
+    struct fork_shared *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+                                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int gate[2];
+    if (shared == MAP_FAILED || pipe2(gate, O_CLOEXEC) < 0) {
+        fprintf(stderr, "cbench: fork: cannot set up shared state: %s\n", strerror(errno));
+        if (shared != MAP_FAILED)
+            munmap(shared, sizeof *shared);
+        return 1;
+    }
+    atomic_init(&shared->next_task, 0);
+    atomic_init(&shared->abort, false);
+    atomic_init(&shared->private_kib, 0);
+    shared->parent_anon_kib = fork_anon_kib();
+
+    pid_t parent = getpid(), group = 0;
+    int status = 0;
+    fflush(NULL);   /* children must not flush the parent's buffered output */
+    for (long w = 0; w < pool; w++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(gate[1]);
+            setpgid(0, group);
+            fork_child(r, shared, gate[0], parent);
+        }
+        if (pid < 0) {
+            fprintf(stderr, "cbench: fork: could not start worker %ld of %ld: %s "
+                    "(%ld started; see ulimit -u)\n", w + 1, pool, strerror(errno), w);
+            snprintf(r->note, sizeof r->note, "fork failed after %ld workers", w);
+            atomic_store(&shared->abort, true);
+            status = 1;
+            break;
+        }
+        setpgid(pid, group ? group : pid);   /* also in the parent: no race */
+        if (group == 0)
+            group = pid;
+        r->workers_started++;
+    }
+    close(gate[0]);
+    close(gate[1]);   /* open the gate: every worker starts now */
+    if (r->workers_started > 0) {
+        if (status != 0)
+            fork_stop_all(group, r->workers_started);
+        else
+            status = fork_reap_all(r, group, r->workers_started);
+    }
+    r->child_memory_kib = atomic_load(&shared->private_kib);
+    munmap(shared, sizeof *shared);
+    return status;
+}
+
+const struct model model_fork = {
+    .name = "fork",
+    .summary = "a process per task (or a pool of -w processes), results via shared memory",
+    .uses_workers = true,
+    .run = fork_run,
+};

@@ -1,0 +1,71 @@
+#!/bin/bash
+# CLI tests: runs every tests/cli_*.sh suite against build/cbench and ends
+# with "N passed, N failed". Each suite is a file of calls to the helpers
+# below; a suite must clean up whatever it starts (servers, children).
+#
+#   tests/cli.sh               all suites
+#   tests/cli.sh tests/cli_basic.sh   one suite
+set -u
+cd "$(dirname "$0")/.." || exit 2
+CBENCH=${CBENCH:-build/cbench}
+TMP=$(mktemp -d /tmp/cbench-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
+fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1"; shift; [ $# -gt 0 ] && printf '     %s\n' "$@"; }
+
+# run_cbench ARGS... : runs cbench, leaves $TMP/out, $TMP/err and $status
+run_cbench() {
+    "$CBENCH" "$@" >"$TMP/out" 2>"$TMP/err"
+    status=$?
+}
+
+# expect_status CODE NAME ARGS... : cbench ARGS exits with CODE
+expect_status() {
+    local code=$1 name=$2
+    shift 2
+    run_cbench "$@"
+    if [ "$status" -eq "$code" ]; then pass "$name"
+    else fail "$name" "expected exit $code, got $status" "stderr: $(head -c 300 "$TMP/err")"; fi
+}
+
+# expect_error CODE PATTERN NAME ARGS... : exits CODE and stderr matches PATTERN (grep -E)
+expect_error() {
+    local code=$1 pattern=$2 name=$3
+    shift 3
+    run_cbench "$@"
+    if [ "$status" -ne "$code" ]; then
+        fail "$name" "expected exit $code, got $status" "stderr: $(head -c 300 "$TMP/err")"
+    elif ! grep -Eq -- "$pattern" "$TMP/err"; then
+        fail "$name" "stderr does not match /$pattern/" "stderr: $(head -c 300 "$TMP/err")"
+    else
+        pass "$name"
+    fi
+}
+
+# json_field FIELD ARGS... : prints FIELD of `cbench ARGS --format json`
+json_field() {
+    local field=$1
+    shift
+    "$CBENCH" "$@" --format json 2>/dev/null | jq -r ".$field"
+}
+
+# child_count : number of live processes whose parent is this shell's cbench runs
+# (cbench children are re-parented to init if leaked; we look for any process
+# named cbench other than ourselves)
+cbench_processes() {
+    pgrep -x cbench | wc -l
+}
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(tests/cli_*.sh)
+for suite in "${suites[@]}"; do
+    printf '# %s\n' "$suite"
+    # shellcheck source=/dev/null
+    . "$suite"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

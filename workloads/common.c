@@ -1,0 +1,49 @@
+/* common.c - small helpers every workload uses. */
+#define _GNU_SOURCE
+#include "workload.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+
+int64_t clock_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void task_op_begin(struct task *t)
+{
+    t->op_start_ns = clock_now_ns();
+}
+
+/* Records every operation's latency (not a sample) while room remains. */
+void task_op_end(struct task *t)
+{
+    int64_t us = (clock_now_ns() - t->op_start_ns) / 1000;
+    if (t->latency_count < t->latency_cap)
+        t->latency_us[t->latency_count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    t->ops++;
+}
+
+/* splitmix64's finaliser over h ^ v: cheap, order-sensitive, well mixed. */
+uint64_t checksum_mix(uint64_t h, uint64_t v)
+{
+    uint64_t z = h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+int task_prepare_fd(const struct task *t, int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return -1;
+    if (t->nonblocking)
+        flags |= O_NONBLOCK;
+    if (fcntl(fd, F_SETFL, flags) < 0)
+        return -1;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}

@@ -1,0 +1,95 @@
+/* workload.h - a workload is written once, as resumable tasks.
+ *
+ * A task's step() does work until it must wait, then returns what it waits
+ * for. The model decides how the wait is served: serial/fork/threads block
+ * (fds stay blocking, so the next read() simply blocks), async arms a libev
+ * watcher (fds are non-blocking; EAGAIN becomes WAIT_READ / WAIT_WRITE).
+ * Every model therefore does the identical work, and the checksum proves it.
+ */
+#ifndef CBENCH_WORKLOAD_H
+#define CBENCH_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../bench/options.h"
+
+enum wait_kind {
+    WAIT_DONE,   /* the task has finished (successfully or with t->errors) */
+    WAIT_READ,   /* wake me when fd is readable */
+    WAIT_WRITE,  /* wake me when fd is writable */
+    WAIT_TIMER,  /* wake me after `seconds` */
+    WAIT_CPU,    /* my next step is CPU work: run it when you choose to
+                    (async yields to the loop first, hybrid uses a pool) */
+};
+
+struct wait {
+    enum wait_kind kind;
+    int fd;
+    double seconds;
+};
+
+static inline struct wait wait_done(void) { return (struct wait){ .kind = WAIT_DONE, .fd = -1 }; }
+static inline struct wait wait_read(int fd) { return (struct wait){ .kind = WAIT_READ, .fd = fd }; }
+static inline struct wait wait_write(int fd) { return (struct wait){ .kind = WAIT_WRITE, .fd = fd }; }
+static inline struct wait wait_timer(double s) { return (struct wait){ .kind = WAIT_TIMER, .fd = -1, .seconds = s }; }
+static inline struct wait wait_cpu(void) { return (struct wait){ .kind = WAIT_CPU, .fd = -1 }; }
+
+/* One task. The array of tasks lives in MAP_SHARED memory so that fork's
+ * children can report through it; `state` is private to whoever runs it. */
+struct task {
+    int id;                  /* 0 .. tasks-1: the task's deterministic input */
+    bool nonblocking;        /* set by the model: make new fds O_NONBLOCK */
+    const void *params;      /* the workload's parsed options */
+    void *state;             /* workload-private, state_size bytes, zeroed */
+    uint64_t checksum;       /* the task's result, folded by id at the end */
+    uint64_t ops;            /* operations completed (requests, sleeps...) */
+    uint32_t errors;         /* operations that failed */
+    uint32_t latency_count;  /* samples written to latency_us */
+    uint32_t latency_cap;    /* room in latency_us */
+    uint32_t *latency_us;    /* per-operation latency, µs (shared memory) */
+    int64_t op_start_ns;     /* scratch for task_op_begin / task_op_end */
+};
+
+/* Parsed command-line configuration a workload sees at setup. */
+struct workload_env {
+    long tasks;              /* number of tasks */
+    bool nonblocking;        /* the model serves waits with an event loop */
+};
+
+struct workload {
+    const char *name;
+    const char *summary;
+    const struct opt_spec *options;   /* its own options (OPT_END-terminated) */
+    size_t params_size;               /* size of its params struct */
+    const void *params_default;       /* defaults, copied before parsing */
+    long (*default_tasks)(void);      /* tasks when -n is not given */
+    size_t state_size;                /* bytes of private state per task */
+    int fds_per_task;                 /* descriptors a task holds at once */
+
+    /* Upper bound of latency samples one task records (0: none). */
+    uint32_t (*latency_per_task)(const void *params);
+    /* Once, before any task starts (start a server...). Returns 0 or an exit
+     * status (1 failed, 2 bad usage) after printing why. May be NULL. */
+    int (*setup)(void *params, const struct workload_env *env);
+    /* Run until the task must wait. */
+    struct wait (*step)(struct task *t);
+    /* Release what the task holds (fds) after WAIT_DONE or cancellation.
+     * May be NULL. Called by whoever ran the task. */
+    void (*task_cleanup)(struct task *t);
+    /* Once, after every task has finished. May be NULL. */
+    void (*teardown)(void *params);
+};
+
+/* The registry (workloads/workloads.c). */
+extern const struct workload *const workloads[];
+const struct workload *workload_find(const char *name);
+
+/* Helpers every workload uses. */
+int64_t clock_now_ns(void);                 /* CLOCK_MONOTONIC in ns */
+void task_op_begin(struct task *t);         /* start timing one operation */
+void task_op_end(struct task *t);           /* record its latency, ops++ */
+uint64_t checksum_mix(uint64_t h, uint64_t v);  /* order-sensitive fold */
+int task_prepare_fd(const struct task *t, int fd); /* O_NONBLOCK if async; CLOEXEC */
+
+#endif

@@ -1,0 +1,19 @@
+/* workloads.c - the registry: adding a workload is one file plus one line. */
+#include <string.h>
+#include "workload.h"
+
+extern const struct workload workload_sleep, workload_cpu;
+
+const struct workload *const workloads[] = {
+    &workload_sleep,
+    &workload_cpu,
+    NULL,
+};
+
+const struct workload *workload_find(const char *name)
+{
+    for (const struct workload *const *w = workloads; *w; w++)
+        if (strcmp((*w)->name, name) == 0)
+            return *w;
+    return NULL;
+}
