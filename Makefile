@@ -1,7 +1,7 @@
 # cbench - see README.md.  make | make test | make bench | make plot | make sanitize | make clean
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -pthread
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -pthread
 LDLIBS  += -lev -lhttp_parser -lm -pthread
 
 SRC       := $(wildcard bench/*.c models/*.c workloads/*.c)

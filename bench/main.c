@@ -1,5 +1,4 @@
 /* main.c - the cbench command line: run, list, serve, --help, --version. */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

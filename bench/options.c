@@ -1,5 +1,4 @@
 /* options.c - strict option parsing: whole string, range-checked, named errors. */
-#define _GNU_SOURCE
 #include "options.h"
 
 #include <errno.h>

@@ -4,7 +4,6 @@
  * Timing is CLOCK_MONOTONIC around model->run() alone: creating workers is
  * part of a model's cost, setting up the workload (starting a server) is
  * not. CPU time and memory come from getrusage, children included. */
-#define _GNU_SOURCE
 #include "run.h"
 
 #include <errno.h>

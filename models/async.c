@@ -7,7 +7,6 @@
  * loop and blocks every other task while it runs: that is the point. A task
  * waits on one thing at a time, so one watcher union per task suffices,
  * which keeps a task at well under 0.5 KiB. */
-#define _GNU_SOURCE
 #include "model.h"
 
 #include <ev.h>

@@ -1,6 +1,5 @@
 /* common.c - what the blocking models (serial, fork, threads) share:
  * running one task by serving each of its waits by blocking. */
-#define _GNU_SOURCE
 #include "model.h"
 
 #include <errno.h>

@@ -16,7 +16,6 @@
  * the parent's; what it adds beyond that (read from statm just before it
  * exits) is its own. The sum over workers is added to the parent's peak.
  * (smaps_rollup would be exact but costs ~0.7 ms per child to read.) */
-#define _GNU_SOURCE
 #include "model.h"
 
 #include <errno.h>

@@ -5,7 +5,6 @@
  * threads fit in memory and in vm.max_map_count. A start gate makes every
  * thread begin together once all exist; if one cannot be created the gate
  * opens with `abort` set and every started thread leaves at once. */
-#define _GNU_SOURCE
 #include "model.h"
 
 #include <errno.h>

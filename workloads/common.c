@@ -1,5 +1,4 @@
 /* common.c - small helpers every workload uses. */
-#define _GNU_SOURCE
 #include "workload.h"
 
 #include <fcntl.h>

@@ -2,11 +2,12 @@
 #include <string.h>
 #include "workload.h"
 
-extern const struct workload workload_sleep, workload_cpu;
+extern const struct workload workload_sleep, workload_cpu, workload_net;
 
 const struct workload *const workloads[] = {
     &workload_sleep,
     &workload_cpu,
+    &workload_net,
     NULL,
 };
 

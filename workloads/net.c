@@ -1,0 +1,433 @@
+/* net.c - I/O-bound work: each task opens one HTTP/1.1 keep-alive
+ * connection and makes --requests sequential requests for a body of
+ * --bytes after a server-side delay of --delay-ms.
+ *
+ * By default cbench starts its own server (`cbench serve`, as a child
+ * process on 127.0.0.1 with an ephemeral port) and stops it afterwards;
+ * --connect HOST:PORT targets one already running. Responses are parsed with
+ * libhttp-parser (as wrk does); status and Content-Length are checked, the
+ * body is folded into the checksum and every request's latency (first byte
+ * sent to last byte received) is recorded. A refused, reset or short
+ * connection counts as an error and ends that task. */
+#include "workload.h"
+#include "http_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <http_parser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NET_RECV_BUFFER 16384   /* on the stack of whoever runs step() */
+
+struct net_params {
+    long delay_ms, requests, bytes, server_loops;
+    const char *connect;        /* HOST:PORT, or NULL to start our own server */
+    /* Filled by setup: */
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    char target[80];            /* "127.0.0.1:34567", for messages */
+    char request[160];
+    size_t request_len;
+    pid_t server_pid;           /* our own server, or 0 */
+    atomic_int *error_reported; /* MAP_SHARED: print only the first error */
+};
+
+enum net_phase { NET_CONNECT, NET_CONNECTING, NET_SEND, NET_RECV };
+
+struct net_state {
+    int fd;
+    enum net_phase phase;
+    long done;                  /* requests completed */
+    size_t sent;                /* bytes of the current request sent */
+    bool complete;              /* the current response is complete */
+    uint64_t body_sum;          /* FNV-1a of the current body */
+    uint64_t body_len;
+    http_parser parser;
+};
+
+static const struct net_params net_defaults = {
+    .delay_ms = 0, .requests = 10, .bytes = 1024, .server_loops = 0,
+};
+
+static const struct opt_spec net_options[] = {
+    { "delay-ms", 0, OPT_INT, offsetof(struct net_params, delay_ms), 0, HTTP_SERVER_MAX_DELAY_MS,
+      "server-side delay per request in ms (default 0: fast I/O)" },
+    { "requests", 0, OPT_INT, offsetof(struct net_params, requests), 1, 1000000,
+      "sequential requests per connection (default 10)" },
+    { "bytes", 0, OPT_INT, offsetof(struct net_params, bytes), 0, HTTP_SERVER_MAX_BYTES,
+      "response body size in bytes (default 1024)" },
+    { "connect", 0, OPT_STRING, offsetof(struct net_params, connect), 0, 0,
+      "HOST:PORT of a running HTTP/1.1 server (default: start cbench serve)" },
+    { "server-loops", 0, OPT_INT, offsetof(struct net_params, server_loops), 0, 64,
+      "event loops of the server cbench starts (default 0: one per core)" },
+    OPT_END,
+};
+
+static long net_default_tasks(void)
+{
+    return 10;
+}
+
+static uint32_t net_latency_per_task(const void *params)
+{
+    const struct net_params *p = params;
+    return (uint32_t)p->requests;
+}
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* Thousands of tasks failing the same way would print thousands of lines:
+ * report the first failure of the run (across fork's processes too, hence
+ * the shared flag) and count the rest in `errors`. */
+static void net_fail(struct task *t, struct net_state *s, const char *what, int err)
+{
+    const struct net_params *p = t->params;
+    if (atomic_exchange(p->error_reported, 1) == 0)
+        fprintf(stderr, "cbench: net: task %d, %s %s: %s (further errors are only counted)\n",
+                t->id, what, p->target, err ? strerror(err) : "unexpected response");
+    t->errors++;
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+}
+
+/* ---- response parsing (libhttp-parser callbacks) ----------------------- */
+
+static int net_on_body(http_parser *parser, const char *at, size_t length)
+{
+    struct net_state *s = parser->data;
+    uint64_t h = s->body_sum;
+    for (size_t i = 0; i < length; i++)
+        h = (h ^ (unsigned char)at[i]) * 0x100000001b3ULL;
+    s->body_sum = h;
+    s->body_len += length;
+    return 0;
+}
+
+static int net_on_message_complete(http_parser *parser)
+{
+    struct net_state *s = parser->data;
+    s->complete = true;
+    http_parser_pause(parser, 1);   /* anything after the response is an error */
+    return 0;
+}
+
+static const http_parser_settings net_parser_settings = {
+    .on_body = net_on_body,
+    .on_message_complete = net_on_message_complete,
+};
+
+/* ---- the task's state machine --------------------------------------- */
+
+static struct wait net_connect(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    s->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s->fd < 0) {
+        net_fail(t, s, "socket() for", errno);
+        return wait_done();
+    }
+    int one = 1;
+    setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    task_prepare_fd(t, s->fd);
+    if (connect(s->fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0) {
+        s->phase = NET_SEND;
+        return wait_cpu();
+    }
+    if (errno == EINPROGRESS) {
+        s->phase = NET_CONNECTING;
+        return wait_write(s->fd);
+    }
+    net_fail(t, s, "connect to", errno);
+    return wait_done();
+}
+
+static bool net_connected(struct task *t, struct net_state *s)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    if (err) {
+        net_fail(t, s, "connect to", err);
+        return false;
+    }
+    s->phase = NET_SEND;
+    return true;
+}
+
+static struct wait net_send(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    if (s->sent == 0)
+        task_op_begin(t);
+    while (s->sent < p->request_len) {
+        ssize_t n = send(s->fd, p->request + s->sent, p->request_len - s->sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return wait_write(s->fd);
+        if (n < 0) {
+            net_fail(t, s, "send to", errno);
+            return wait_done();
+        }
+        s->sent += (size_t)n;
+    }
+    http_parser_init(&s->parser, HTTP_RESPONSE);
+    s->parser.data = s;
+    s->complete = false;
+    s->body_sum = 0xcbf29ce484222325ULL;
+    s->body_len = 0;
+    s->phase = NET_RECV;
+    return wait_read(s->fd);
+}
+
+/* A complete response: check it, record it, go on to the next request. */
+static struct wait net_response_done(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    if (s->parser.status_code != 200 || s->body_len != (uint64_t)p->bytes) {
+        net_fail(t, s, "bad response (status or length) from", 0);
+        return wait_done();
+    }
+    task_op_end(t);
+    t->checksum = checksum_mix(t->checksum, s->body_sum);
+    if (++s->done == p->requests) {
+        close(s->fd);
+        s->fd = -1;
+        return wait_done();
+    }
+    s->sent = 0;
+    s->phase = NET_SEND;
+    return net_send(t, s);
+}
+
+static struct wait net_recv(struct task *t, struct net_state *s)
+{
+    char buf[NET_RECV_BUFFER];
+    for (;;) {
+        ssize_t n = recv(s->fd, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return wait_read(s->fd);
+        if (n <= 0) {
+            net_fail(t, s, n == 0 ? "connection closed early by" : "recv from", n == 0 ? ECONNRESET : errno);
+            return wait_done();
+        }
+        size_t used = http_parser_execute(&s->parser, &net_parser_settings, buf, (size_t)n);
+        if (s->complete && used == (size_t)n)
+            return net_response_done(t, s);
+        if (s->complete || HTTP_PARSER_ERRNO(&s->parser) != HPE_OK) {
+            net_fail(t, s, "malformed or extra response data from", 0);
+            return wait_done();
+        }
+    }
+}
+
+static struct wait net_step(struct task *t)
+{
+    struct net_state *s = t->state;
+    switch (s->phase) {
+    case NET_CONNECT:
+        return net_connect(t, s);
+    case NET_CONNECTING:
+        if (!net_connected(t, s))
+            return wait_done();
+        return net_send(t, s);
+    case NET_SEND:
+        return net_send(t, s);
+    case NET_RECV:
+        return net_recv(t, s);
+    }
+    return wait_done();
+}
+
+static void net_task_cleanup(struct task *t)
+{
+    struct net_state *s = t->state;
+    if (s->fd > 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
+/* ---- setup: the server and its address ---------------------------------- */
+
+/* "HOST:PORT" or "[V6HOST]:PORT" -> p->addr. Returns false after a message. */
+static bool net_resolve(struct net_params *p, const char *target)
+{
+    char host[64];
+    const char *colon = strrchr(target, ':');
+    size_t host_len = colon ? (size_t)(colon - target) : 0;
+    if (!colon || host_len == 0 || host_len >= sizeof host || colon[1] == '\0') {
+        fprintf(stderr, "cbench: --connect: \"%s\" is not HOST:PORT\n", target);
+        return false;
+    }
+    memcpy(host, target, host_len);
+    host[host_len] = '\0';
+    if (host[0] == '[' && host[host_len - 1] == ']') {   /* [::1] */
+        memmove(host, host + 1, host_len - 2);
+        host[host_len - 2] = '\0';
+    }
+    long port;
+    if (!opt_parse_long("connect", colon + 1, 1, 65535, &port))
+        return false;
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+    int err = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (err) {
+        fprintf(stderr, "cbench: --connect: cannot resolve \"%s\": %s\n", host, gai_strerror(err));
+        return false;
+    }
+    memcpy(&p->addr, ai->ai_addr, ai->ai_addrlen);
+    p->addr_len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    snprintf(p->target, sizeof p->target, "%s", target);
+    return true;
+}
+
+/* Read the port the server child writes once it listens (5 s at most). */
+static long net_read_server_port(int fd)
+{
+    char buf[16] = { 0 };
+    size_t len = 0;
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    while (len < sizeof buf - 1 && poll(&pfd, 1, 5000) > 0) {
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (memchr(buf, '\n', len))
+            return strtol(buf, NULL, 10);
+    }
+    return -1;
+}
+
+static void net_stop_server(struct net_params *p)
+{
+    if (p->server_pid <= 0)
+        return;
+    kill(p->server_pid, SIGTERM);
+    for (int i = 0; i < 200; i++) {          /* up to 2 s for a clean stop */
+        if (waitpid(p->server_pid, NULL, WNOHANG) == p->server_pid) {
+            p->server_pid = 0;
+            return;
+        }
+        usleep(10000);
+    }
+    kill(p->server_pid, SIGKILL);
+    waitpid(p->server_pid, NULL, 0);
+    p->server_pid = 0;
+}
+
+/* Our own server runs in a child process, so its CPU time is not the
+ * client's; it dies with us (PDEATHSIG) even if we are killed. */
+static int net_start_server(struct net_params *p)
+{
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) < 0) {
+        fprintf(stderr, "cbench: net: pipe: %s\n", strerror(errno));
+        return 1;
+    }
+    fflush(NULL);
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        close(ready[0]);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(1);
+        struct server_config cfg;
+        http_server_config_default(&cfg);
+        cfg.port = 0;
+        if (p->server_loops > 0)
+            cfg.loops = (int)p->server_loops;
+        cfg.ready_fd = ready[1];
+        _exit(http_server_run(&cfg));
+    }
+    close(ready[1]);
+    long port = pid > 0 ? net_read_server_port(ready[0]) : -1;
+    close(ready[0]);
+    if (pid < 0 || port <= 0) {
+        fprintf(stderr, "cbench: net: could not start the HTTP server: %s\n",
+                pid < 0 ? strerror(errno) : "it did not report a port");
+        p->server_pid = pid;
+        net_stop_server(p);
+        return 1;
+    }
+    p->server_pid = pid;
+    char target[32];
+    snprintf(target, sizeof target, "127.0.0.1:%ld", port);
+    return net_resolve(p, target) ? 0 : 1;
+}
+
+/* Fail early, with one clear line, when nothing listens at the target. */
+static int net_probe(const struct net_params *p)
+{
+    int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int ok = fd >= 0 && connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0;
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    if (ok)
+        return 0;
+    fprintf(stderr, "cbench: net: cannot connect to %s: %s (is the server running?)\n",
+            p->target, strerror(err));
+    return 1;
+}
+
+static int net_setup(void *params, const struct workload_env *env)
+{
+    struct net_params *p = params;
+    (void)env;
+    p->error_reported = mmap(NULL, sizeof *p->error_reported, PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p->error_reported == MAP_FAILED) {
+        p->error_reported = NULL;
+        fprintf(stderr, "cbench: net: mmap: %s\n", strerror(errno));
+        return 1;
+    }
+    if (p->connect ? !net_resolve(p, p->connect) : net_start_server(p) != 0)
+        return p->connect ? 2 : 1;
+    p->request_len = (size_t)snprintf(p->request, sizeof p->request,
+                                      "GET /?delay_ms=%ld&bytes=%ld HTTP/1.1\r\nHost: %s\r\n\r\n",
+                                      p->delay_ms, p->bytes, p->target);
+    return net_probe(p);
+}
+
+static void net_teardown(void *params)
+{
+    struct net_params *p = params;
+    net_stop_server(p);
+    if (p->error_reported)
+        munmap(p->error_reported, sizeof *p->error_reported);
+    p->error_reported = NULL;
+}
+
+const struct workload workload_net = {
+    .name = "net",
+    .summary = "each task is an HTTP/1.1 keep-alive connection making --requests requests",
+    .options = net_options,
+    .params_size = sizeof(struct net_params),
+    .params_default = &net_defaults,
+    .default_tasks = net_default_tasks,
+    .state_size = sizeof(struct net_state),
+    .fds_per_task = 1,
+    .latency_per_task = net_latency_per_task,
+    .setup = net_setup,
+    .step = net_step,
+    .task_cleanup = net_task_cleanup,
+    .teardown = net_teardown,
+};
