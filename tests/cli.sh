@@ -52,11 +52,16 @@ json_field() {
     "$CBENCH" "$@" --format json 2>/dev/null | jq -r ".$field"
 }
 
-# child_count : number of live processes whose parent is this shell's cbench runs
-# (cbench children are re-parented to init if leaked; we look for any process
-# named cbench other than ourselves)
+# cbench_processes : live processes running this build's binary ($CBENCH),
+# found by executable path so that other cbench builds on the machine do not
+# count. Leaked children (a server, a fork worker) would show up here.
 cbench_processes() {
-    pgrep -x cbench | wc -l
+    local exe pid count=0
+    exe=$(readlink -f "$CBENCH")
+    for pid in $(pgrep -x cbench); do
+        [ "$(readlink -f "/proc/$pid/exe" 2>/dev/null)" = "$exe" ] && count=$((count + 1))
+    done
+    echo "$count"
 }
 
 suites=("$@")
