@@ -1,6 +1,7 @@
 /* options.c - strict option parsing: whole string, range-checked, named errors. */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@ bool opt_parse_long(const char *name, const char *text, long min, long max, long
     char *end;
     errno = 0;
     long value = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || text[0] == ' ') {
+    if (*text == '\0' || *end != '\0' || isspace((unsigned char)text[0])) {
         fprintf(stderr, "cbench: --%s: \"%s\" is not a whole number\n", name, text);
         return false;
     }
@@ -29,7 +30,7 @@ bool opt_parse_double(const char *name, const char *text, double min, double max
     char *end;
     errno = 0;
     double value = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || text[0] == ' ' || isnan(value)) {
+    if (*text == '\0' || *end != '\0' || isspace((unsigned char)text[0]) || isnan(value)) {
         fprintf(stderr, "cbench: --%s: \"%s\" is not a number\n", name, text);
         return false;
     }

@@ -1,0 +1,29 @@
+# shellcheck shell=bash disable=SC2154  # sourced by tests/cli.sh, which sets $status
+# The threaded models under ThreadSanitizer: `make sanitize` runs this suite
+# with CBENCH=build-tsan/cbench and TSAN_OPTIONS=halt_on_error=1, so a data
+# race ends the run with a nonzero status and a report on stderr. Small sizes:
+# TSan runs code 5-15x slower. Any build may run it; names are tsan_*.
+
+for tsan_config in "sleep --ms 5 -n 4" "cpu --work 1 -n 4"; do
+    read -r tsan_workload tsan_options <<<"$tsan_config"
+    # shellcheck disable=SC2086  # options split into words
+    run_cbench run serial "$tsan_workload" $tsan_options -f json
+    tsan_serial=$(jq -r .checksum "$TMP/out" 2>/dev/null)
+    if [ "$status" -ne 0 ] || [ -z "$tsan_serial" ] || [ "$tsan_serial" = null ]; then
+        fail "tsan: serial $tsan_config" "exit $status" "$(head -c 300 "$TMP/err")"
+        continue
+    fi
+    for tsan_variant in "threads" "threads -w 2" "async --loops 2" "async --loops 4"; do
+        read -r tsan_model tsan_model_options <<<"$tsan_variant"
+        # shellcheck disable=SC2086
+        run_cbench run "$tsan_model" "$tsan_workload" $tsan_options $tsan_model_options -f json
+        tsan_got=$(jq -r .checksum "$TMP/out" 2>/dev/null)
+        # a clean run prints nothing on stderr: no race report, no warning
+        if [ "$status" -eq 0 ] && [ "$tsan_got" = "$tsan_serial" ] && [ ! -s "$TMP/err" ]; then
+            pass "tsan: $tsan_variant $tsan_config: exit 0, serial checksum, no report"
+        else
+            fail "tsan: $tsan_variant $tsan_config" "exit $status, serial $tsan_serial, got $tsan_got" \
+                "stderr: $(head -c 600 "$TMP/err")"
+        fi
+    done
+done

@@ -1,0 +1,1219 @@
+/* http_server.c - the HTTP/1.1 server behind `cbench serve` (see http_server.h).
+ *
+ * Shape: the calling thread runs a small "control" loop that only waits for
+ * SIGINT/SIGTERM or the stop pipe; N worker threads each run their own libev
+ * loop with their own listening socket on the shared port (SO_REUSEPORT lets
+ * the kernel spread new connections over them, so no lock is ever taken).
+ *
+ * A connection is a small state machine that answers one request at a time:
+ *
+ *   READING --request--> [DELAYING --timer-->] WRITING --sent--> READING
+ *                                                      \--close--> DRAINING
+ *
+ * The parser is paused at the end of each request, so bytes of a following
+ * pipelined request stay unparsed (copied aside) until the current response
+ * is out: responses leave in order and at most one is in flight.
+ *
+ * Memory per connection is one struct conn (552 bytes on x86-64). Reads go into a
+ * per-loop scratch buffer and bodies are sent straight from one shared,
+ * read-only pattern buffer, so 10,000 idle connections cost a few MiB and a
+ * request in the common case costs one recv, one sendmsg and no malloc.
+ */
+#include "http_server.h"
+#include "../bench/options.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <http_parser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HTTP_SERVER_DEFAULT_PORT   8080
+#define HTTP_SERVER_MAX_LOOPS      1024
+#define HTTP_SERVER_MIN_IDLE_S     0.001
+#define HTTP_SERVER_READ_CHUNK     (64 * 1024)   /* per-loop scratch read buffer */
+#define HTTP_SERVER_BODY_SPAN      (256 * 1024)  /* body bytes offered to one sendmsg */
+#define HTTP_SERVER_ACCEPT_PAUSE_S 0.1           /* back-off after EMFILE / ENFILE */
+#define HTTP_SERVER_LINGER_S       2.0           /* how long a closing connection may drain */
+#define HTTP_SERVER_DRAIN_MAX      (256 * 1024)  /* and how many bytes it may send us */
+#define HTTP_SERVER_BACKLOG        65535         /* the kernel caps it at somaxconn */
+
+#define CONN_URL_INLINE 64
+/* Worst case: status line 46 + Date 37 + Content-Type and Content-Length 52 +
+ * Connection 24 + Allow 18 + blank line 2 + error body 32 = 211 bytes. */
+#define CONN_HEAD_MAX 256
+
+struct http_server;
+struct conn;
+
+/* One worker: a thread, its event loop, its listening socket, its connections. */
+struct http_server_loop {
+    struct http_server *server;
+    struct ev_loop *loop;
+    pthread_t thread;
+    bool thread_started;
+    int listen_fd;
+    ev_io accept_watcher;
+    ev_timer accept_pause;        /* re-enables accepting after EMFILE / ENFILE */
+    ev_timer idle_sweep;          /* fires when the oldest connection goes idle */
+    ev_async stop_async;          /* the control thread's "stop now" */
+    bool accept_warned;           /* EMFILE reported once, not 10 times a second */
+    /* Every open connection, least recently active first. All connections share
+     * one idle timeout, so touching one is "move to the tail" and the idle check
+     * only ever looks at the head: O(1), and one timer per loop instead of one
+     * per connection. It is also the list closed at shutdown. */
+    struct conn *oldest, *newest;
+    time_t date_sec;              /* the second `date` was formatted for */
+    char date[48];                /* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" */
+    char *scratch;                /* HTTP_SERVER_READ_CHUNK bytes, shared by the loop's reads */
+};
+
+struct http_server {
+    const struct server_config *cfg;
+    double idle_timeout_s;        /* cfg's, clamped; 0 = never */
+    char *pattern;                /* HTTP_SERVER_BODY_SPAN + 26 bytes of body pattern */
+    int port;                     /* the port actually bound */
+    int nloops;
+    struct http_server_loop *loops;
+    struct ev_loop *control;
+    ev_signal sigint_watcher, sigterm_watcher;
+    ev_io stop_watcher;
+};
+
+enum conn_state {
+    CONN_READING,    /* waiting for (the rest of) a request */
+    CONN_DELAYING,   /* a request asked for delay_ms: the timer runs, the socket is not watched */
+    CONN_WRITING,    /* sending the response */
+    CONN_DRAINING,   /* response sent, our side shut down: discard input until EOF */
+};
+
+struct conn {
+    struct conn *older, *newer;   /* the loop's activity list */
+    struct http_server_loop *owner;
+    ev_io io;
+    ev_timer timer;               /* the response delay, then the linger when draining */
+    http_parser parser;
+    ev_tstamp last_active;
+    int fd;
+    uint8_t state;                /* enum conn_state */
+    uint8_t method;               /* enum http_method of the current request */
+    bool keep_alive;              /* the current request allows another after it */
+    bool close_after;             /* close once the response is sent */
+    bool too_large;               /* request line + headers over the limit */
+    bool in_head;                 /* the parser is in a request line or headers */
+    uint32_t head_bytes;          /* size of that head so far */
+    uint16_t status;              /* of the response being prepared */
+    /* The request target, accumulated across reads (the parser hands it over
+     * in pieces that point into the scratch buffer). */
+    char *url;                    /* url_inline, or malloc'd when longer */
+    uint16_t url_len, url_cap;
+    /* Input received after the request being answered (pipelining). */
+    char *pending;
+    uint32_t pending_off, pending_len;
+    uint32_t drained;             /* bytes discarded while DRAINING */
+    /* The response: head[] then body_len bytes of the pattern. */
+    uint16_t head_len, head_sent;
+    uint32_t body_len, body_sent;
+    char url_inline[CONN_URL_INLINE];
+    char head[CONN_HEAD_MAX];
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *http_server_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 431: return "Request Header Fields Too Large";
+    default:  return "Internal Server Error";
+    }
+}
+
+static char *http_server_put(char *p, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+static char *http_server_put_uint(char *p, unsigned long v)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = digits[--n];
+    return p;
+}
+
+/* Parse [p, end) as a decimal in [0, max]: digits only, no sign, no spaces. */
+static bool http_server_parse_decimal(const char *p, const char *end, long max, long *out)
+{
+    long v = 0;
+    if (p == end)
+        return false;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+        if (v > max)
+            return false;   /* also stops overflow: max is far below LONG_MAX / 10 */
+    }
+    *out = v;
+    return true;
+}
+
+static bool http_server_key_is(const char *p, const char *end, const char *key)
+{
+    size_t n = strlen(key);
+    return (size_t)(end - p) == n && memcmp(p, key, n) == 0;
+}
+
+/* Route a request target: "/" with an optional "?delay_ms=D&bytes=B" query.
+ * Returns 200 (and the values), 400 for a bad value, 404 for another path. */
+static int http_server_parse_target(const char *url, size_t len, long *delay_ms, long *bytes)
+{
+    const char *end = url + len;
+    const char *query = memchr(url, '?', len);
+    const char *path_end = query ? query : end;
+    if (path_end - url != 1 || url[0] != '/')
+        return 404;
+    if (!query)
+        return 200;
+    for (const char *p = query + 1; p < end;) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        if (!amp)
+            amp = end;
+        const char *eq = memchr(p, '=', (size_t)(amp - p));
+        const char *key_end = eq ? eq : amp;
+        long *dst = NULL, max = 0;
+        if (http_server_key_is(p, key_end, "delay_ms")) {
+            dst = delay_ms;
+            max = HTTP_SERVER_MAX_DELAY_MS;
+        } else if (http_server_key_is(p, key_end, "bytes")) {
+            dst = bytes;
+            max = HTTP_SERVER_MAX_BYTES;
+        }
+        /* A known key must carry a valid value; unknown keys are ignored. */
+        if (dst && (!eq || !http_server_parse_decimal(eq + 1, amp, max, dst)))
+            return 400;
+        p = amp + 1;
+    }
+    return 200;
+}
+
+/* The Date header, reformatted at most once a second per loop. */
+static const char *http_server_loop_date(struct http_server_loop *l)
+{
+    time_t now = (time_t)ev_now(l->loop);
+    if (now != l->date_sec || !l->date[0]) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(l->date, sizeof l->date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+        l->date_sec = now;
+    }
+    return l->date;
+}
+
+/* ------------------------------------------------------------ connections */
+
+static void conn_list_unlink(struct conn *c)
+{
+    struct http_server_loop *l = c->owner;
+    if (c->older) c->older->newer = c->newer; else l->oldest = c->newer;
+    if (c->newer) c->newer->older = c->older; else l->newest = c->older;
+    c->older = c->newer = NULL;
+}
+
+static void conn_list_append(struct conn *c)
+{
+    struct http_server_loop *l = c->owner;
+    c->older = l->newest;
+    c->newer = NULL;
+    if (l->newest) l->newest->newer = c; else l->oldest = c;
+    l->newest = c;
+}
+
+/* Note activity: the connection becomes the newest, so the idle sweep that
+ * looks at the oldest never needs to search. */
+static void conn_touch(struct conn *c)
+{
+    c->last_active = ev_now(c->owner->loop);
+    if (c->owner->newest != c) {
+        conn_list_unlink(c);
+        conn_list_append(c);
+    }
+}
+
+static void conn_url_reset(struct conn *c)
+{
+    if (c->url != c->url_inline)
+        free(c->url);
+    c->url = c->url_inline;
+    c->url_cap = CONN_URL_INLINE;
+    c->url_len = 0;
+}
+
+static void conn_pending_free(struct conn *c)
+{
+    free(c->pending);
+    c->pending = NULL;
+    c->pending_off = c->pending_len = 0;
+}
+
+static void conn_close(struct conn *c)
+{
+    struct ev_loop *loop = c->owner->loop;
+    ev_io_stop(loop, &c->io);
+    ev_timer_stop(loop, &c->timer);
+    conn_list_unlink(c);
+    close(c->fd);
+    conn_url_reset(c);
+    conn_pending_free(c);
+    free(c);
+}
+
+/* Watch the socket for `events` (EV_READ, EV_WRITE or 0), touching libev only
+ * when that changes: in the keep-alive fast path it never does. */
+static void conn_watch(struct conn *c, int events)
+{
+    struct ev_loop *loop = c->owner->loop;
+    if (ev_is_active(&c->io) && (c->io.events & (EV_READ | EV_WRITE)) == events)
+        return;
+    ev_io_stop(loop, &c->io);
+    if (events) {
+        ev_io_modify(&c->io, events);
+        ev_io_start(loop, &c->io);
+    }
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+static bool conn_url_append(struct conn *c, const char *at, size_t len)
+{
+    size_t need = (size_t)c->url_len + len;
+    if (need > HTTP_SERVER_MAX_HEADER_BYTES) {
+        c->too_large = true;
+        return false;
+    }
+    if (need > c->url_cap) {
+        size_t cap = need > 2u * c->url_cap ? need : 2u * c->url_cap;
+        if (cap > HTTP_SERVER_MAX_HEADER_BYTES)
+            cap = HTTP_SERVER_MAX_HEADER_BYTES;
+        char *grown = c->url == c->url_inline ? malloc(cap) : realloc(c->url, cap);
+        if (!grown)
+            return false;
+        if (c->url == c->url_inline)
+            memcpy(grown, c->url_inline, c->url_len);
+        c->url = grown;
+        c->url_cap = (uint16_t)cap;
+    }
+    memcpy(c->url + c->url_len, at, len);
+    c->url_len = (uint16_t)need;
+    return true;
+}
+
+static int conn_on_message_begin(http_parser *p)
+{
+    struct conn *c = p->data;
+    c->url_len = 0;
+    return 0;
+}
+
+static int conn_on_url(http_parser *p, const char *at, size_t len)
+{
+    return conn_url_append(p->data, at, len) ? 0 : -1;
+}
+
+static int conn_on_headers_complete(http_parser *p)
+{
+    struct conn *c = p->data;
+    c->method = (uint8_t)p->method;
+    /* HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive.
+     * An Upgrade request is answered normally, then the connection closed. */
+    c->keep_alive = http_should_keep_alive(p) && !p->upgrade;
+    /* Pause so that http_parser_execute() returns exactly at the end of the
+     * head: that is how conn_feed() measures the head's size. (The parser's
+     * own nread is not usable: it is updated after the callbacks and reset
+     * before this one.) */
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static int conn_on_message_complete(http_parser *p)
+{
+    /* Stop at the end of each request: a pipelined request behind it is
+     * parsed only once this one has been answered, which keeps responses in
+     * order and at most one in flight. */
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings conn_parser_settings = {
+    .on_message_begin = conn_on_message_begin,
+    .on_url = conn_on_url,
+    .on_headers_complete = conn_on_headers_complete,
+    .on_message_complete = conn_on_message_complete,
+};
+
+enum feed_result { FEED_MORE, FEED_REQUEST, FEED_ERROR };
+
+/* Feed input to the parser. *used says how much it consumed: everything for
+ * FEED_MORE, up to the end of the request for FEED_REQUEST. The parser pauses
+ * twice per request: at the end of the head (to measure it) and at the end of
+ * the message (to answer it). */
+static enum feed_result conn_feed(struct conn *c, const char *data, size_t len, size_t *used)
+{
+    size_t off = 0;
+    for (;;) {
+        size_t n = http_parser_execute(&c->parser, &conn_parser_settings, data + off, len - off);
+        enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+        off += n;
+        *used = off;
+        if (c->in_head) {
+            c->head_bytes += (uint32_t)n;
+            if (c->head_bytes > HTTP_SERVER_MAX_HEADER_BYTES || err == HPE_HEADER_OVERFLOW) {
+                c->too_large = true;
+                return FEED_ERROR;
+            }
+        }
+        if (err != HPE_PAUSED)
+            return err == HPE_OK && off == len ? FEED_MORE : FEED_ERROR;
+        http_parser_pause(&c->parser, 0);
+        if (!c->in_head) {
+            c->in_head = true;   /* what follows is the next request's head */
+            c->head_bytes = 0;
+            return FEED_REQUEST;
+        }
+        c->in_head = false;      /* end of the head: go on with the body */
+    }
+}
+
+/* Keep the input that follows a complete request for later. */
+static bool conn_save_pending(struct conn *c, const char *data, size_t len)
+{
+    if (len == 0)
+        return true;
+    c->pending = malloc(len);
+    if (!c->pending)
+        return false;
+    memcpy(c->pending, data, len);
+    c->pending_off = 0;
+    c->pending_len = (uint32_t)len;
+    return true;
+}
+
+/* --------------------------------------------------------------- answering */
+
+/* Format the response head (and, for errors, a one-line body) into c->head. */
+static void conn_build_head(struct conn *c, unsigned long content_length, const char *error_body)
+{
+    char *p = c->head;
+    p = http_server_put(p, "HTTP/1.1 ");
+    p = http_server_put_uint(p, c->status);
+    *p++ = ' ';
+    p = http_server_put(p, http_server_reason(c->status));
+    p = http_server_put(p, "\r\n");
+    p = http_server_put(p, http_server_loop_date(c->owner));
+    p = http_server_put(p, "Content-Type: text/plain\r\nContent-Length: ");
+    p = http_server_put_uint(p, content_length);
+    p = http_server_put(p, "\r\n");
+    if (c->close_after)
+        p = http_server_put(p, "Connection: close\r\n");
+    else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
+        p = http_server_put(p, "Connection: keep-alive\r\n");
+    if (c->status == 405)
+        p = http_server_put(p, "Allow: GET, HEAD\r\n");
+    p = http_server_put(p, "\r\n");
+    if (error_body)
+        p = http_server_put(p, error_body);
+    c->head_len = (uint16_t)(p - c->head);
+    c->head_sent = 0;
+    c->body_sent = 0;
+}
+
+/* A response without a pattern body: the reason phrase as text. */
+static void conn_prepare_text(struct conn *c, int status)
+{
+    char body[48];
+    snprintf(body, sizeof body, "%s\n", http_server_reason(status));
+    c->status = (uint16_t)status;
+    c->body_len = 0;
+    conn_build_head(c, strlen(body), c->method == HTTP_HEAD ? NULL : body);
+    c->state = CONN_WRITING;
+}
+
+/* A request could not be parsed: answer and close, since we no longer know
+ * where the next request would start. */
+static void conn_fail(struct conn *c)
+{
+    c->close_after = true;
+    c->method = HTTP_GET;   /* the parsed method (if any) is meaningless now */
+    conn_pending_free(c);
+    conn_prepare_text(c, c->too_large ? 431 : 400);
+}
+
+static void conn_start_writing(struct conn *c, unsigned long bytes)
+{
+    c->status = 200;
+    c->body_len = c->method == HTTP_HEAD ? 0 : (uint32_t)bytes;
+    conn_build_head(c, bytes, NULL);
+    c->state = CONN_WRITING;
+}
+
+static void conn_delay_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void conn_run(struct conn *c);
+
+/* Decide the response to the request just parsed. */
+static void conn_answer(struct conn *c)
+{
+    long delay_ms = 0, bytes = 0;
+    int status = 405;
+    c->close_after = !c->keep_alive;
+    if (c->method == HTTP_GET || c->method == HTTP_HEAD)
+        status = http_server_parse_target(c->url, c->url_len, &delay_ms, &bytes);
+    conn_url_reset(c);   /* give back a long URL's memory now */
+    if (status != 200) {
+        conn_prepare_text(c, status);
+        return;
+    }
+    if (delay_ms == 0) {
+        conn_start_writing(c, (unsigned long)bytes);
+        return;
+    }
+    /* The body length waits in body_len; the head is built when the timer
+     * fires so that its Date is the send time. */
+    c->body_len = (uint32_t)bytes;
+    c->state = CONN_DELAYING;
+    conn_watch(c, 0);
+    ev_timer_stop(c->owner->loop, &c->timer);
+    ev_set_cb(&c->timer, conn_delay_cb);
+    ev_timer_set(&c->timer, (double)delay_ms / 1000.0, 0.);
+    ev_timer_start(c->owner->loop, &c->timer);
+}
+
+static void conn_delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct conn *c = w->data;
+    (void)loop;
+    (void)revents;
+    conn_start_writing(c, c->body_len);
+    conn_run(c);
+}
+
+/* ----------------------------------------------------------------- writing */
+
+enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_FAILED };
+
+/* Send what is left of the response: head and body together in one
+ * sendmsg (MSG_NOSIGNAL: a vanished client is an EPIPE here, not a signal). */
+static enum flush_result conn_flush(struct conn *c)
+{
+    const char *pattern = c->owner->server->pattern;
+    for (;;) {
+        struct iovec iov[2];
+        size_t want = 0;
+        int n = 0;
+        if (c->head_sent < c->head_len) {
+            iov[n].iov_base = c->head + c->head_sent;
+            iov[n].iov_len = (size_t)(c->head_len - c->head_sent);
+            want += iov[n++].iov_len;
+        }
+        if (c->body_sent < c->body_len) {
+            size_t left = c->body_len - c->body_sent;
+            /* The pattern repeats every 26 bytes, so starting at offset
+             * body_sent % 26 continues the body exactly where it stopped. */
+            iov[n].iov_base = (char *)pattern + c->body_sent % 26;
+            iov[n].iov_len = left < HTTP_SERVER_BODY_SPAN ? left : HTTP_SERVER_BODY_SPAN;
+            want += iov[n++].iov_len;
+        }
+        if (n == 0)
+            return FLUSH_DONE;
+        struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+        ssize_t sent = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return FLUSH_BLOCKED;
+            return FLUSH_FAILED;   /* EPIPE, ECONNRESET...: the client is gone */
+        }
+        conn_touch(c);
+        size_t head_part = (size_t)(c->head_len - c->head_sent);
+        if ((size_t)sent < head_part) {
+            c->head_sent = (uint16_t)(c->head_sent + sent);
+        } else {
+            c->head_sent = c->head_len;
+            c->body_sent += (uint32_t)((size_t)sent - head_part);
+        }
+        if ((size_t)sent < want)
+            return FLUSH_BLOCKED;  /* the socket buffer is full: a retry would be EAGAIN */
+    }
+}
+
+/* Closing after a response: shut down our side and read until the client
+ * closes, because closing with unread input makes the kernel send a reset
+ * that can destroy the response (a 431 to a client still sending headers). */
+static void conn_linger_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    conn_close(w->data);
+}
+
+static void conn_start_drain(struct conn *c)
+{
+    struct ev_loop *loop = c->owner->loop;
+    conn_pending_free(c);
+    shutdown(c->fd, SHUT_WR);
+    c->state = CONN_DRAINING;
+    c->drained = 0;
+    ev_timer_stop(loop, &c->timer);
+    ev_set_cb(&c->timer, conn_linger_cb);
+    ev_timer_set(&c->timer, HTTP_SERVER_LINGER_S, 0.);
+    ev_timer_start(loop, &c->timer);
+    conn_watch(c, EV_READ);
+}
+
+static void conn_drain(struct conn *c)
+{
+    ssize_t n = recv(c->fd, c->owner->scratch, HTTP_SERVER_READ_CHUNK, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (n > 0 && (c->drained += (uint32_t)n) <= HTTP_SERVER_DRAIN_MAX)
+        return;
+    conn_close(c);   /* EOF, error, or a client that will not stop talking */
+}
+
+/* Drive the connection as far as it goes without waiting: send the response,
+ * then answer pipelined requests already received, then wait for input. */
+static void conn_run(struct conn *c)
+{
+    for (;;) {
+        if (c->state == CONN_DELAYING)
+            return;
+        if (c->state == CONN_WRITING) {
+            enum flush_result r = conn_flush(c);
+            if (r == FLUSH_BLOCKED) {
+                conn_watch(c, EV_WRITE);
+                return;
+            }
+            if (r == FLUSH_FAILED) {
+                conn_close(c);
+                return;
+            }
+            if (c->close_after) {
+                conn_start_drain(c);
+                return;
+            }
+            c->state = CONN_READING;
+        }
+        if (c->pending_len == 0) {
+            conn_watch(c, EV_READ);
+            return;
+        }
+        size_t used;
+        enum feed_result r = conn_feed(c, c->pending + c->pending_off, c->pending_len, &used);
+        c->pending_off += (uint32_t)used;
+        c->pending_len -= (uint32_t)used;
+        if (c->pending_len == 0 || r == FEED_ERROR)
+            conn_pending_free(c);
+        if (r == FEED_REQUEST)
+            conn_answer(c);
+        else if (r == FEED_ERROR)
+            conn_fail(c);
+    }
+}
+
+/* ----------------------------------------------------------------- reading */
+
+static void conn_on_readable(struct conn *c)
+{
+    char *buf = c->owner->scratch;
+    ssize_t n = recv(c->fd, buf, HTTP_SERVER_READ_CHUNK, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (n <= 0) {
+        conn_close(c);   /* EOF or reset: whatever was half-received is moot */
+        return;
+    }
+    conn_touch(c);
+    size_t used;
+    enum feed_result r = conn_feed(c, buf, (size_t)n, &used);
+    if (r == FEED_MORE)
+        return;
+    if (r == FEED_ERROR) {
+        conn_fail(c);
+    } else {
+        if (!conn_save_pending(c, buf + used, (size_t)n - used)) {
+            conn_close(c);   /* out of memory: drop this client, keep serving */
+            return;
+        }
+        conn_answer(c);
+    }
+    conn_run(c);
+}
+
+static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct conn *c = w->data;
+    (void)loop;
+    (void)revents;
+    switch (c->state) {
+    case CONN_READING:  conn_on_readable(c); break;
+    case CONN_WRITING:  conn_run(c); break;
+    case CONN_DRAINING: conn_drain(c); break;
+    default:            break;
+    }
+}
+
+static void conn_open(struct http_server_loop *l, int fd)
+{
+    struct conn *c = malloc(sizeof *c);
+    if (!c) {
+        close(fd);
+        return;
+    }
+    memset(c, 0, offsetof(struct conn, url_inline));   /* the buffers need no zeroing */
+    /* Responses are one sendmsg each; Nagle would hold back the next one. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->fd = fd;
+    c->owner = l;
+    c->url = c->url_inline;
+    c->url_cap = CONN_URL_INLINE;
+    c->state = CONN_READING;
+    c->in_head = true;
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    ev_io_init(&c->io, conn_io_cb, fd, EV_READ);
+    c->io.data = c;
+    ev_timer_init(&c->timer, conn_delay_cb, 0., 0.);
+    c->timer.data = c;
+    ev_io_start(l->loop, &c->io);
+    c->last_active = ev_now(l->loop);
+    conn_list_append(c);
+    if (l->server->idle_timeout_s > 0 && !ev_is_active(&l->idle_sweep)) {
+        l->idle_sweep.repeat = l->server->idle_timeout_s;
+        ev_timer_again(l->loop, &l->idle_sweep);
+    }
+}
+
+/* ------------------------------------------------------------- event loops */
+
+/* Close connections silent for idle_timeout_s, oldest first, then sleep until
+ * the next oldest would expire. */
+static void http_server_idle_sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct http_server_loop *l = w->data;
+    double timeout = l->server->idle_timeout_s;
+    ev_tstamp now = ev_now(loop);
+    struct conn *c;
+    (void)revents;
+    while ((c = l->oldest) && now - c->last_active >= timeout) {
+        if (c->state == CONN_DELAYING)
+            conn_touch(c);   /* waiting on us, not on the client */
+        else
+            conn_close(c);
+    }
+    if (!c) {
+        ev_timer_stop(loop, w);
+        return;
+    }
+    w->repeat = c->last_active + timeout - now;
+    ev_timer_again(loop, w);
+}
+
+static void http_server_accept_resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct http_server_loop *l = w->data;
+    (void)revents;
+    ev_io_start(loop, &l->accept_watcher);
+}
+
+/* Out of fds: the pending connection stays in the backlog and the listening
+ * socket stays readable, so retrying now would spin. Stop accepting for a
+ * moment; connections closing meanwhile free fds. */
+static void http_server_accept_pause(struct http_server_loop *l, int err)
+{
+    if (!l->accept_warned) {
+        fprintf(stderr, "cbench serve: accept: %s (pausing accepts for %g s)\n",
+                strerror(err), HTTP_SERVER_ACCEPT_PAUSE_S);
+        l->accept_warned = true;
+    }
+    ev_io_stop(l->loop, &l->accept_watcher);
+    ev_timer_set(&l->accept_pause, HTTP_SERVER_ACCEPT_PAUSE_S, 0.);
+    ev_timer_start(l->loop, &l->accept_pause);
+}
+
+static void http_server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct http_server_loop *l = w->data;
+    (void)loop;
+    (void)revents;
+    for (;;) {
+        int fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            conn_open(l, fd);
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return;
+        if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+            continue;   /* that one connection failed, not the socket */
+        http_server_accept_pause(l, errno);   /* EMFILE, ENFILE, ENOBUFS, ENOMEM */
+        return;
+    }
+}
+
+static void http_server_stop_async_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void *http_server_loop_thread(void *arg)
+{
+    struct http_server_loop *l = arg;
+    ev_run(l->loop, 0);
+    return NULL;
+}
+
+static bool http_server_loop_init(struct http_server *s, struct http_server_loop *l)
+{
+    l->server = s;
+    l->loop = ev_loop_new(EVFLAG_AUTO);
+    l->scratch = malloc(HTTP_SERVER_READ_CHUNK);
+    if (!l->loop || !l->scratch) {
+        fprintf(stderr, "cbench serve: cannot create an event loop\n");
+        return false;
+    }
+    ev_io_init(&l->accept_watcher, http_server_accept_cb, l->listen_fd, EV_READ);
+    ev_timer_init(&l->accept_pause, http_server_accept_resume_cb, 0., 0.);
+    ev_timer_init(&l->idle_sweep, http_server_idle_sweep_cb, 0., 0.);
+    ev_async_init(&l->stop_async, http_server_stop_async_cb);
+    l->accept_watcher.data = l->accept_pause.data = l->idle_sweep.data = l;
+    ev_io_start(l->loop, &l->accept_watcher);
+    /* Started before the thread exists, so a stop sent at any time is seen. */
+    ev_async_start(l->loop, &l->stop_async);
+    return true;
+}
+
+/* After the loop's thread has ended (or never started): free everything. */
+static void http_server_loop_destroy(struct http_server_loop *l)
+{
+    if (l->loop) {
+        while (l->oldest)
+            conn_close(l->oldest);
+        ev_io_stop(l->loop, &l->accept_watcher);
+        ev_timer_stop(l->loop, &l->accept_pause);
+        ev_timer_stop(l->loop, &l->idle_sweep);
+        ev_async_stop(l->loop, &l->stop_async);
+        ev_loop_destroy(l->loop);
+        l->loop = NULL;
+    }
+    if (l->listen_fd >= 0)
+        close(l->listen_fd);
+    l->listen_fd = -1;
+    free(l->scratch);
+    l->scratch = NULL;
+}
+
+/* ----------------------------------------------------------------- sockets */
+
+static int http_server_resolve(const char *host, struct addrinfo **out)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    return getaddrinfo(host, "0", &hints, out);
+}
+
+static void http_server_set_port(struct sockaddr *sa, int port)
+{
+    if (sa->sa_family == AF_INET6)
+        ((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+}
+
+static int http_server_get_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* A non-blocking listening socket on host:port. Returns the fd or -1. */
+static int http_server_listen_one(const struct addrinfo *ai, const char *host, int port, bool reuseport)
+{
+    struct sockaddr_storage ss;
+    int one = 1;
+    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+    http_server_set_port((struct sockaddr *)&ss, port);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+        fprintf(stderr, "cbench serve: socket: %s\n", strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+        fprintf(stderr, "cbench serve: SO_REUSEPORT: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) < 0 || listen(fd, HTTP_SERVER_BACKLOG) < 0) {
+        fprintf(stderr, "cbench serve: cannot listen on %s port %d: %s\n", host, port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* SO_REUSEPORT would also let us join another server already on the port
+ * (same user), silently splitting its traffic with it. So first claim the
+ * port with a plain socket: that fails if the port is taken, and picks the
+ * ephemeral port for port 0. Returns the port, or -1 after saying why. */
+static int http_server_probe_port(const struct addrinfo *ai, const char *host, int port)
+{
+    struct sockaddr_storage ss;
+    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+    http_server_set_port((struct sockaddr *)&ss, port);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) < 0) {
+        fprintf(stderr, "cbench serve: cannot listen on %s port %d: %s\n", host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    port = http_server_get_port(fd);
+    close(fd);   /* never listened: the port is free again at once */
+    return port;
+}
+
+/* One listening socket per loop: the first picks the port (maybe ephemeral),
+ * the others join it through SO_REUSEPORT. */
+static bool http_server_listen_all(struct http_server *s)
+{
+    const char *host = s->cfg->host;
+    struct addrinfo *ai;
+    int err = http_server_resolve(host, &ai);
+    if (err) {
+        fprintf(stderr, "cbench serve: host \"%s\": %s\n", host, gai_strerror(err));
+        return false;
+    }
+    int port = s->cfg->port;
+    if (s->nloops > 1)
+        port = http_server_probe_port(ai, host, port);
+    bool ok = port >= 0;
+    for (int i = 0; i < s->nloops && ok; i++) {
+        s->loops[i].listen_fd = http_server_listen_one(ai, host, port, s->nloops > 1);
+        ok = s->loops[i].listen_fd >= 0;
+        if (ok && i == 0 && (port = http_server_get_port(s->loops[0].listen_fd)) < 0) {
+            fprintf(stderr, "cbench serve: getsockname: %s\n", strerror(errno));
+            ok = false;
+        }
+    }
+    freeaddrinfo(ai);
+    s->port = port;
+    return ok;
+}
+
+/* ------------------------------------------------------------- the server */
+
+/* 10,000 connections need 10,000 fds: use all the hard limit allows. */
+static void http_server_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);   /* best effort: a lower limit still works */
+    }
+}
+
+static void http_server_on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void http_server_on_stop_fd(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* The control loop: waits for SIGINT / SIGTERM / the stop pipe. Set up first,
+ * so that a signal arriving once we are announced stops us cleanly. */
+static bool http_server_control_init(struct http_server *s)
+{
+    s->control = ev_loop_new(EVFLAG_AUTO);
+    if (!s->control) {
+        fprintf(stderr, "cbench serve: cannot create an event loop\n");
+        return false;
+    }
+    ev_signal_init(&s->sigint_watcher, http_server_on_stop_signal, SIGINT);
+    ev_signal_init(&s->sigterm_watcher, http_server_on_stop_signal, SIGTERM);
+    ev_signal_start(s->control, &s->sigint_watcher);
+    ev_signal_start(s->control, &s->sigterm_watcher);
+    if (s->cfg->stop_fd >= 0) {
+        ev_io_init(&s->stop_watcher, http_server_on_stop_fd, s->cfg->stop_fd, EV_READ);
+        ev_io_start(s->control, &s->stop_watcher);
+    }
+    return true;
+}
+
+static void http_server_control_destroy(struct http_server *s)
+{
+    if (!s->control)
+        return;
+    ev_signal_stop(s->control, &s->sigint_watcher);
+    ev_signal_stop(s->control, &s->sigterm_watcher);
+    ev_io_stop(s->control, &s->stop_watcher);
+    ev_loop_destroy(s->control);
+    s->control = NULL;
+}
+
+/* Start the worker threads with SIGINT/SIGTERM blocked, so those signals are
+ * delivered to the calling thread, the one that waits for them. */
+static bool http_server_start_threads(struct http_server *s)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    bool ok = true;
+    for (int i = 0; i < s->nloops && ok; i++) {
+        int err = pthread_create(&s->loops[i].thread, NULL, http_server_loop_thread, &s->loops[i]);
+        if (err)
+            fprintf(stderr, "cbench serve: pthread_create: %s\n", strerror(err));
+        s->loops[i].thread_started = ok = err == 0;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
+}
+
+static void http_server_stop_threads(struct http_server *s)
+{
+    for (int i = 0; i < s->nloops; i++) {
+        struct http_server_loop *l = &s->loops[i];
+        if (!l->thread_started)
+            continue;
+        ev_async_send(l->loop, &l->stop_async);
+        pthread_join(l->thread, NULL);
+        l->thread_started = false;
+    }
+}
+
+static void http_server_announce(struct http_server *s)
+{
+    const struct server_config *cfg = s->cfg;
+    if (cfg->ready_fd >= 0) {
+        dprintf(cfg->ready_fd, "%d\n", s->port);
+        close(cfg->ready_fd);
+    }
+    if (cfg->on_ready)
+        cfg->on_ready(cfg, s->port, cfg->on_ready_arg);
+}
+
+static char *http_server_make_pattern(void)
+{
+    char *p = malloc(HTTP_SERVER_BODY_SPAN + 26);
+    for (size_t i = 0; p && i < HTTP_SERVER_BODY_SPAN + 26; i++)
+        p[i] = http_server_body_byte(i);
+    return p;
+}
+
+static bool http_server_config_valid(const struct server_config *cfg)
+{
+    if (cfg->port < 0 || cfg->port > 65535 || cfg->loops < 1 || cfg->loops > HTTP_SERVER_MAX_LOOPS ||
+        !(cfg->idle_timeout_s >= 0)) {
+        fprintf(stderr, "cbench serve: invalid configuration (port %d, loops %d, idle timeout %g)\n",
+                cfg->port, cfg->loops, cfg->idle_timeout_s);
+        return false;
+    }
+    return true;
+}
+
+static void http_server_free(struct http_server *s)
+{
+    http_server_stop_threads(s);
+    for (int i = 0; s->loops && i < s->nloops; i++)
+        http_server_loop_destroy(&s->loops[i]);
+    free(s->loops);
+    http_server_control_destroy(s);
+    free(s->pattern);
+}
+
+void http_server_config_default(struct server_config *cfg)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    *cfg = (struct server_config){
+        .host = "127.0.0.1",
+        .port = HTTP_SERVER_DEFAULT_PORT,
+        .loops = cpus < 1 ? 1 : cpus > HTTP_SERVER_MAX_LOOPS ? HTTP_SERVER_MAX_LOOPS : (int)cpus,
+        .idle_timeout_s = 10.0,
+        .ready_fd = -1,
+        .stop_fd = -1,
+    };
+}
+
+int http_server_run(const struct server_config *cfg)
+{
+    struct http_server s = { .cfg = cfg };
+    if (!http_server_config_valid(cfg))
+        return 1;
+    signal(SIGPIPE, SIG_IGN);   /* MSG_NOSIGNAL covers sends; this covers the rest */
+    http_server_raise_nofile();
+    s.idle_timeout_s = cfg->idle_timeout_s > 0 && cfg->idle_timeout_s < HTTP_SERVER_MIN_IDLE_S
+                           ? HTTP_SERVER_MIN_IDLE_S : cfg->idle_timeout_s;
+    s.nloops = cfg->loops;
+    s.pattern = http_server_make_pattern();
+    s.loops = calloc((size_t)s.nloops, sizeof *s.loops);
+    if (!s.pattern || !s.loops) {
+        fprintf(stderr, "cbench serve: out of memory\n");
+        http_server_free(&s);
+        return 1;
+    }
+    for (int i = 0; i < s.nloops; i++)
+        s.loops[i].listen_fd = -1;
+    bool ok = http_server_control_init(&s) && http_server_listen_all(&s);
+    for (int i = 0; ok && i < s.nloops; i++)
+        ok = http_server_loop_init(&s, &s.loops[i]);
+    ok = ok && http_server_start_threads(&s);
+    if (ok) {
+        http_server_announce(&s);
+        ev_run(s.control, 0);
+    }
+    http_server_free(&s);
+    return ok ? 0 : 1;
+}
+
+/* ------------------------------------------------------------------- CLI */
+
+struct http_server_params {
+    long port;
+    const char *host;
+    long loops;
+    double idle_timeout;
+};
+
+static const struct opt_spec http_server_options[] = {
+    { .name = "port", .type = OPT_INT, .offset = offsetof(struct http_server_params, port),
+      .min = 0, .max = 65535, .help = "TCP port; 0 = ephemeral (default 8080)" },
+    { .name = "host", .type = OPT_STRING, .offset = offsetof(struct http_server_params, host),
+      .help = "address to listen on (default 127.0.0.1; ::1 for IPv6)" },
+    { .name = "loops", .type = OPT_INT, .offset = offsetof(struct http_server_params, loops),
+      .min = 1, .max = HTTP_SERVER_MAX_LOOPS, .help = "event loops, one thread each (default: online CPUs)" },
+    { .name = "idle-timeout", .type = OPT_DOUBLE, .offset = offsetof(struct http_server_params, idle_timeout),
+      .min = 0, .max = 86400, .help = "close a connection silent this many seconds; 0 = never (default 10)" },
+    OPT_END
+};
+
+static void http_server_usage(void)
+{
+    printf("usage: cbench serve [--port P] [--host H] [--loops L] [--idle-timeout S]\n"
+           "\n"
+           "HTTP/1.1 server for the net workload. GET /?delay_ms=D&bytes=B answers\n"
+           "200 after D ms (0..%ld) with B bytes (0..%ld), byte i = 'a' + i %% 26.\n"
+           "Runs until SIGINT or SIGTERM.\n"
+           "\n"
+           "options:\n", HTTP_SERVER_MAX_DELAY_MS, HTTP_SERVER_MAX_BYTES);
+    opt_print_help(http_server_options, "  ");
+    printf("  -h, --help                 this help\n");
+}
+
+/* Parse argv into params. Returns -1 to go on, else an exit status. */
+static int http_server_parse_args(int argc, char **argv, struct http_server_params *p)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            http_server_usage();
+            return 0;
+        }
+        const struct opt_spec *spec = opt_find(http_server_options, arg);
+        if (!spec) {
+            fprintf(stderr, "cbench serve: unknown option \"%s\" (see cbench serve --help)\n", arg);
+            return 2;
+        }
+        const char *value = strchr(arg, '=');
+        if (value)
+            value++;
+        else if (i + 1 < argc)
+            value = argv[++i];
+        else {
+            fprintf(stderr, "cbench serve: --%s needs a value\n", spec->name);
+            return 2;
+        }
+        if (!opt_store(spec, p, value))
+            return 2;
+    }
+    return -1;
+}
+
+static bool http_server_host_valid(const char *host)
+{
+    struct addrinfo *ai;
+    int err = http_server_resolve(host, &ai);
+    if (err) {
+        fprintf(stderr, "cbench: --host: \"%s\": %s\n", host, gai_strerror(err));
+        return false;
+    }
+    freeaddrinfo(ai);
+    return true;
+}
+
+static void http_server_print_ready(const struct server_config *cfg, int port, void *arg)
+{
+    (void)arg;
+    bool v6 = strchr(cfg->host, ':') != NULL;
+    printf("cbench serve: listening on %s%s%s:%d\n", v6 ? "[" : "", cfg->host, v6 ? "]" : "", port);
+    fflush(stdout);
+}
+
+int http_server_main(int argc, char **argv)
+{
+    struct server_config cfg;
+    http_server_config_default(&cfg);
+    struct http_server_params p = {
+        .port = cfg.port, .host = cfg.host, .loops = cfg.loops, .idle_timeout = cfg.idle_timeout_s,
+    };
+    int status = http_server_parse_args(argc, argv, &p);
+    if (status >= 0)
+        return status;
+    if (!http_server_host_valid(p.host))
+        return 2;
+    cfg.port = (int)p.port;
+    cfg.host = p.host;
+    cfg.loops = (int)p.loops;
+    cfg.idle_timeout_s = p.idle_timeout;
+    cfg.on_ready = http_server_print_ready;
+    return http_server_run(&cfg);
+}
