@@ -16,6 +16,7 @@ struct common_params {
     long tasks;            /* 0 = the workload's default */
     long workers;          /* 0 = one worker per task */
     const char *format;
+    long fail_task;        /* -1 = no task fails */
 };
 
 static const struct opt_spec common_options[] = {
@@ -25,6 +26,8 @@ static const struct opt_spec common_options[] = {
       "pool size for fork/threads (default: one worker per task)" },
     { "format", 'f', OPT_STRING, offsetof(struct common_params, format), 0, 0,
       "output: human, csv or json (default human)" },
+    { "fail-task", 0, OPT_INT, offsetof(struct common_params, fail_task), 0, 999999,
+      "task N (0-based) fails at its first step: the others are cancelled, exit 1" },
     OPT_END,
 };
 
@@ -148,6 +151,13 @@ static bool parse_run_options(int argc, char **argv, struct run_request *req,
     }
     req->tasks = common->tasks ? common->tasks : req->workload->default_tasks();
     req->workers = common->workers;
+    if (common->fail_task >= req->tasks) {
+        fprintf(stderr, "cbench: --fail-task: %ld is not a task (tasks are 0..%ld)\n",
+                common->fail_task, req->tasks - 1);
+        return false;
+    }
+    req->fail = common->fail_task >= 0;
+    req->fail_task = common->fail_task;
     return true;
 }
 
@@ -171,14 +181,14 @@ static int command_run(int argc, char **argv)
     }
     struct run_request req = { .model = model_find(argv[2]), .workload = workload_find(argv[3]) };
     if (!req.model) {
-        fprintf(stderr, "cbench: unknown model \"%s\" (models: serial, fork, threads, async; see cbench list)\n", argv[2]);
+        fprintf(stderr, "cbench: unknown model \"%s\" (models: serial, fork, threads, async, hybrid; see cbench list)\n", argv[2]);
         return 2;
     }
     if (!req.workload) {
         fprintf(stderr, "cbench: unknown workload \"%s\" (see cbench list)\n", argv[3]);
         return 2;
     }
-    struct common_params common = { .format = "human" };
+    struct common_params common = { .format = "human", .fail_task = -1 };
     enum output_format format;
     req.model_params = params_new(req.model->params_size, req.model->params_default);
     req.workload_params = params_new(req.workload->params_size, req.workload->params_default);

@@ -6,7 +6,8 @@
 
 /* The machine-readable keys, in order. */
 #define OUTPUT_KEYS "model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s," \
-                    "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note"
+                    "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note," \
+                    "cancelled,cancel_ms"
 
 bool output_parse_format(const char *text, enum output_format *out)
 {
@@ -29,11 +30,14 @@ static void output_csv(FILE *f, const struct result *r)
         if (*c == ',' || *c == '"' || *c == '\n')
             *c = ';';
     fprintf(f, "%s\n", OUTPUT_KEYS);
-    fprintf(f, "%s,%s,%ld,%ld,%.6f,%.6f,%.6f,%ld,%llu,%.3f,%.0f,%.0f,%.0f,%.0f,%llu,%s,%ld,%s,%s\n",
+    fprintf(f, "%s,%s,%ld,%ld,%.6f,%.6f,%.6f,%ld,%llu,%.3f,%.0f,%.0f,%.0f,%.0f,%llu,%s,%ld,%s,%s",
             r->model, r->workload, r->tasks, r->workers, r->wall_s, r->user_s, r->sys_s,
             r->maxrss_kib, (unsigned long long)r->ops, r->ops_per_s, r->latency.p50_us,
             r->latency.p90_us, r->latency.p99_us, r->latency.max_us,
             (unsigned long long)r->errors, r->checksum, r->workers_started, r->params, note);
+    /* Keys added later go at the end of the line, so that scripts reading
+     * columns by position keep working. */
+    fprintf(f, ",%ld,%.3f\n", r->cancelled, r->cancel_ms);
 }
 
 /* Strings we print are names, hex, "k=v" lists and notes: escape the two
@@ -68,6 +72,7 @@ static void output_json(FILE *f, const struct result *r)
     output_json_string(f, r->params);
     fprintf(f, ",\"note\":");
     output_json_string(f, r->note);
+    fprintf(f, ",\"cancelled\":%ld,\"cancel_ms\":%.3f", r->cancelled, r->cancel_ms);
     fprintf(f, "}\n");
 }
 
@@ -104,6 +109,9 @@ static void output_human(FILE *f, const struct result *r)
             r->latency.count);
     fprintf(f, "  errors      %llu\n", (unsigned long long)r->errors);
     fprintf(f, "  checksum    %s\n", r->checksum);
+    if (r->fail_task >= 0)
+        fprintf(f, "  cancelled   %ld tasks, all stopped %.3f ms after task %ld failed\n",
+                r->cancelled, r->cancel_ms, r->fail_task);
 }
 
 void output_print(FILE *f, enum output_format format, const struct result *res)

@@ -6,12 +6,16 @@
  * not. CPU time and memory come from getrusage, children included. */
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Tasks and latency samples live in MAP_SHARED memory so fork's children
  * can write their results where the parent reads them. */
@@ -69,6 +73,7 @@ static void run_gather(const struct run *r, struct result *out, uint32_t *latenc
     for (long i = 0; i < r->tasks; i++) {
         const struct task *t = &r->task[i];
         checksum = checksum_mix(checksum, t->checksum);
+        out->cancelled += !t->finished;
         out->ops += t->ops;
         out->errors += t->errors;
         /* compact the samples to the front of the latency block */
@@ -125,10 +130,93 @@ void run_format_params(char *buf, size_t size, const struct opt_spec *table, con
     }
 }
 
+/* How many tasks the model runs at once: tasks that depend on each other
+ * (queue's producers and consumers) must know whether they all can run. */
+static long run_concurrency(const struct run *r)
+{
+    if (r->model->sequential)
+        return 1;
+    if (!r->model->nonblocking && r->workers > 0 && r->workers < r->tasks)
+        return r->workers;
+    return r->tasks;
+}
+
+/* What a process holds that a cancelled run must have given back. */
+struct run_resources {
+    long fds, threads;
+};
+
+static struct run_resources run_resources_now(void)
+{
+    struct run_resources res = { 0, 0 };
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d));)
+        res.fds += e->d_name[0] != '.';
+    if (d) {
+        closedir(d);
+        res.fds--;   /* the directory's own descriptor */
+    }
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %ld", &res.threads) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return res;
+}
+
+/* After a cancelled run every worker, descriptor and child must be gone:
+ * returns 1 (after saying what remains) if not. */
+static int run_check_released(const struct run_resources *before, struct result *out)
+{
+    /* A joined thread may still be counted for a moment: pthread_join
+     * returns when the thread has released its stack, slightly before the
+     * kernel removes it. So a count above the start is checked again. */
+    struct run_resources after = run_resources_now();
+    for (int i = 0; i < 100 && (after.threads > before->threads || after.fds > before->fds); i++) {
+        usleep(1000);
+        after = run_resources_now();
+    }
+    long children = 0;
+    while (waitpid(-1, NULL, WNOHANG) > 0)   /* zombies nobody reaped */
+        children++;
+    if (waitpid(-1, NULL, WNOHANG) == 0)     /* still running */
+        children++;
+    long fds = after.fds - before->fds, threads = after.threads - before->threads;
+#ifdef __SANITIZE_THREAD__
+    threads -= threads > 0;   /* TSan's own thread, started with the first pthread_create */
+#endif
+    if (fds <= 0 && threads <= 0 && children == 0)
+        return 0;
+    fprintf(stderr, "cbench: after cancellation %ld descriptors, %ld threads and %s child "
+            "processes remain\n", fds, threads, children ? "some" : "no");
+    size_t len = strlen(out->note);
+    snprintf(out->note + len, sizeof out->note - len, "%sleaked %ld fds, %ld threads, %ld children",
+             len ? "; " : "", fds, threads, children);
+    return 1;
+}
+
+/* The model's note, then the workload's. */
+static void run_note(const struct run *r, struct result *out)
+{
+    snprintf(out->note, sizeof out->note, "%s", r->note);
+    if (!r->workload->note)
+        return;
+    char extra[200] = "";
+    r->workload->note(r->workload_params, extra, sizeof extra);
+    size_t len = strlen(out->note);
+    if (extra[0])
+        snprintf(out->note + len, sizeof out->note - len, "%s%s", len ? "; " : "", extra);
+}
+
 static int run_execute(struct run *r, struct result *out, uint32_t *latency, uint32_t per_task)
 {
     const struct workload *w = r->workload;
-    struct workload_env env = { .tasks = r->tasks, .nonblocking = r->nonblocking };
+    struct workload_env env = { .tasks = r->tasks, .nonblocking = r->nonblocking,
+                                .model = r->model->name, .concurrency = run_concurrency(r),
+                                .cancellable = r->cancel != NULL };
+    struct run_resources before = run_resources_now();
     int status = w->setup ? w->setup((void *)r->workload_params, &env) : 0;
     if (status != 0)
         return status;
@@ -149,10 +237,39 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     run_gather(r, out, latency, per_task);
     out->ops_per_s = out->wall_s > 0 ? (double)out->ops / out->wall_s : 0;
     out->workers_started = r->workers_started;
-    snprintf(out->note, sizeof out->note, "%s", r->note);
+    run_note(r, out);
+    if (run_cancelled(r))
+        out->cancel_ms = (double)(t1 - atomic_load(&r->cancel->at_ns)) / 1e6;
+    if (r->cancel && run_check_released(&before, out) != 0 && status == 0)
+        status = 1;
     if (status == 0 && out->errors > 0)
         status = 1;
     return status;
+}
+
+/* The cancellation block of a --fail-task run (see model.h), or NULL. */
+static struct run_cancel *run_cancel_new(void)
+{
+    struct run_cancel *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
+                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (c == MAP_FAILED)
+        return NULL;
+    atomic_init(&c->requested, false);
+    atomic_init(&c->at_ns, 0);
+    c->fd = eventfd(0, EFD_CLOEXEC);
+    if (c->fd < 0) {
+        munmap(c, sizeof *c);
+        return NULL;
+    }
+    return c;
+}
+
+static void run_cancel_free(struct run_cancel *c)
+{
+    if (!c)
+        return;
+    close(c->fd);
+    munmap(c, sizeof *c);
 }
 
 int run_measure(const struct run_request *req, struct result *out)
@@ -165,8 +282,10 @@ int run_measure(const struct run_request *req, struct result *out)
         .tasks = req->tasks,
         .workers = req->workers,
         .nonblocking = req->model->nonblocking,
+        .fail_task = req->fail_task,
     };
     memset(out, 0, sizeof *out);
+    out->fail_task = req->fail ? req->fail_task : -1;
     out->model = req->model->name;
     out->workload = req->workload->name;
     out->tasks = req->tasks;
@@ -194,13 +313,17 @@ int run_measure(const struct run_request *req, struct result *out)
     }
     r.task = tasks.base;
     r.states = calloc((size_t)r.tasks, req->workload->state_size ? req->workload->state_size : 1);
-    if (!r.states) {
+    if (req->fail && !(r.cancel = run_cancel_new())) {
+        fprintf(stderr, "cbench: --fail-task: cannot set up cancellation: %s\n", strerror(errno));
+        status = 1;
+    } else if (!r.states) {
         fprintf(stderr, "cbench: out of memory for %ld task states\n", r.tasks);
         status = 1;
     } else {
         run_init_tasks(&r, latency.base, per_task);
         status = run_execute(&r, out, latency.base, per_task);
     }
+    run_cancel_free(r.cancel);
     free(r.states);
     munmap(latency.base, latency.size);
     munmap(tasks.base, tasks.size);

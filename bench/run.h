@@ -16,7 +16,10 @@ struct result {
     struct latency_summary latency;
     char checksum[17];
     char params[512];   /* workload and model options, "k=v;k=v" */
-    char note[160];     /* backend, failure reason */
+    char note[320];     /* backend, failure reason, the workload's note */
+    long fail_task;     /* --fail-task, or -1 */
+    long cancelled;     /* tasks stopped before they finished */
+    double cancel_ms;   /* from the failure until every task had stopped */
 };
 
 /* Everything `cbench run` parsed. */
@@ -24,6 +27,8 @@ struct run_request {
     const struct model *model;
     const struct workload *workload;
     long tasks, workers;
+    bool fail;          /* --fail-task given (zero-initialised: no) */
+    long fail_task;     /* ... and its K */
     void *model_params, *workload_params;
 };
 

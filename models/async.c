@@ -42,6 +42,7 @@ struct async_task {
 
 struct async_loop {
     struct ev_loop *loop;
+    ev_io cancel;               /* --fail-task: the run's cancel eventfd */
     struct run *run;
     struct async_task *tasks;   /* the tasks this loop owns */
     long count;
@@ -139,7 +140,7 @@ static void async_start_io(struct ev_loop *loop, struct async_task *at, int fd, 
 /* Run the task until it waits, then arm the watcher for that wait. */
 static void async_advance(struct ev_loop *loop, struct async_task *at)
 {
-    struct wait w = at->run->workload->step(at->task);
+    struct wait w = task_step(at->run, at->task);
     switch (w.kind) {
     case WAIT_DONE:
         task_finish(at->run, at->task);
@@ -159,9 +160,50 @@ static void async_advance(struct ev_loop *loop, struct async_task *at)
     }
 }
 
+/* Stop the task's wait in progress, if any. Which union member is in use
+ * shows in the watcher's callback (both start with libev's common watcher
+ * fields), so no tag costs memory per task. */
+static bool async_stop_wait(struct ev_loop *loop, struct async_task *at)
+{
+    if (!ev_is_active(&at->w.io))
+        return false;
+    if (at->w.io.cb == async_on_io)
+        ev_io_stop(loop, &at->w.io);
+    else
+        ev_timer_stop(loop, &at->w.timer);
+    return true;
+}
+
+/* The run was cancelled (a task failed, maybe in another loop): stop every
+ * wait of this loop's tasks and release what they hold; ev_run then
+ * returns, as no watcher is left. */
+static void async_on_cancel(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct async_loop *l = w->data;
+    (void)revents;
+    ev_ref(loop);   /* undo the ev_unref of async_watch_cancel */
+    ev_io_stop(loop, w);
+    for (long i = 0; i < l->count; i++)
+        if (async_stop_wait(loop, &l->tasks[i]))
+            task_finish(l->run, l->tasks[i].task);
+}
+
+/* Watch the cancel eventfd without keeping the loop alive: ev_run still
+ * returns when the tasks are done. */
+static void async_watch_cancel(struct async_loop *l)
+{
+    if (!l->run->cancel)
+        return;
+    ev_io_init(&l->cancel, async_on_cancel, l->run->cancel->fd, EV_READ);
+    l->cancel.data = l;
+    ev_io_start(l->loop, &l->cancel);
+    ev_unref(l->loop);
+}
+
 static void *async_loop_run(void *arg)
 {
     struct async_loop *l = arg;
+    async_watch_cancel(l);
     for (long i = 0; i < l->count; i++)
         async_advance(l->loop, &l->tasks[i]);
     ev_run(l->loop, 0);   /* returns when no watcher is active: all done */

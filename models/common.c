@@ -1,9 +1,14 @@
 /* common.c - what the blocking models (serial, fork, threads) share:
- * running one task by serving each of its waits by blocking. */
+ * running one task by serving each of its waits by blocking; and what every
+ * model shares: stepping a task through --fail-task and cancellation. */
 #include "model.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 void task_attach(struct run *r, long i)
 {
@@ -22,30 +27,96 @@ static void sleep_seconds(double seconds)
         ;
 }
 
+/* With --fail-task a blocked wait must end as soon as the run is
+ * cancelled, so it also waits for the cancel eventfd: fd (if >= 0) for
+ * `events`, or `seconds` (if >= 0) to pass. Without --fail-task this is
+ * never called, so ordinary runs pay no extra syscall. */
+static void wait_cancellable(struct run *r, int fd, short events, double seconds)
+{
+    struct pollfd pfd[2] = {
+        { .fd = r->cancel->fd, .events = POLLIN },
+        { .fd = fd, .events = events },
+    };
+    int64_t deadline = clock_now_ns() + (int64_t)(seconds * 1e9);
+    for (;;) {
+        struct timespec ts, *timeout = NULL;
+        if (seconds >= 0) {
+            int64_t left = deadline - clock_now_ns();
+            if (left <= 0)
+                return;
+            ts = (struct timespec){ .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 };
+            timeout = &ts;
+        }
+        int n = ppoll(pfd, fd >= 0 ? 2 : 1, timeout, NULL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != 0 || seconds < 0)   /* ready, cancelled or failed: step again */
+            return;
+    }
+}
+
 /* Serve waits by blocking. The task's fds are blocking, so a WAIT_READ or
  * WAIT_WRITE needs no syscall here: the task's next read()/write() blocks
  * in the kernel until it can proceed. WAIT_CPU simply continues. */
 void task_run_blocking(struct run *r, struct task *t)
 {
     for (;;) {
-        struct wait w = r->workload->step(t);
+        struct wait w = task_step(r, t);
         switch (w.kind) {
         case WAIT_DONE:
             task_finish(r, t);
             return;
         case WAIT_TIMER:
-            sleep_seconds(w.seconds);
+            if (r->cancel)
+                wait_cancellable(r, -1, 0, w.seconds);
+            else
+                sleep_seconds(w.seconds);
             break;
         case WAIT_READ:
         case WAIT_WRITE:
+            if (r->cancel)
+                wait_cancellable(r, w.fd, w.kind == WAIT_READ ? POLLIN : POLLOUT, -1);
+            break;
         case WAIT_CPU:
             break;
         }
     }
 }
 
+/* A task that never stepped holds nothing (its state is zeroed), so only
+ * started tasks are cleaned up. */
 void task_finish(struct run *r, struct task *t)
 {
-    if (r->workload->task_cleanup)
+    if (t->started && r->workload->task_cleanup)
         r->workload->task_cleanup(t);
+}
+
+/* The first of possibly many callers (tasks in threads, processes, loops)
+ * records the time and wakes every waiter through the eventfd. */
+void run_cancel_request(struct run *r)
+{
+    if (atomic_exchange(&r->cancel->requested, true))
+        return;
+    atomic_store(&r->cancel->at_ns, clock_now_ns());
+    uint64_t one = 1;
+    if (write(r->cancel->fd, &one, sizeof one) < 0)
+        perror("cbench: cancel: eventfd write");
+}
+
+struct wait task_step(struct run *r, struct task *t)
+{
+    if (run_cancelled(r))
+        return wait_done();          /* cancelled: finished stays false */
+    if (r->cancel && !t->started && t->id == r->fail_task) {
+        fprintf(stderr, "cbench: task %d failed (--fail-task); cancelling the other tasks\n", t->id);
+        t->errors++;
+        t->finished = true;
+        run_cancel_request(r);
+        return wait_done();
+    }
+    t->started = true;
+    struct wait w = r->workload->step(t);
+    if (w.kind == WAIT_DONE)
+        t->finished = true;
+    return w;
 }

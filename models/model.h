@@ -7,12 +7,23 @@
 #ifndef CBENCH_MODEL_H
 #define CBENCH_MODEL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "../bench/options.h"
 #include "../workloads/workload.h"
 
 struct model;
+
+/* Cancellation (--fail-task): when one task fails the run stops the others.
+ * Lives in MAP_SHARED memory so fork's children see it; `fd` is an eventfd
+ * that becomes (and stays) readable once cancellation is requested, so a
+ * blocked wait or an event loop wakes at once. */
+struct run_cancel {
+    atomic_bool requested;
+    atomic_llong at_ns;        /* clock_now_ns() when the task failed */
+    int fd;
+};
 
 struct run {
     const struct model *model;
@@ -24,6 +35,8 @@ struct run {
     struct task *task;         /* tasks[0..tasks-1], MAP_SHARED */
     char *states;              /* tasks * workload->state_size bytes, zeroed */
     bool nonblocking;          /* tasks get O_NONBLOCK fds; check() may change it */
+    long fail_task;            /* --fail-task: this task fails at once (if cancel) */
+    struct run_cancel *cancel; /* NULL unless --fail-task: no cost otherwise */
 
     /* Filled by the model. */
     long workers_started;      /* processes/threads actually created */
@@ -40,6 +53,7 @@ struct model {
     const void *params_default;
     bool nonblocking;          /* tasks get O_NONBLOCK fds (event loops) */
     bool uses_workers;         /* -w/--workers is meaningful */
+    bool sequential;           /* runs one task at a time (serial) */
     /* Validate params against the run (e.g. select's FD_SETSIZE) before any
      * task is set up. Returns 0, or 2 after printing why. May be NULL. */
     int (*check)(struct run *r);
@@ -56,5 +70,14 @@ const struct model *model_find(const char *name);
 void task_attach(struct run *r, long i);             /* wire task i's state */
 void task_run_blocking(struct run *r, struct task *t); /* until WAIT_DONE */
 void task_finish(struct run *r, struct task *t);     /* workload cleanup */
+/* Every model calls the workload's step() through this: it injects
+ * --fail-task and turns cancellation into WAIT_DONE (t->finished unset). */
+struct wait task_step(struct run *r, struct task *t);
+void run_cancel_request(struct run *r);
+
+static inline bool run_cancelled(const struct run *r)
+{
+    return r->cancel && atomic_load_explicit(&r->cancel->requested, memory_order_acquire);
+}
 
 #endif

@@ -2,13 +2,14 @@
 #include <string.h>
 #include "model.h"
 
-extern const struct model model_serial, model_fork, model_threads, model_async;
+extern const struct model model_serial, model_fork, model_threads, model_async, model_hybrid;
 
 const struct model *const models[] = {
     &model_serial,
     &model_fork,
     &model_threads,
     &model_async,
+    &model_hybrid,
     NULL,
 };
 

@@ -4,19 +4,32 @@
  * tasks at a time. Stacks are small by default (--stack-kib) so that 10,000
  * threads fit in memory and in vm.max_map_count. A start gate makes every
  * thread begin together once all exist; if one cannot be created the gate
- * opens with `abort` set and every started thread leaves at once. */
+ * opens with `abort` set and every started thread leaves at once.
+ *
+ * --gil emulates CPython's global interpreter lock (gil.c): a thread runs a
+ * step only while it holds the lock, drops it while it waits, and hands it
+ * over when another thread has waited 5 ms (CPython's switch interval). Its
+ * fds are then non-blocking, as in an event loop, so that the wait itself,
+ * not a read() inside step(), is where a thread blocks; it blocks in poll()
+ * or a timed sleep with the lock released, as CPython releases it around
+ * blocking calls. */
 #include "model.h"
+#include "gil.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define THREADS_GIL_INTERVAL_S 0.005   /* sys.getswitchinterval() */
+
 struct threads_params {
     long stack_kib;
+    bool gil;
 };
 
 static const struct threads_params threads_defaults = { .stack_kib = 64 };
@@ -24,11 +37,14 @@ static const struct threads_params threads_defaults = { .stack_kib = 64 };
 static const struct opt_spec threads_options[] = {
     { "stack-kib", 0, OPT_INT, offsetof(struct threads_params, stack_kib), 16, 1 << 20,
       "stack size per thread in KiB (default 64, so 10,000 threads fit)" },
+    { "gil", 0, OPT_FLAG, offsetof(struct threads_params, gil), 0, 0,
+      "one global lock held while a task runs, handed over every 5 ms (CPython's GIL)" },
     OPT_END,
 };
 
 struct threads_shared {
     struct run *run;
+    struct gil *gil;           /* NULL without --gil */
     atomic_long next_task;
     pthread_mutex_t gate_lock;
     pthread_cond_t gate_opened;
@@ -55,19 +71,81 @@ static void threads_open_gate(struct threads_shared *s, bool abort)
     pthread_mutex_unlock(&s->gate_lock);
 }
 
+/* Block, without the GIL, until the wait is over: fd ready (w.fd < 0 is
+ * ignored by poll), the timer expired, or the run cancelled. */
+static void threads_wait_released(struct run *r, struct wait w)
+{
+    struct pollfd pfd[2] = {
+        { .fd = w.kind == WAIT_TIMER ? -1 : w.fd, .events = w.kind == WAIT_READ ? POLLIN : POLLOUT },
+        { .fd = r->cancel ? r->cancel->fd : -1, .events = POLLIN },
+    };
+    int64_t deadline = clock_now_ns() + (int64_t)(w.seconds * 1e9);
+    for (;;) {
+        struct timespec ts, *timeout = NULL;
+        if (w.kind == WAIT_TIMER) {
+            int64_t left = deadline - clock_now_ns();
+            ts = (struct timespec){ .tv_sec = left > 0 ? left / 1000000000 : 0,
+                                    .tv_nsec = left > 0 ? left % 1000000000 : 0 };
+            timeout = &ts;
+        }
+        int n = ppoll(pfd, 2, timeout, NULL);
+        if (n >= 0 || errno != EINTR)
+            return;
+    }
+}
+
+/* One task under the GIL, which the caller holds on entry and on return. */
+static void threads_run_task_gil(struct run *r, struct task *t, struct gil *g)
+{
+    for (;;) {
+        struct wait w = task_step(r, t);
+        switch (w.kind) {
+        case WAIT_DONE:
+            task_finish(r, t);
+            return;
+        case WAIT_CPU:   /* a step boundary: where CPython checks the request */
+            if (gil_drop_requested(g))
+                gil_yield(g);
+            break;
+        case WAIT_READ:
+        case WAIT_WRITE:
+        case WAIT_TIMER:
+            gil_drop(g);
+            threads_wait_released(r, w);
+            gil_take(g);
+            break;
+        }
+    }
+}
+
+static void threads_run_task(struct threads_shared *s, long i)
+{
+    task_attach(s->run, i);
+    if (!s->gil) {
+        task_run_blocking(s->run, &s->run->task[i]);
+        return;
+    }
+    if (gil_drop_requested(s->gil))
+        gil_yield(s->gil);
+    threads_run_task_gil(s->run, &s->run->task[i], s->gil);
+}
+
 static void *threads_worker(void *arg)
 {
     struct threads_shared *s = arg;
     struct run *r = s->run;
     if (!threads_wait_gate(s))
         return NULL;
+    if (s->gil)
+        gil_take(s->gil);
     for (;;) {
         long i = atomic_fetch_add(&s->next_task, 1);
         if (i >= r->tasks)
             break;
-        task_attach(r, i);
-        task_run_blocking(r, &r->task[i]);
+        threads_run_task(s, i);
     }
+    if (s->gil)
+        gil_drop(s->gil);
     return NULL;
 }
 
@@ -89,6 +167,10 @@ static int threads_run(struct run *r)
     atomic_init(&s.next_task, 0);
     if (!ids) {
         fprintf(stderr, "cbench: threads: out of memory for %ld threads\n", pool);
+        return 1;
+    }
+    if (p->gil && !(s.gil = gil_new(THREADS_GIL_INTERVAL_S))) {
+        free(ids);
         return 1;
     }
     pthread_attr_t attr;
@@ -115,7 +197,20 @@ static int threads_run(struct run *r)
     for (long w = 0; w < r->workers_started; w++)
         pthread_join(ids[w], NULL);
     free(ids);
+    if (s.gil && status == 0)
+        snprintf(r->note, sizeof r->note, "GIL: %ld forced hand-overs (5 ms interval)",
+                 gil_forced_switches(s.gil));
+    gil_free(s.gil);
     return status;
+}
+
+/* Under --gil a thread must block only where it has released the lock: in
+ * the model's poll(), never in a read() inside step(). */
+static int threads_check(struct run *r)
+{
+    const struct threads_params *p = r->model_params;
+    r->nonblocking = p->gil;
+    return 0;
 }
 
 const struct model model_threads = {
@@ -125,5 +220,6 @@ const struct model model_threads = {
     .params_size = sizeof(struct threads_params),
     .params_default = &threads_defaults,
     .uses_workers = true,
+    .check = threads_check,
     .run = threads_run,
 };

@@ -13,7 +13,8 @@ for tsan_config in "sleep --ms 5 -n 4" "cpu --work 1 -n 4"; do
         fail "tsan: serial $tsan_config" "exit $status" "$(head -c 300 "$TMP/err")"
         continue
     fi
-    for tsan_variant in "threads" "threads -w 2" "async --loops 2" "async --loops 4"; do
+    for tsan_variant in "threads" "threads -w 2" "async --loops 2" "async --loops 4" \
+                        "hybrid" "hybrid -w 1"; do
         read -r tsan_model tsan_model_options <<<"$tsan_variant"
         # shellcheck disable=SC2086
         run_cbench run "$tsan_model" "$tsan_workload" $tsan_options $tsan_model_options -f json

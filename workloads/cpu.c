@@ -17,7 +17,8 @@ struct cpu_params {
 
 struct cpu_state {
     uint64_t x, h;
-    long done;   /* iterations done so far */
+    long done;      /* iterations done so far */
+    bool started;
 };
 
 /* 58 M iterations take about 100 ms on the reference 2-core VM. */
@@ -60,10 +61,14 @@ static struct wait cpu_step(struct task *t)
     struct cpu_state *s = t->state;
     long total = p->work * 1000000L;
 
-    if (s->done == 0) {
+    /* The first step only says "CPU work follows": a task's first step
+     * runs on hybrid's event loop, its CPU steps in hybrid's pool. */
+    if (!s->started) {
+        s->started = true;
         task_op_begin(t);
         s->x = checksum_mix(0, (uint64_t)t->id) | 1;   /* xorshift needs x != 0 */
         s->h = 0xcbf29ce484222325ULL;
+        return wait_cpu();
     }
     long chunk = total - s->done < CPU_CHUNK ? total - s->done : CPU_CHUNK;
     cpu_kernel(s, chunk);

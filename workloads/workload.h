@@ -49,12 +49,22 @@ struct task {
     uint32_t latency_cap;    /* room in latency_us */
     uint32_t *latency_us;    /* per-operation latency, µs (shared memory) */
     int64_t op_start_ns;     /* scratch for task_op_begin / task_op_end */
+    bool started;            /* set by the model: step() has been called */
+    bool finished;           /* set by the model: step() returned WAIT_DONE;
+                                a task never finished was cancelled */
 };
 
 /* Parsed command-line configuration a workload sees at setup. */
 struct workload_env {
     long tasks;              /* number of tasks */
     bool nonblocking;        /* the model serves waits with an event loop */
+    long concurrency;        /* tasks the model runs at once: 1 for serial,
+                                the pool size for fork/threads -w, else tasks */
+    const char *model;       /* the model's name (spawn --bare mirrors it) */
+    bool cancellable;        /* --fail-task: the run may be cancelled, and a
+                                task blocked inside step() cannot be reached;
+                                fds shared by tasks must then be O_NONBLOCK
+                                (the model waits for them, cancellably) */
 };
 
 struct workload {
@@ -79,6 +89,9 @@ struct workload {
     void (*task_cleanup)(struct task *t);
     /* Once, after every task has finished. May be NULL. */
     void (*teardown)(void *params);
+    /* A line for the output's note (theory, longest chain...), written
+     * after teardown. May be NULL. */
+    void (*note)(const void *params, char *buf, size_t size);
 };
 
 /* The registry (workloads/workloads.c). */

@@ -3,11 +3,19 @@
 #include "workload.h"
 
 extern const struct workload workload_sleep, workload_cpu, workload_net;
+extern const struct workload workload_spawn, workload_pingpong;
+extern const struct workload workload_mixed, workload_chess, workload_queue, workload_chain;
 
 const struct workload *const workloads[] = {
     &workload_sleep,
     &workload_cpu,
     &workload_net,
+    &workload_spawn,
+    &workload_pingpong,
+    &workload_mixed,
+    &workload_chess,
+    &workload_queue,
+    &workload_chain,
     NULL,
 };
 

@@ -1,0 +1,309 @@
+/* queue.c - producers and consumers over a bounded queue: the hand-off
+ * cost per model.
+ *
+ * The first --producers tasks put --items items (ids 0..M-1, dealt round-
+ * robin) into one queue; the other tasks (--consumers) take them out. The
+ * queue is a pipe: the one transport that every model can wait on its own
+ * way (a blocking read/write for serial, fork and threads; EAGAIN and an
+ * ev_io for async) and that works between processes. A pipe holds 64 KiB,
+ * so at most 4,096 items of 16 bytes are in flight: the queue is bounded,
+ * and a producer that finds it full waits. Writes of 16 bytes are atomic
+ * and each read takes exactly one item, so items never tear or interleave.
+ * When the last producer is done it puts one end marker per consumer.
+ *
+ * Every item carries its id and the time it was put; the consumer records
+ * the hand-off latency. Delivery is checked exactly: a shared bitmap marks
+ * each id taken, a duplicate or a missing item counts as an error. Which
+ * consumer took which item depends on timing, so only the producers'
+ * side (which ids each put) goes into the checksum.
+ *
+ * A model that runs fewer tasks at once than there are producers (serial,
+ * or -w P or less) cannot run a consumer while a producer waits for room:
+ * if the items do not fit in the queue the run is refused (exit 2). */
+#include "workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define QUEUE_END UINT64_MAX          /* the end marker's id */
+
+struct queue_item {
+    uint64_t id;
+    int64_t put_ns;
+};
+
+struct queue_shared {
+    atomic_long producers_done, consumers_done, taken, duplicates;
+    _Atomic uint64_t taken_bits[];   /* one bit per item id */
+};
+
+struct queue_params {
+    long producers, consumers, items;
+    /* Filled by setup: */
+    int fd[2];                      /* the pipe: read end, write end */
+    long capacity;                  /* items the pipe holds */
+    struct queue_shared *shared;    /* MAP_SHARED, shared_size bytes */
+    size_t shared_size;
+};
+
+enum queue_phase { QUEUE_START, QUEUE_ITEMS, QUEUE_ENDS, QUEUE_FINISHED };
+
+struct queue_state {
+    enum queue_phase phase;
+    uint64_t next;                  /* producer: next id to put */
+    long ends_left;                 /* producer: end markers still to put */
+};
+
+static const struct queue_params queue_defaults = { .producers = 2, .consumers = 0, .items = 10000 };
+
+static const struct opt_spec queue_options[] = {
+    { "producers", 0, OPT_INT, offsetof(struct queue_params, producers), 1, 1000000,
+      "tasks that put items (default 2)" },
+    { "consumers", 0, OPT_INT, offsetof(struct queue_params, consumers), 0, 1000000,
+      "tasks that take items (default: -n minus --producers; -n defaults to 7)" },
+    { "items", 0, OPT_INT, offsetof(struct queue_params, items), 1, 100000000,
+      "items put in all (default 10,000)" },
+    OPT_END,
+};
+
+static long queue_default_tasks(void)
+{
+    return 7;
+}
+
+/* Any consumer may take any item, so each has room for all of them. */
+static uint32_t queue_latency_per_task(const void *params)
+{
+    const struct queue_params *p = params;
+    return (uint32_t)p->items;
+}
+
+static void queue_fail(struct task *t, const char *what, int err)
+{
+    fprintf(stderr, "cbench: queue: task %d: %s: %s\n", t->id, what, err ? strerror(err) : "unexpected");
+    t->errors++;
+}
+
+/* ---- producers ------------------------------------------------------------ */
+
+/* Put one item; true if it went in. Otherwise *w says what to wait for. */
+static bool queue_put(struct task *t, const struct queue_params *p, uint64_t id, struct wait *w)
+{
+    struct queue_item item = { .id = id, .put_ns = clock_now_ns() };
+    for (;;) {
+        ssize_t n = write(p->fd[1], &item, sizeof item);
+        if (n == (ssize_t)sizeof item)
+            return true;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            *w = wait_write(p->fd[1]);
+        } else {
+            queue_fail(t, "write", n < 0 ? errno : 0);
+            *w = wait_done();
+        }
+        return false;
+    }
+}
+
+/* The producer's next phase once its own items are in: the last one to
+ * finish puts the end markers. */
+static void queue_producer_done(const struct queue_params *p, struct queue_state *s)
+{
+    if (atomic_fetch_add(&p->shared->producers_done, 1) + 1 == p->producers) {
+        s->phase = QUEUE_ENDS;
+        s->ends_left = p->consumers;
+    } else {
+        s->phase = QUEUE_FINISHED;
+    }
+}
+
+/* Puts items until the queue is full (event loops), or one item per step
+ * (blocking models: the model checks for cancellation between steps, and a
+ * blocked write would never come back to it). */
+static struct wait queue_produce(struct task *t, const struct queue_params *p, struct queue_state *s)
+{
+    struct wait w = wait_write(p->fd[1]);
+    for (;;) {
+        if (s->phase == QUEUE_ITEMS && s->next >= (uint64_t)p->items)
+            queue_producer_done(p, s);
+        if (s->phase == QUEUE_ENDS && s->ends_left == 0)
+            s->phase = QUEUE_FINISHED;
+        if (s->phase == QUEUE_FINISHED)
+            return wait_done();
+        uint64_t id = s->phase == QUEUE_ITEMS ? s->next : QUEUE_END;
+        if (!queue_put(t, p, id, &w))
+            return w;
+        if (s->phase == QUEUE_ITEMS) {
+            t->checksum = checksum_mix(t->checksum, id);
+            s->next += (uint64_t)p->producers;
+        } else {
+            s->ends_left--;
+        }
+        if (!t->nonblocking)
+            return wait_write(p->fd[1]);
+    }
+}
+
+/* ---- consumers ------------------------------------------------------------ */
+
+/* The last consumer to see its end marker checks that every id was taken
+ * exactly once. */
+static void queue_consumer_done(struct task *t, const struct queue_params *p)
+{
+    struct queue_shared *sh = p->shared;
+    if (atomic_fetch_add(&sh->consumers_done, 1) + 1 < p->consumers)
+        return;
+    long taken = atomic_load(&sh->taken), dups = atomic_load(&sh->duplicates);
+    if (taken != p->items || dups != 0) {
+        fprintf(stderr, "cbench: queue: %ld of %ld items delivered, %ld twice\n", taken - dups,
+                p->items, dups);
+        t->errors++;
+    }
+}
+
+/* One item taken: mark its id, record how long the hand-off took. */
+static void queue_take(struct task *t, const struct queue_params *p, const struct queue_item *item)
+{
+    struct queue_shared *sh = p->shared;
+    uint64_t bit = 1ULL << (item->id % 64);
+    if (item->id >= (uint64_t)p->items ||
+        (atomic_fetch_or(&sh->taken_bits[item->id / 64], bit) & bit))
+        atomic_fetch_add(&sh->duplicates, 1);
+    atomic_fetch_add(&sh->taken, 1);
+    t->op_start_ns = item->put_ns;
+    task_op_end(t);
+}
+
+static struct wait queue_consume(struct task *t, const struct queue_params *p)
+{
+    for (;;) {
+        struct queue_item item;
+        ssize_t n = read(p->fd[0], &item, sizeof item);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return wait_read(p->fd[0]);
+        if (n != (ssize_t)sizeof item) {
+            queue_fail(t, n == 0 ? "read: end of queue before the end marker" : "read",
+                       n < 0 ? errno : 0);
+            return wait_done();
+        }
+        if (item.id == QUEUE_END) {
+            t->checksum = checksum_mix((uint64_t)t->id, QUEUE_END);
+            queue_consumer_done(t, p);
+            return wait_done();
+        }
+        queue_take(t, p, &item);
+        if (!t->nonblocking)   /* as for producers: one item per step */
+            return wait_read(p->fd[0]);
+    }
+}
+
+static struct wait queue_step(struct task *t)
+{
+    const struct queue_params *p = t->params;
+    struct queue_state *s = t->state;
+    bool producer = t->id < p->producers;
+    if (s->phase == QUEUE_START) {
+        s->phase = QUEUE_ITEMS;
+        s->next = (uint64_t)t->id;
+        /* Wait before the first read/write too, so that it is cancellable. */
+        return producer ? wait_write(p->fd[1]) : wait_read(p->fd[0]);
+    }
+    return producer ? queue_produce(t, p, s) : queue_consume(t, p);
+}
+
+/* ---- setup ------------------------------------------------------------------ */
+
+static int queue_check(struct queue_params *p, const struct workload_env *env)
+{
+    if (p->consumers == 0)
+        p->consumers = env->tasks - p->producers;
+    if (p->consumers < 1 || p->producers + p->consumers != env->tasks) {
+        fprintf(stderr, "cbench: queue: -n %ld must be --producers %ld plus --consumers %ld "
+                "(and leave at least one consumer)\n", env->tasks, p->producers,
+                p->consumers > 0 ? p->consumers : 0);
+        return 2;
+    }
+    /* Less than a page of slack: poll() reports a pipe writable only when a
+     * whole page is free. */
+    long room = p->capacity - 4096 / (long)sizeof(struct queue_item);
+    if (env->concurrency <= p->producers && p->items + p->consumers > room) {
+        fprintf(stderr, "cbench: queue needs a concurrent model: %s runs %ld task%s at once, so "
+                "%ld producer%s would wait forever for room in the queue (%ld items) before any "
+                "consumer runs; use fork, threads, async or hybrid, -w above --producers, or "
+                "--items %ld or fewer\n", env->model ? env->model : "this model", env->concurrency,
+                env->concurrency == 1 ? "" : "s", p->producers, p->producers == 1 ? "" : "s",
+                p->capacity, room - p->consumers);
+        return 2;
+    }
+    return 0;
+}
+
+static int queue_setup(void *params, const struct workload_env *env)
+{
+    struct queue_params *p = params;
+    /* Blocking models block inside read()/write(); but when the run may be
+     * cancelled, two tasks woken for one item would leave one blocked in
+     * read() where no cancellation reaches it: then EAGAIN returns to the
+     * model, whose wait also watches for cancellation. */
+    bool nonblocking = env->nonblocking || env->cancellable;
+    if (pipe2(p->fd, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) < 0) {
+        fprintf(stderr, "cbench: queue: pipe: %s\n", strerror(errno));
+        return 1;
+    }
+    int bytes = fcntl(p->fd[1], F_GETPIPE_SZ);
+    p->capacity = (bytes > 0 ? bytes : 65536) / (long)sizeof(struct queue_item);
+    p->shared_size = sizeof *p->shared + ((size_t)p->items + 63) / 64 * sizeof(uint64_t);
+    int status = queue_check(p, env);
+    if (status == 0) {
+        p->shared = mmap(NULL, p->shared_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p->shared == MAP_FAILED) {
+            fprintf(stderr, "cbench: queue: mmap of %zu bytes: %s\n", p->shared_size, strerror(errno));
+            status = 1;
+        }
+    }
+    if (status != 0) {
+        p->shared = NULL;
+        close(p->fd[0]);
+        close(p->fd[1]);
+    }
+    return status;   /* the mapping is zeroed: counters and bits start at 0 */
+}
+
+static void queue_teardown(void *params)
+{
+    struct queue_params *p = params;
+    munmap(p->shared, p->shared_size);
+    close(p->fd[0]);
+    close(p->fd[1]);
+}
+
+static void queue_note(const void *params, char *buf, size_t size)
+{
+    const struct queue_params *p = params;
+    snprintf(buf, size, "%ld producers, %ld consumers, %ld items through a pipe of %ld; "
+             "ops = items taken, latency = hand-off", p->producers, p->consumers, p->items,
+             p->capacity);
+}
+
+const struct workload workload_queue = {
+    .name = "queue",
+    .summary = "producers put --items into a bounded queue (a pipe), consumers take them",
+    .options = queue_options,
+    .params_size = sizeof(struct queue_params),
+    .params_default = &queue_defaults,
+    .default_tasks = queue_default_tasks,
+    .state_size = sizeof(struct queue_state),
+    .latency_per_task = queue_latency_per_task,
+    .setup = queue_setup,
+    .step = queue_step,
+    .teardown = queue_teardown,
+    .note = queue_note,
+};

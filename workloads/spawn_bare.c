@@ -1,0 +1,190 @@
+/* spawn_bare.c - bare loops that create and destroy workers, for spawn --bare.
+ *
+ * spawn.c runs them in a child of cbench's process, before the measured
+ * run, so they fork the same address space the model forks: the difference
+ * between the two is what the model's bookkeeping costs (gates, process
+ * groups, shared counters, task dispatch), not what fork has to copy.
+ *
+ * The gate is a pipe: a worker blocks reading it and gets end-of-file once
+ * every write end is closed. That wakes all of them at once and, for fork,
+ * also releases the children if this process dies, so none is left behind. */
+#include "spawn_bare.h"
+#include "workload.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static double bare_us_per(int64_t start_ns, long n)
+{
+    return (double)(clock_now_ns() - start_ns) / 1e3 / (double)n;
+}
+
+static void bare_read_gate(int fd)
+{
+    char byte;
+    while (read(fd, &byte, 1) < 0 && errno == EINTR)
+        ;
+}
+
+static void bare_reap(const pid_t *pids, long n)
+{
+    for (long i = 0; i < n; i++)
+        while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+            ;
+}
+
+double spawn_bare_fork_alive(long n)
+{
+    int gate[2];
+    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    if (!pids || pipe2(gate, O_CLOEXEC) < 0) {
+        fprintf(stderr, "cbench: spawn --bare: cannot set up: %s\n", strerror(errno));
+        free(pids);
+        return -1;
+    }
+    fflush(NULL);   /* children must not inherit buffered output */
+    int64_t t0 = clock_now_ns();
+    long started = 0;
+    for (; started < n; started++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(gate[1]);
+            bare_read_gate(gate[0]);
+            _exit(0);
+        }
+        if (pid < 0) {
+            fprintf(stderr, "cbench: spawn --bare: fork %ld of %ld: %s\n", started + 1, n, strerror(errno));
+            break;
+        }
+        pids[started] = pid;
+    }
+    close(gate[1]);   /* open the gate */
+    bare_reap(pids, started);
+    double us = bare_us_per(t0, n);
+    close(gate[0]);
+    free(pids);
+    return started == n ? us : -1;
+}
+
+double spawn_bare_fork_seq(long n)
+{
+    fflush(NULL);
+    int64_t t0 = clock_now_ns();
+    for (long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(0);
+        if (pid < 0) {
+            fprintf(stderr, "cbench: spawn --bare: fork: %s\n", strerror(errno));
+            return -1;
+        }
+        bare_reap(&pid, 1);
+    }
+    return bare_us_per(t0, n);
+}
+
+static void *bare_thread_gate(void *arg)
+{
+    bare_read_gate(*(const int *)arg);
+    return NULL;
+}
+
+static void *bare_thread_nothing(void *arg)
+{
+    return arg;
+}
+
+static bool bare_thread_attr(pthread_attr_t *attr, size_t stack_bytes)
+{
+    if (pthread_attr_init(attr) != 0)
+        return false;
+    if (stack_bytes < (size_t)PTHREAD_STACK_MIN)
+        stack_bytes = (size_t)PTHREAD_STACK_MIN;
+    pthread_attr_setstacksize(attr, stack_bytes);
+    return true;
+}
+
+double spawn_bare_threads_alive(long n, size_t stack_bytes)
+{
+    int gate[2];
+    pthread_attr_t attr;
+    pthread_t *ids = calloc((size_t)n, sizeof *ids);
+    if (!ids || pipe2(gate, O_CLOEXEC) < 0 || !bare_thread_attr(&attr, stack_bytes)) {
+        fprintf(stderr, "cbench: spawn --bare: cannot set up: %s\n", strerror(errno));
+        free(ids);
+        return -1;
+    }
+    int64_t t0 = clock_now_ns();
+    long started = 0;
+    for (; started < n; started++) {
+        int err = pthread_create(&ids[started], &attr, bare_thread_gate, &gate[0]);
+        if (err) {
+            fprintf(stderr, "cbench: spawn --bare: thread %ld of %ld: %s\n", started + 1, n, strerror(err));
+            break;
+        }
+    }
+    close(gate[1]);
+    for (long i = 0; i < started; i++)
+        pthread_join(ids[i], NULL);
+    double us = bare_us_per(t0, n);
+    pthread_attr_destroy(&attr);
+    close(gate[0]);
+    free(ids);
+    return started == n ? us : -1;
+}
+
+double spawn_bare_threads_seq(long n, size_t stack_bytes)
+{
+    pthread_attr_t attr;
+    if (!bare_thread_attr(&attr, stack_bytes))
+        return -1;
+    int64_t t0 = clock_now_ns();
+    for (long i = 0; i < n; i++) {
+        pthread_t id;
+        int err = pthread_create(&id, &attr, bare_thread_nothing, NULL);
+        if (err) {
+            fprintf(stderr, "cbench: spawn --bare: thread: %s\n", strerror(err));
+            pthread_attr_destroy(&attr);
+            return -1;
+        }
+        pthread_join(id, NULL);
+    }
+    pthread_attr_destroy(&attr);
+    return bare_us_per(t0, n);
+}
+
+static void bare_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    ev_timer_stop(loop, w);
+}
+
+double spawn_bare_async(long n)
+{
+    int64_t t0 = clock_now_ns();
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    ev_timer *timers = calloc((size_t)n, sizeof *timers);
+    if (!loop || !timers) {
+        fprintf(stderr, "cbench: spawn --bare: cannot create an event loop for %ld timers\n", n);
+        if (loop)
+            ev_loop_destroy(loop);
+        free(timers);
+        return -1;
+    }
+    for (long i = 0; i < n; i++) {
+        ev_timer_init(&timers[i], bare_on_timer, 0, 0);
+        ev_timer_start(loop, &timers[i]);
+    }
+    ev_run(loop, 0);
+    free(timers);
+    ev_loop_destroy(loop);
+    return bare_us_per(t0, n);
+}
