@@ -1,10 +1,11 @@
 #!/bin/bash
 # bench.sh - run the cbench experiment matrix and keep every number it makes.
 #
-#   scripts/bench.sh              full matrix (about 12 min on 2 cores)
-#   QUICK=1 scripts/bench.sh      reduced matrix (about 2.5 min)
+#   scripts/bench.sh              full matrix (about 20 min on 2 cores)
+#   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
-#        EXPERIMENTS (default "sleep cpu net-slow net-fast crossover": a subset
+#        EXPERIMENTS (default: all of sleep cpu net-slow net-fast crossover
+#        spawn spawn-mem pingpong mixed chess queue chain cancel; a subset
 #        runs only those), DRY_RUN=1 (print the plan with predicted seconds,
 #        run nothing)
 #
@@ -38,7 +39,7 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 RESULTS_ROOT=${RESULTS_ROOT:-results}
 CBENCH=${CBENCH:-build/cbench}
-EXPERIMENTS=${EXPERIMENTS:-sleep cpu net-slow net-fast crossover}
+EXPERIMENTS=${EXPERIMENTS:-sleep cpu net-slow net-fast crossover spawn spawn-mem pingpong mixed chess queue chain cancel}
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 [ -x "$CBENCH" ] || die "$CBENCH is not an executable (run make first, or set CBENCH)"
@@ -59,7 +60,7 @@ if [ "$QUICK" = 1 ]; then
     SLOW_C="10 100 1000"
     FORK_MAX=100 THREADS_MAX=1000   # largest task counts (see max_tasks)
     FAST_C="1 4 16 64"
-    GRID_C="1 10 100 1000" GRID_D="0 1 10 50"
+    GRID_C="1 100 1000" GRID_D="0 10 50"
 else
     mode=full
     SAMPLES=3 RUNS=3 WARMUP=1
@@ -304,6 +305,13 @@ if [ "$has_net" = 1 ]; then
         done
     done
 fi
+
+# What a worker costs (spawn, pingpong) and the classic scenarios (mixed,
+# chess, queue, chain, cancel): planned by their own files, same helpers.
+# shellcheck source=scripts/bench_cost.sh
+. scripts/bench_cost.sh && plan_cost
+# shellcheck source=scripts/bench_scenarios.sh
+. scripts/bench_scenarios.sh && plan_scenarios
 
 total=${#P_EXP[@]}
 weight_total=0

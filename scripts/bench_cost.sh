@@ -33,7 +33,7 @@
 # threads-gil); nothing to add here.
 
 if [ "${QUICK:-0}" = 1 ]; then
-    COST_SPAWN_N="fork:100 fork:300 threads:100 threads:1000 async:1000 async:100000"
+    COST_SPAWN_N="fork:100 threads:1000 async:100000"
     COST_MEM_N="fork:100 threads:1000 async:100000"
 else
     COST_SPAWN_N="fork:100 fork:1000 threads:100 threads:1000 threads:10000 async:1000 async:100000 async:1000000"

@@ -49,10 +49,10 @@
 #           runs exit 1 by design: read them regardless of `exit`.
 
 if [ "${QUICK:-0}" = 1 ]; then
-    SCEN_MIXED_CHUNKS="1 10 20"
+    SCEN_MIXED_CHUNKS="10"
     SCEN_MIXED_REQUESTS=30
     SCEN_CHESS_MOVES=10
-    SCEN_CANCEL_N="fork:100 threads:1000 async:10000 hybrid:10000"
+    SCEN_CANCEL_N="threads:1000 async:10000"
     SCEN_CHAIN_N="10"
 else
     SCEN_MIXED_CHUNKS="1 5 10 20"

@@ -275,4 +275,6 @@ plot '$work/grid.dat' using 1:2:(0.5):(0.5):3 with boxxyerror lc rgb variable no
 EOF
 else nodata crossover "crossover: which model wins"; fi
 
+# shellcheck source=scripts/plot_cost.sh
+. "$here/plot_cost.sh" && plot_cost
 "$here/report.sh" "$dir"
