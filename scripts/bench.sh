@@ -441,6 +441,11 @@ rm -rf "$tmp/parts" "$tmp/out" "$tmp/err" "$tmp/probe.out" "$tmp/probe.err" "$tm
 } >>"$tmp/meta.txt"
 rm -f "$tmp/commands"
 
+# Charts and REPORT.md go in before the rename, so the folder appears whole.
+echo "bench.sh: drawing charts and writing REPORT.md"
+bash scripts/plot.sh "$tmp" >>"$tmp/bench.log" 2>&1 ||
+    echo "bench.sh: plotting failed (see bench.log); the data is kept" >&2
+
 # Final name: <date>-<host>, then -2, -3... if taken.
 dest="$RESULTS_ROOT/$day-$(hostname -s)"
 k=1 base=$dest
@@ -449,4 +454,4 @@ mv "$tmp" "$dest"
 tmp=""
 failed=$(awk -F, 'NR > 1 && $NF != 0' "$dest/runs.csv" | wc -l)
 echo "bench.sh: done in $(mmss "$SECONDS"): $dest ($((total)) configurations, $failed failed runs)"
-echo "bench.sh: charts and report: make plot RESULTS=$dest"
+echo "bench.sh: report: $dest/REPORT.md (redraw with: make plot RESULTS=$dest)"
