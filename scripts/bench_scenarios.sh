@@ -56,7 +56,7 @@ if [ "${QUICK:-0}" = 1 ]; then
     SCEN_CHAIN_N="10"
 else
     SCEN_MIXED_CHUNKS="1 5 10 20"
-    SCEN_MIXED_REQUESTS=100
+    SCEN_MIXED_REQUESTS=40
     SCEN_CHESS_MOVES=30
     SCEN_CANCEL_N="fork:100 fork:1000 threads:100 threads:1000 async:1000 async:10000 hybrid:1000 hybrid:10000"
     SCEN_CHAIN_N="10 100"

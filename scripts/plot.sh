@@ -9,6 +9,8 @@
 #   net-slow   requests/s, p99 latency, peak memory: cbench's own metrics
 #   net-fast   requests/s       (runs.csv, mean ± sample σ over the runs)
 #   crossover  winning model per (connections, delay): scripts/results-lib.sh
+#   spawn, spawn-mem, pingpong   what a worker costs: scripts/plot_cost.sh
+#   mixed, chess, queue, chain, cancel   the scenarios: scripts/plot_scenarios.sh
 # Also writes summary.tsv (per-config statistics the charts and the report
 # are drawn from; derived from runs.csv and hyperfine-*.json, see
 # results-lib.sh).
@@ -40,7 +42,7 @@ color() {
     case $1 in
         serial) echo '#666666' ;; fork) echo '#d62728' ;; threads) echo '#1f77b4' ;;
         threads-gil) echo '#ff7f0e' ;; async) echo '#2ca02c' ;; async-percore) echo '#17606b' ;;
-        *) echo '#9467bd' ;;
+        hybrid) echo '#9467bd' ;; *) echo '#8c564b' ;;
     esac
 }
 title() {
@@ -48,10 +50,10 @@ title() {
         serial) echo 'serial' ;; fork) echo 'fork (process per task)' ;;
         threads) echo 'threads (pthread per task)' ;; threads-gil) echo 'threads --gil (Python-like lock)' ;;
         async) echo 'async (one libev loop)' ;; async-percore) echo "async (one loop per core${cores:+, $cores})" ;;
-        *) echo "$1" ;;
+        hybrid) echo 'hybrid (loop + CPU thread pool)' ;; *) echo "$1" ;;
     esac
 }
-SERIES="serial fork threads threads-gil async async-percore"
+SERIES="serial fork threads threads-gil async async-percore hybrid"
 
 # column EXP X Y ERR [FILTER] : TSV rows "x y err" of experiment EXP per
 # series into $work/EXP.SERIES.dat, sorted by x. X, Y and ERR are awk
@@ -277,4 +279,6 @@ else nodata crossover "crossover: which model wins"; fi
 
 # shellcheck source=scripts/plot_cost.sh
 . "$here/plot_cost.sh" && plot_cost
+# shellcheck source=scripts/plot_scenarios.sh
+. "$here/plot_scenarios.sh" && plot_scenarios
 "$here/report.sh" "$dir"

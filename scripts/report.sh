@@ -10,6 +10,12 @@
 # requests per second) of cbench's direct runs; its spread is the slowest
 # run of one side against the fastest of the other: lo = min(a) / max(b),
 # hi = max(a) / min(b). A spread reaching below 1 means the runs overlap.
+# That is G1-G4 and the tables before them. G5-G8 and the sections on what a
+# worker costs and on the scenarios read cbench's own figures per run from
+# runs.csv (results_values: columns and the note's words) and use medians
+# over the runs with their min-max, as plot_cost.sh and plot_scenarios.sh
+# draw them. The cancel runs exit 1 by design: they are not failures when
+# they cancelled at least one task.
 set -eu -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/results-lib.sh disable=SC1091
@@ -121,7 +127,7 @@ done
 w "" "The crossover rows are the heatmap below. Failed or skipped models are listed under *Failures*." ""
 
 # --- claims -----------------------------------------------------------------------
-w "## The claims (DESIGN.md G1–G4)" ""
+w "## The claims (DESIGN.md G1–G8)" ""
 verdict() { w "### $1 — $2" "" "**$3.** $4" ""; }
 
 # G1: cpu at 2 x cores.
@@ -236,7 +242,241 @@ if [ -n "$ms" ] && ok sleep serial 3 -; then
 else
     verdict G4 "three 1 s waits: ≈1 s concurrently, ≈3 s serially" "not measured" "No sleep run of serial with 3 tasks in this folder."
 fi
-w "G5–G8 need the spawn, mixed, chess, queue and chain workloads; this harness does not run them yet." ""
+# --- G5-G8: cbench's own figures from runs.csv, medians over runs ------------
+# These four read runs.csv directly (results_values): the figures they need
+# are in cbench's columns and its note, per run. Medians, as the charts of
+# plot_cost.sh and plot_scenarios.sh show them.
+w "G5–G8 use medians over the direct runs (the figures the charts show); \"×\" is a ratio of medians." ""
+# meds EXP KNOB YEXPR [EXITS] : "series x median min max runs" per config
+meds() { results_values "$dir" "$@" | results_medians; }
+# at TABLE SERIES X [FIELD] : FIELD (default 3, the median) of meds output
+at() { awk -F'\t' -v s="$2" -v x="$3" -v k="${4:-3}" '$1 == s && $2 == x { v = $k } END { print v }' <<<"$1"; }
+# xs TABLE SERIES : the x values of a series, ascending
+xs() { awk -F'\t' -v s="$2" '$1 == s { print $2 }' <<<"$1" | sort -g; }
+# div A B [FMT] : A / B formatted (default %.2f), "" if either is missing
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (a != "" && b + 0 != 0) printf f, a / b }'; }
+# ms_us X : µs X as "N µs" below 10 ms, else "N ms"
+ms_us() { awk -v x="$1" 'BEGIN { if (x >= 10000) printf "%.1f ms", x / 1000; else if (x >= 100) printf "%.0f µs", x; else printf "%.3g µs", x }'; }
+
+# G5: what a worker costs.
+spawn_t=$(meds spawn n 'kv("worker_us")')
+spawn_b=$(meds spawn n 'kv("bare_us")')
+spawn_m=$(meds spawn-mem n 'kv("worker_kib")')
+spawn_k=$(meds spawn-mem n 'kv("kernel_kib")')
+# g5_n TABLE : the largest n measured for fork (if any), threads and async
+# alike; else empty (each model is then read at its own largest n)
+g5_n() {
+    awk -F'\t' '{ c[$2] += ($1 == "threads") + ($1 == "async") + ($1 == "fork") ; if ($1 == "fork") f = 1 }
+        END { for (x in c) if (c[x] == 2 + f && (best == "" || x + 0 > best + 0)) best = x; print best }' <<<"$1"
+}
+if [ -n "$(xs "$spawn_t" threads)" ] && [ -n "$(xs "$spawn_t" async)" ]; then
+    common=$(g5_n "$spawn_t")
+    fig="Time to create and destroy one worker (spawn --bare, µs per worker)" v=reproduced
+    declare -A g5_us=()
+    for s in fork threads async; do
+        x=${common:-$(xs "$spawn_t" "$s" | tail -n 1)}
+        [ -n "$x" ] || continue
+        g5_us[$s]=$(at "$spawn_t" "$s" "$x")
+        [ -n "${g5_us[$s]}" ] || continue
+        b=$(at "$spawn_b" "$s" "$x")
+        fig="$fig${sep5:-: }$s $(num "${g5_us[$s]}") µs at n=$x${b:+ (bare C loop $(num "$b") µs)}"
+        sep5="; "
+    done
+    unset sep5
+    t_a=$(div "${g5_us[threads]}" "${g5_us[async]}" '%.4g')
+    fig="$fig. Threads cost $(num "$t_a")× an async task"
+    test_ "$t_a" '>=' 5 || v=refuted
+    why="Rule: reproduced when a thread costs at least 5× an async task"
+    if [ -n "${g5_us[fork]:-}" ]; then
+        f_t=$(div "${g5_us[fork]}" "${g5_us[threads]}" '%.4g')
+        fig="$fig, a process $(num "$f_t")× a thread"
+        test_ "$f_t" '>=' 5 || v=refuted
+        why="$why and a process at least 5× a thread"
+    fi
+    if [ -n "$common" ]; then why="$why (µs per worker, all at n=$common)."
+    else why="$why (µs per worker, each model at its largest n: no n has all of them)."; fi
+    fig="$fig."
+    if [ -n "$(xs "$spawn_m" async)" ]; then
+        cm=$(g5_n "$spawn_m")
+        fig="$fig Memory per worker while all are alive (spawn --hold-ms: Pss, and in brackets kernel memory)"
+        sep5=": "
+        for s in fork threads async; do
+            x=${cm:-$(xs "$spawn_m" "$s" | tail -n 1)}
+            m=$(at "$spawn_m" "$s" "$x")
+            [ -n "$m" ] || continue
+            k=$(at "$spawn_k" "$s" "$x")
+            fig="$fig$sep5$s $(num "$m") KiB${k:+ ($(num "$k") KiB)} at n=$x"
+            sep5="; "
+        done
+        unset sep5
+        fig="$fig."
+    fi
+    if [ "$v" = reproduced ]; then
+        why="$why The folklore holds in C, and the cause is the operating system, not an interpreter: a thread is a kernel task with its own stack, a process also copies its parent's page tables, while an async task is a struct and a libev watcher."
+    else
+        why="$why Here the gap is smaller than the folklore says: in C a thread costs what the kernel charges for a task and a stack, with no interpreter state on top."
+    fi
+    verdict G5 "creating many threads is expensive; coroutines are cheap" "$v" "$fig $why"
+else
+    verdict G5 "creating many threads is expensive; coroutines are cheap" "not measured" "No spawn runs of both threads and async in this folder."
+fi
+
+# G6: CPU work inside the loop delays the I/O.
+mixed_p99=$(meds mixed chunk 'col("lat_p99_us")')
+chunk=$(xs "$mixed_p99" async | tail -n 1)
+floor=$(at "$mixed_p99" hybrid-io 0)
+if [ -n "$chunk" ] && [ -n "$(at "$mixed_p99" hybrid "$chunk")" ] && [ -n "$floor" ]; then
+    a99=$(at "$mixed_p99" async "$chunk")
+    h99=$(at "$mixed_p99" hybrid "$chunk")
+    a_floor=$(at "$mixed_p99" async-io 0)
+    h_f=$(div "$h99" "$floor" '%.4g')
+    a_c=$(div "$a99" "$(awk -v c="$chunk" 'BEGIN { print c * 1000 }')" '%.4g')
+    fig="p99 lateness of the I/O waits beside CPU tasks working in $chunk ms chunks: async $(ms_us "$a99") ($(printf '%.2f' "$a_c")× the chunk), hybrid $(ms_us "$h99") ($(printf '%.2f' "$h_f")× its floor, $(ms_us "$floor") with no CPU tasks)"
+    t99=$(at "$mixed_p99" threads "$chunk")
+    g99=$(at "$mixed_p99" threads-gil "$chunk")
+    [ -n "$t99" ] && fig="$fig, threads $(ms_us "$t99")"
+    [ -n "$g99" ] && fig="$fig, threads --gil $(ms_us "$g99")"
+    [ -n "$a_floor" ] && fig="$fig; async with no CPU tasks $(ms_us "$a_floor")"
+    fig="$fig."
+    v=reproduced
+    test_ "$a_c" '>=' 1 || v=refuted
+    test_ "$h_f" '<=' 2 || v=refuted
+    why="Rule: reproduced when, at the largest chunk, async's p99 is at least one chunk and hybrid's (loop + CPU pool) within 2× of its floor."
+    if test_ "$a_c" '>=' 1; then
+        why="$why As in Python, a chunk runs inline in the loop and every wait that expires meanwhile waits for it"
+    else
+        why="$why The CPU chunks did not hold the loop for a whole chunk here"
+    fi
+    test_ "$h_f" '<=' 2 ||
+        why="$why; here the loop + pool did not keep its floor either ($(printf '%.2f' "$h_f")×): its loop was kept waiting too"
+    if [ -n "$t99" ] && test_ "$t99" '<' "$a99"; then
+        why="$why; unlike Python, plain C threads also keep the tail short ($(ms_us "$t99")), because without a GIL the kernel runs the CPU tasks beside the I/O, on other cores or preempted"
+        [ -n "$g99" ] && why="$why, while threads --gil, Python's lock emulated, gives $(ms_us "$g99")"
+    fi
+    why="$why."
+    verdict G6 "CPU work in an async task blocks the loop" "$v" "$fig $why"
+else
+    verdict G6 "CPU work in an async task blocks the loop" "not measured" "No mixed runs of async and hybrid with CPU tasks, and hybrid without, in this folder."
+fi
+
+# G7: chess, serial over async against the theory in the note.
+chess_w=$(meds chess n 'col("wall_s")')
+boards=$(xs "$chess_w" serial | awk 'NR == 1')
+if [ -n "$boards" ] && [ -n "$(at "$chess_w" async "$boards")" ]; then
+    cs=$(at "$chess_w" serial "$boards")
+    ca=$(at "$chess_w" async "$boards")
+    th_s=$(results_values "$dir" chess n 'after("theory: serial ")' | awk -F'\t' 'NR == 1 { v = $3 } END { print v }')
+    th_l=$(results_values "$dir" chess n 'after("one loop ")' | awk -F'\t' 'NR == 1 { v = $3 } END { print v }')
+    th_m=$(results_values "$dir" chess n 'after(" cores ")' | awk -F'\t' 'NR == 1 { v = $3 } END { print v }')
+    r=$(div "$cs" "$ca" '%.4g')
+    if [ -n "$th_s" ] && [ -n "$th_l" ]; then
+        th=$(div "$th_s" "$th_l" '%.4g') th_from="the note's theory, $th_s s / $th_l s"
+    else
+        th=12 th_from="the seed's ratio (no theory in the note)"
+    fi
+    fig="$boards boards, wall time: serial $(printf '%.3f' "$cs") s, async $(printf '%.3f' "$ca") s: $(printf '%.2f' "$r")× against $(printf '%.2f' "$th")× ($th_from; the seed: 12 h → 1 h)"
+    for s in threads fork hybrid threads-gil; do
+        x=$(at "$chess_w" "$s" "$boards")
+        [ -n "$x" ] && fig="$fig; $(label "$s") $(printf '%.3f' "$x") s"
+    done
+    [ -n "$th_m" ] && fig="$fig; theory with one expert per core ${cores:+($cores)} $th_m s"
+    fig="$fig."
+    if awk -v r="$r" -v t="$th" 'BEGIN { exit !(r / t >= 0.9 && r / t <= 1.1) }'; then v=reproduced; else v=refuted; fi
+    why="Rule: reproduced when serial / async is within 10 % of the theoretical ratio."
+    ct=$(at "$chess_w" threads "$boards")
+    if [ -n "$ct" ] && test_ "$ct" '<' "$ca"; then
+        why="$why Unlike Python, C threads beat the one loop ($(printf '%.2f' "$(div "$ca" "$ct" '%.4g')")× faster): with no GIL there are as many experts as cores"
+        cg=$(at "$chess_w" threads-gil "$boards")
+        [ -n "$cg" ] && why="$why, and threads --gil ($(printf '%.3f' "$cg") s) shows the Python result"
+        why="$why."
+    elif [ -n "$ct" ]; then
+        why="$why Threads do not beat the one loop here ($(printf '%.3f' "$ct") s), although C has no GIL."
+    fi
+    verdict G7 "one expert, 24 boards: async turns 12 h into 1 h" "$v" "$fig $why"
+else
+    verdict G7 "one expert, 24 boards: async turns 12 h into 1 h" "not measured" "No chess runs of serial and async in this folder."
+fi
+
+# G8: chains take the longest chain; the queue hands items over in every model.
+chain_r=$(meds chain n 'ratio(col("wall_s") * 1000, after("longest chain "))')
+chain_t=$(meds chain n 'ratio(col("lat_max_us") / 1000, after("longest chain "))')
+queue_o=$(meds queue n 'col("ops_per_s")')
+queue_50=$(meds queue n 'col("lat_p50_us")')
+queue_99=$(meds queue n 'col("lat_p99_us")')
+chain_c=$(awk -F'\t' '$1 != "serial"' <<<"$chain_r")
+if [ -n "$chain_c" ] || [ -n "$queue_o" ]; then
+    fig="" v=reproduced rule=""
+    if [ -n "$chain_c" ]; then
+        fig="Chains, wall time / longest chain:"
+        mapfile -t chain_ns < <(cut -f2 <<<"$chain_r" | sort -gu)
+        for x in "${chain_ns[@]}"; do
+            fig="$fig n=$x:"
+            sep8=" "
+            for s in serial fork threads async hybrid; do
+                y=$(at "$chain_r" "$s" "$x")
+                [ -n "$y" ] || continue
+                fig="$fig$sep8$s $(printf '%.3f' "$y")"
+                sep8=", "
+            done
+            th_sum=$(results_values "$dir" chain n 'ratio(after("all chains in a row "), after("longest chain "))' |
+                awk -F'\t' -v x="$x" '$2 == x && v == "" { v = $3 } END { print v }')
+            [ -n "$(at "$chain_r" serial "$x")" ] && [ -n "$th_sum" ] && fig="$fig (serial in theory: sum / longest $(printf '%.3f' "$th_sum"))"
+            fig="$fig;"
+        done
+        fig="${fig%;}."
+        over=$(awk -F'\t' '$3 > 1.05 { printf "%s%s n=%s %.3f", (k++ ? ", " : ""), $1, $2, $3 }' <<<"$chain_c")
+        rule="every concurrent model's run takes at most 1.05 × the longest chain (wall time, which includes starting the workers)"
+        [ -n "$over" ] && v=refuted
+    else
+        fig="No chain runs of a concurrent model: the verdict rests on the queue alone."
+    fi
+    if [ -n "$queue_o" ]; then
+        qn=$(awk -F'\t' 'NR == 1 { print $2 }' <<<"$queue_o")
+        fig="$fig Queue ($(results_values "$dir" queue n '(match(note, /[0-9]+ producers; [0-9]+ consumers; [0-9]+ items/) ? substr(note, RSTART, RLENGTH) : "")' |
+            awk -F'\t' 'NR == 1 { v = $3 } END { gsub(/;/, ",", v); print v }')), items/s and hand-off p50 / p99:"
+        sep8=" "
+        for s in fork threads async hybrid; do
+            y=$(at "$queue_o" "$s" "$qn")
+            [ -n "$y" ] || continue
+            fig="$fig$sep8$s $(num "$y") ($(ms_us "$(at "$queue_50" "$s" "$qn")") / $(ms_us "$(at "$queue_99" "$s" "$qn")"))"
+            sep8=", "
+        done
+        fig="$fig."
+        qfail=$(awk -F'\t' 'NR > 1 && $1 == "queue" && $8 > 0 { printf "%s%s", (k++ ? ", " : ""), $3 }' "$sum")
+        rule="${rule:+$rule, and }every queue run completes (exit 0)"
+        [ -n "$qfail" ] && { v=refuted; fig="$fig Queue runs failed for: $qfail."; }
+    fi
+    why="Rule: reproduced when $rule."
+    if [ -n "$chain_c" ]; then
+        if [ -n "$over" ]; then
+            # Each model over 5 %, with its slowest chain as its tasks timed
+            # it (lat_max: without starting and stopping the workers).
+            over=$(while IFS=$'\t' read -r s x y _; do
+                awk -v y="$y" 'BEGIN { exit !(y > 1.05) }' || continue
+                t=$(at "$chain_t" "$s" "$x")
+                printf '%s n=%s %.3f%s\n' "$s" "$x" "$y" "${t:+ (its slowest chain as the tasks timed it: $(printf '%.3f' "$t"))}"
+            done <<<"$chain_c" | paste -sd ';' | sed 's/;/, /g')
+            late=$(awk -F'\t' -v OFS='\t' 'NR == FNR { if ($3 > 1.05) o[$1, $2]; next } ($1, $2) in o && $3 > 1.05' \
+                <(printf '%s\n' "$chain_c") <(printf '%s\n' "$chain_t"))
+            why="$why Over 5 %: $over."
+            if [ -z "$late" ]; then
+                why="$why Their chains themselves kept to the longest chain: the excess is starting and stopping the workers, the cost G5 measures."
+            else
+                why="$why Some chains themselves ran late as well, not only the start of the workers."
+            fi
+        fi
+        s_r=$(awk -F'\t' '$1 == "serial" { print $3; exit }' <<<"$chain_r")
+        why="$why As in Python, concurrent waits overlap in every model${s_r:+, while serial pays the sum ($(printf '%.2f' "$s_r")× the longest chain)}."
+    fi
+    if [ -n "$queue_o" ]; then
+        best=$(awk -F'\t' '$3 > m { m = $3; s = $1 } END { print s }' <<<"$queue_o")
+        worst=$(awk -F'\t' 'NR == 1 || $3 < m { m = $3; s = $1 } END { print s }' <<<"$queue_o")
+        [ "$best" != "$worst" ] && why="$why Every model hands items over through the same pipe; $best moves $(div "$(at "$queue_o" "$best" "$qn")" "$(at "$queue_o" "$worst" "$qn")")× the items/s of $worst."
+    fi
+    verdict G8 "producer/consumer over a queue; chained steps" "$v" "$fig $why"
+else
+    verdict G8 "producer/consumer over a queue; chained steps" "not measured" "No chain runs of a concurrent model and no queue runs in this folder."
+fi
 
 # --- charts -------------------------------------------------------------------------
 w "## Charts" ""
@@ -251,9 +491,98 @@ chart net-slow "Slow I/O: many connections" "cbench's own metrics, mean ± σ ov
 chart net-fast "Fast I/O: few connections" "Requests/s with no server delay, mean ± σ over the direct runs."
 chart crossover "Crossover map" "Each cell: the model with the most requests/s and its margin over the runner-up (ratio of means); \"overlap\" marks cells whose runs overlap."
 
+# --- what a worker costs (plot_cost.sh) ---------------------------------------------
+# by_model : meds output ordered by model (as the charts are), then x
+by_model() {
+    awk -F'\t' -v OFS='\t' 'BEGIN { split("serial fork fork-condvar threads threads-condvar threads-gil async async-percore hybrid", o, " ")
+            for (i in o) rank[o[i]] = i }
+        NF { print (($1 in rank) ? rank[$1] : 99), $0 }' | sort -t "$(printf '\t')" -k1,1n -k3,3g | cut -f2-
+}
+tag() { awk -v t="$1" 'NF { print t "\t" $0 }' <<<"$2"; }   # tag T TEXT : "T<TAB>line"
+# table_rows AWK MAIN [A [B]] : markdown rows, one per line of MAIN (meds
+# output: $1 series, $2 x, $3 median, $4 min, $5 max, $6 runs), printed by
+# the awk program AWK, which can look up the medians of the tables A and B
+# as a[series, x] and b[series, x], and use n(x) (a number rounded for
+# reading, as num above) and r(median, min, max) ("median (min–max)").
+table_rows() {
+    [ -n "$2" ] || return 0
+    { tag A "${3:-}"; tag B "${4:-}"; tag M "$(by_model <<<"$2")"; } | awk -F'\t' '
+        function n(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.3g", x) }
+        function r(m, lo, hi) { return n(m) " (" n(lo) "–" n(hi) ")" }
+        $1 == "A" { if (NF > 3) a[$2, $3] = $4; next }
+        $1 == "B" { if (NF > 3) b[$2, $3] = $4; next }
+        { $0 = substr($0, 3) }
+        '"$1" >&3
+}
+pp_rt=$(meds pingpong n 'kv("round_trip_us")')
+# shellcheck disable=SC2016 # table_rows takes awk programs
+if [ -n "$spawn_t$spawn_m$pp_rt" ]; then
+    w "## What a worker costs" ""
+    w "cbench's own figures, from the \`note\` column of runs.csv (key=value words): medians over the successful runs, with the lowest and highest run in brackets." ""
+    if [ -n "$spawn_t" ]; then
+        chart spawn "Spawn: time per worker" "Workers that only start and finish (\`spawn --bare\`), µs per worker, log-log. Solid: cbench's model (the run's wall time / workers); dashed: a bare C loop creating all, then reaping all; dotted: a bare loop one at a time."
+        w "| model | workers | µs per worker | bare loop, all alive | bare loop, one at a time | runs |" "|---|---|---|---|---|---|"
+        bare_seq=$(meds spawn n 'kv("bare_seq_us")')
+        table_rows '{ printf "| %s | %s | %s | %s | %s | %d |\n", $1, $2, r($3, $4, $5),
+            (($1, $2) in a) ? n(a[$1, $2]) : "–", (($1, $2) in b) ? n(b[$1, $2]) : "–", $6 }' "$spawn_t" "$spawn_b" "$bare_seq"
+        w ""
+    fi
+    if [ -n "$spawn_m" ]; then
+        chart spawn-mem "Spawn: memory per worker" "Workers held alive together (\`spawn --hold-ms\`), KiB per worker, log-log. Solid: Pss of cbench and every worker process, shared pages counted once; dashed: kernel stacks, page tables and slab (system-wide, approximate)."
+        alive=$(meds spawn-mem n 'kv("alive")')
+        w "| model | workers | KiB per worker (Pss) | kernel KiB per worker | alive at the sample (median) | runs |" "|---|---|---|---|---|---|"
+        table_rows '{ printf "| %s | %s | %s | %s | %s | %d |\n", $1, $2, r($3, $4, $5),
+            (($1, $2) in a) ? n(a[$1, $2]) : "–", (($1, $2) in b) ? b[$1, $2] " of " $2 : "–", $6 }' "$spawn_m" "$spawn_k" "$alive"
+        w ""
+    fi
+    if [ -n "$pp_rt" ]; then
+        chart pingpong "Pingpong: one round trip" "Two tasks pass a token back and forth: mean µs per round trip of each run (round_trip_us); the \`-condvar\` series use a mutex and condition variable instead of a pipe, \`threads-gil\` emulates Python's lock."
+        pp_50=$(meds pingpong n 'col("lat_p50_us")')
+        pp_99=$(meds pingpong n 'col("lat_p99_us")')
+        w "| series | µs per round trip | p50 (µs) | p99 (µs) | runs |" "|---|---|---|---|---|"
+        table_rows '{ printf "| %s | %s | %s | %s | %d |\n", $1, r($3, $4, $5),
+            (($1, $2) in a) ? n(a[$1, $2]) : "–", (($1, $2) in b) ? n(b[$1, $2]) : "–", $6 }' "$pp_rt" "$pp_50" "$pp_99"
+        w ""
+    fi
+fi
+
+# --- the scenarios (plot_scenarios.sh) ------------------------------------------------
+cancel_ms=$(meds cancel n '(col("cancelled") + 0 > 0 ? col("cancel_ms") : "")' 1)
+# shellcheck disable=SC2016 # table_rows takes awk programs
+if [ -f "$dir/mixed.png" ] || [ -f "$dir/chess.png" ] || [ -f "$dir/queue.png" ] || [ -f "$dir/chain.png" ] || [ -n "$cancel_ms" ]; then
+    w "## Scenarios" ""
+    w "cbench's own figures from runs.csv: medians over the runs of each configuration, bars from the lowest to the highest run (G6–G8 above read the same numbers)." ""
+    chart mixed "Mixed: I/O beside CPU work" "p99 lateness of the I/O tasks' waits (how much later than asked they resumed) against the CPU chunk, log y. Dashed: the same I/O tasks with no CPU tasks (async-io, hybrid-io: the floor); dotted: one chunk. Claim G6."
+    chart chess "Chess: one expert, many boards" "Wall time per model (cbench's wall_s). Dashed: the theoretical serial, one-loop and one-expert-per-core times, from the workload's note. Claim G7."
+    chart queue "Queue: producers and consumers" "Items taken per second (ops_per_s) and hand-off latency from put to take (p50 open, p99 filled), per model. Claim G8."
+    chart chain "Chain: dependent waits" "Wall time over the longest chain (from the note), per model and chain count; open circles: the slowest chain as the tasks timed it, which leaves out starting and stopping the workers; left: serial, with its theory (sum of all chains / longest). Claim G8."
+    if [ -n "$cancel_ms" ]; then
+        wait_s=$(results_values "$dir" cancel n '(match(col("params"), /(^|;)ms=[0-9.]+/) ? substr(col("params"), RSTART, RLENGTH) : "")' 1 |
+            awk -F'\t' 'NR == 1 { v = $3; sub(/.*=/, "", v) } END { if (v != "") printf "%g", v / 1000 }')
+        chart cancel "Cancellation" "The last task fails at once (\`--fail-task\`) and the run cancels the others${wait_s:+, which wait $wait_s s}: cancel_ms, from the failure to every other task stopped, descriptors closed, workers joined or reaped; log-log. These runs exit 1 by design: a run counts here when it exited 1 and cancelled at least one task; any other outcome is listed under *Failures*."
+        cancelled=$(meds cancel n '(col("cancelled") + 0 > 0 ? col("cancelled") : "")' 1)
+        w "| model | tasks | tasks cancelled | failure → all stopped (ms) | runs |" "|---|---|---|---|---|"
+        table_rows '{ printf "| %s | %s | %s | %s | %d |\n", $1, $2, (($1, $2) in a) ? a[$1, $2] : "–",
+            r($3, $4, $5), $6 }' "$cancel_ms" "$cancelled"
+        w ""
+    fi
+fi
+
 # --- failures ---------------------------------------------------------------------
 w "## Failures" ""
-fails=$(awk -F'\t' 'NR > 1 && $8 > 0 { printf "| %s | %s | %d of %d | %s |\n", $1, $2, $8, $6, $24 }' "$sum")
+# cancel runs fail on purpose: from runs.csv, only those that did not exit 1
+# having cancelled at least one task count as failures.
+fails=$({ awk -F'\t' 'NR > 1 && $1 != "cancel" && $8 > 0 { printf "| %s | %s | %d of %d | %s |\n", $1, $2, $8, $6, $24 }' "$sum"
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $c["experiment"] == "cancel" {
+            k = $c["config"]; if (!(k in runs)) order[++m] = k; runs[k]++
+            if ($c["exit"] != 0 && !($c["exit"] == 1 && $c["cancelled"] + 0 > 0)) {
+                bad[k]++; e = $c["exit"] ($c["exit"] == 1 ? " (nothing cancelled)" : "")
+                if (index(", " ex[k] ",", ", " e ",") == 0) ex[k] = ex[k] (ex[k] == "" ? "" : ", ") e
+            }
+        }
+        END { for (i = 1; i <= m; i++) if (bad[order[i]]) printf "| cancel | %s | %d of %d | %s |\n", order[i], bad[order[i]], runs[order[i]], ex[order[i]] }' \
+        "$dir/runs.csv"; })
 if [ -n "$fails" ]; then
     w "Runs that exited non-zero (1: the run failed, e.g. a worker could not be created; 124: killed by the harness's timeout). Their metrics are left out of every figure above; \`bench.log\` has their stderr." ""
     w "| experiment | configuration | failed runs | exit status |" "|---|---|---|---|"
@@ -261,13 +590,19 @@ if [ -n "$fails" ]; then
 else
     w "No run failed."
 fi
+[ -n "$cancel_ms" ] && w "" "The cancel runs exit 1 by design (one task fails on purpose): those that cancelled the others are not failures; they are under *Cancellation* above."
 skipped=$(grep -c '^skip: ' "$dir/bench.log" 2>/dev/null || true)
 [ "${skipped:-0}" -gt 0 ] && w "" "$skipped configurations were not run because serial would take too long there (listed in \`bench.log\` as \`skip:\`)."
 w ""
 
 # --- checks -----------------------------------------------------------------------
 w "## Checks" ""
+# Same work = same experiment, tasks, delay and workload options: cbench's
+# params without the models' own options (loops, backend, stack_kib, gil).
 bad=$(awk -F'\t' 'NR > 1 && $7 > 0 { k = $1 " n=" $4 ($5 == "-" ? "" : " delay=" $5 "ms")
+        m = split($25, p, ";"); w = ""
+        for (i = 1; i <= m; i++) if (p[i] !~ /^(loops|backend|stack_kib|gil)=/) w = w (w == "" ? "" : ";") p[i]
+        if (w != "" && w != "-") k = k " (" w ")"
         if (!(k in sum)) { sum[k] = $26; order[++n] = k } else if (sum[k] != $26) bad[k] = 1 }
     END { for (i = 1; i <= n; i++) if (order[i] in bad) printf "%s%s", (c++ ? ", " : ""), order[i] }' "$sum")
 if [ -n "$bad" ]; then

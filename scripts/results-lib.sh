@@ -141,3 +141,54 @@ results_winners() {
 meta_value() {
     awk -v k="$2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1/meta.txt" 2>/dev/null || true
 }
+
+# results_values DIR EXP XKNOB YEXPR [EXITS] : one line "series<TAB>x<TAB>y"
+# per direct run of experiment EXP in DIR/runs.csv whose exit status is one
+# of EXITS (default "0": successful runs only; the cancel experiment passes
+# "1", its runs fail on purpose) and that printed a row (wall_s is set).
+# series is the config's first word; x is the value of the config's knob
+# XKNOB ("n", "chunk": "chunk=20ms" gives 20), "-" if it has none. YEXPR is
+# an awk expression over the run, with these helpers; a run whose YEXPR is
+# "" is left out:
+#   col("name")       the CSV column of that name
+#   kv("key")         the number in a "key=value" word of the note
+#   after("text")     the number right after "text" in the note
+#   ratio(a, b)       a / b, "" if either is "" or b is 0
+# e.g. results_values DIR chain n 'ratio(col("wall_s") * 1000, after("longest chain "))'
+results_values() {
+    awk -F, -v OFS='\t' -v want="$2" -v knob="$3" -v exits=" ${5:-0} " '
+        function col(name) { return (name in c) ? $(c[name]) : "" }
+        function kv(key,   s) {
+            if (!match(note, "(^|[ ;])" key "=-?[0-9.]+")) return ""
+            s = substr(note, RSTART, RLENGTH); sub(/.*=/, "", s); return s
+        }
+        function after(text,   i, s) {
+            i = index(note, text); if (!i) return ""
+            s = substr(note, i + length(text))
+            return match(s, /^-?[0-9]+(\.[0-9]+)?/) ? substr(s, 1, RLENGTH) : ""
+        }
+        function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : a / b }
+        NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        col("experiment") != want || index(exits, " " col("exit") " ") == 0 || col("wall_s") == "" { next }
+        {
+            note = col("note")
+            n = split(col("config"), w, " "); x = "-"
+            for (i = 2; i <= n; i++) if (index(w[i], knob "=") == 1) { x = substr(w[i], length(knob) + 2); sub(/ms$/, "", x) }
+            y = ('"$4"')
+            if (y != "") print w[1], x, y
+        }' "$1/runs.csv"
+}
+
+# results_medians : "series<TAB>x<TAB>y" lines (results_values) -> one line
+# "series<TAB>x<TAB>median<TAB>min<TAB>max<TAB>runs" per (series, x), sorted
+# by series, then x. Medians, not means: one slow run on a busy machine
+# moves a mean, not a median.
+results_medians() {
+    sort -t "$(printf '\t')" -k1,1 -k2,2g -k3,3g | awk -F'\t' -v OFS='\t' '
+        function flush() {
+            if (k) print s, x, (k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2), v[1], v[k], k
+        }
+        $1 != s || $2 != x { flush(); s = $1; x = $2; k = 0 }
+        { v[++k] = $3 + 0 }
+        END { flush() }'
+}

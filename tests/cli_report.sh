@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # cli_report.sh - the benchmark harness: plot.sh and report.sh on a fixed
-# results folder (tests/fixtures/results-small), bench.sh against a fake
+# results folder (tests/fixtures/results-small; its claim verdicts checked
+# against rules recomputed here, also on a copy with changed numbers),
+# bench.sh against a fake
 # cbench (tests/fixtures/fake-cbench), and lint of every script in scripts/.
 # Sourced by tests/cli.sh: uses $TMP, pass and fail; variables and helpers
 # are prefixed rep_ so that they do not collide with other suites. It does
@@ -99,19 +101,170 @@ if [ "$rep_cells" -gt 0 ] && [ "$(grep -c '^| net: ' "$rep_md")" -eq "$rep_cells
     pass "report table: one row per crossover cell ($rep_cells)"
 else fail "report table: one row per crossover cell" "expected $rep_cells, got $(grep -c '^| net: ' "$rep_md")"; fi
 
-for rep_g in G1 G2 G3 G4; do
+for rep_g in G1 G2 G3 G4 G5 G6 G7 G8; do
     if awk -v g="### $rep_g " 'index($0, g) == 1 { found = 1; next }
             found && NF { exit !($0 ~ /^\*\*(reproduced|refuted|not measured)\.\*\*/) }
             END { if (!found) exit 1 }' "$rep_md"; then
         pass "report: claim $rep_g has a verdict"
     else fail "report: claim $rep_g has a verdict"; fi
 done
-# Every config with a failed run is listed under Failures.
-awk -F, 'NR > 1 && $NF != 0 { print $(NF - 1) }' "$rep_dir/runs.csv" | sort -u >"$TMP/failed.txt"
+# Every config with a failed run is listed under Failures (cancel: below).
+awk -F, 'NR > 1 && $NF != 0 && $1 != "cancel" { print $(NF - 1) }' "$rep_dir/runs.csv" | sort -u >"$TMP/failed.txt"
 while read -r rep_cfg; do
     if sed -n '/^## Failures/,/^## /p' "$rep_md" | grep -qF "| $rep_cfg |"; then pass "report: failure of $rep_cfg listed"
     else fail "report: failure of $rep_cfg listed"; fi
 done <"$TMP/failed.txt"
+
+# --- cost and scenario charts, claims G5-G8 ---------------------------------------
+for rep_chart in spawn spawn-mem pingpong mixed chess queue chain cancel; do
+    rep_f="$rep_dir/$rep_chart.png"
+    if [ -s "$rep_f" ] && [ "$(od -An -tx1 -N4 "$rep_f" | tr -d ' \n')" = 89504e47 ] && grep -q '<svg' "$rep_dir/$rep_chart.svg"; then
+        pass "plot.sh: $rep_chart.png and .svg"
+    else fail "plot.sh: $rep_chart.png and .svg" "$(ls -l "$rep_f" "$rep_dir/$rep_chart.svg" 2>&1)"; fi
+    if grep -qF "($rep_chart.png)" "$rep_md"; then pass "report: links $rep_chart.png"
+    else fail "report: links $rep_chart.png"; fi
+done
+if grep -q 'G5–G8 need' "$rep_md"; then fail "report: G5–G8 are judged, not deferred"
+else pass "report: G5–G8 are judged, not deferred"; fi
+
+# rep_med DIR EXP KNOB FIELD : "series<TAB>x<TAB>median" per configuration of
+# EXP over its runs with exit 0, computed here from runs.csv (another route
+# than results-lib.sh). x is the config's KNOB value ("chunk=20ms" -> 20);
+# FIELD is a CSV column, note:KEY (a key=value word of the note), or chain
+# (wall_s in ms over the note's "longest chain N ms").
+rep_med() {
+    awk -F, -v OFS='\t' -v e="$2" -v knob="$3" -v f="$4" '
+        NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $1 != e || $NF != 0 || $c["wall_s"] == "" { next }
+        {
+            n = split($(NF - 1), w, " "); x = "-"
+            for (i = 2; i <= n; i++) if (index(w[i], knob "=") == 1) { x = substr(w[i], length(knob) + 2); sub(/ms$/, "", x) }
+            note = $c["note"]
+            if (f ~ /^note:/) {
+                k = substr(f, 6)
+                if (!match(note, k "=[0-9.]+")) next
+                y = substr(note, RSTART + length(k) + 1, RLENGTH - length(k) - 1)
+            } else if (f == "chain") {
+                if (!match(note, /longest chain [0-9.]+/)) next
+                y = $c["wall_s"] * 1000 / substr(note, RSTART + 14, RLENGTH - 14)
+            } else y = $c[f]
+            print w[1], x, y
+        }' "$1/runs.csv" | sort -t "$(printf '\t')" -k1,1 -k2,2g -k3,3g | awk -F'\t' -v OFS='\t' '
+        function out() { if (k) print s, x, (k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2) }
+        $1 != s || $2 != x { out(); s = $1; x = $2; k = 0 }
+        { v[++k] = $3 }
+        END { out() }'
+}
+# rep_expected_claims DIR : "G5 verdict" ... "G8 verdict", by the rules the
+# report states, from DIR/runs.csv
+rep_expected_claims() {
+    local d=$1
+    # G5: µs per worker; a thread >= 5x an async task, a process >= 5x a
+    # thread; all at the largest n every model has, else each at its largest
+    rep_med "$d" spawn n note:worker_us | awk -F'\t' '
+        { m[$1, $2] = $3; has[$1] = 1; if (!($1 in top) || $2 + 0 > top[$1] + 0) top[$1] = $2; xs[$2] }
+        END {
+            if (!has["threads"] || !has["async"]) { print "G5 not measured"; exit }
+            for (x in xs) if ((("threads", x) in m) && (("async", x) in m) && (!has["fork"] || (("fork", x) in m)))
+                if (best == "" || x + 0 > best + 0) best = x
+            t = m["threads", best == "" ? top["threads"] : best]; a = m["async", best == "" ? top["async"] : best]
+            v = t / a >= 5
+            if (has["fork"]) v = v && m["fork", best == "" ? top["fork"] : best] / t >= 5
+            print "G5", (v ? "reproduced" : "refuted")
+        }'
+    # G6: at the largest chunk, async p99 >= the chunk, hybrid p99 <= 2x hybrid-io
+    rep_med "$d" mixed chunk lat_p99_us | awk -F'\t' '
+        { m[$1, $2] = $3; if ($1 == "async" && $2 + 0 > c + 0) c = $2 }
+        END {
+            if (c == "" || !(("hybrid", c) in m) || !(("hybrid-io", 0) in m)) { print "G6 not measured"; exit }
+            print "G6", (m["async", c] >= c * 1000 && m["hybrid", c] <= 2 * m["hybrid-io", 0] ? "reproduced" : "refuted")
+        }'
+    # G7: serial / async within 10 % of the note's theory (12 without one)
+    { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $1 == "chess" && $NF == 0 && match($c["note"], /theory: serial [0-9.]+ s; one loop [0-9.]+ s/) {
+            split(substr($c["note"], RSTART, RLENGTH), w, " "); print "theory", w[3] / w[7]; exit }' "$d/runs.csv"
+      rep_med "$d" chess n wall_s; } | awk -F'\t' '
+        /^theory / { split($0, t, " "); th = t[2]; next }
+        { m[$1] = $3 }
+        END {
+            if (!("serial" in m) || !("async" in m)) { print "G7 not measured"; exit }
+            r = m["serial"] / m["async"] / (th == "" ? 12 : th)
+            print "G7", (r >= 0.9 && r <= 1.1 ? "reproduced" : "refuted")
+        }'
+    # G8: every concurrent chain run <= 1.05 x the longest chain, every queue run exit 0
+    { rep_med "$d" chain n chain | awk '$1 != "serial" { print "chain", $3 }'
+      awk -F, '$1 == "queue" { print "queue", $NF }' "$d/runs.csv"; } | awk '
+        $1 == "chain" { chain = 1; if ($2 > 1.05) bad = 1 }
+        $1 == "queue" { queue = 1; if ($2 != 0) bad = 1 }
+        END { print "G8", (!chain && !queue ? "not measured" : bad ? "refuted" : "reproduced") }'
+}
+# rep_got_claims MD : "Gk verdict" as REPORT.md states it
+rep_got_claims() {
+    awk 'match($0, /^### G[5-8] /) { g = substr($0, 5, 2); next }
+        g != "" && NF { v = $0; sub(/^\*\*/, "", v); sub(/\.\*\*.*/, "", v); print g, v; g = "" }' "$1"
+}
+# rep_check_claims DIR LABEL : the verdicts in DIR/REPORT.md match the rules
+rep_check_claims() {
+    local d=$1 label=$2 g want got
+    rep_expected_claims "$d" >"$TMP/claims.expected"
+    rep_got_claims "$d/REPORT.md" >"$TMP/claims.got"
+    while read -r g want; do
+        got=$(awk -v g="$g" '$1 == g { $1 = ""; sub(/^ /, ""); print }' "$TMP/claims.got")
+        if [ "$got" = "$want" ]; then pass "report$label: $g $want"
+        else fail "report$label: $g verdict" "expected \"$want\" (computed from runs.csv), got \"$got\""; fi
+    done <"$TMP/claims.expected"
+}
+rep_check_claims "$rep_dir" ""
+for rep_g in G5 G6 G7 G8; do
+    if sed -n "/^### $rep_g /,/^### /p" "$rep_md" | grep -q 'Rule: '; then pass "report: $rep_g states its rule"
+    else fail "report: $rep_g states its rule"; fi
+done
+
+# Cancel runs exit 1 by design: those that cancelled tasks are not failures
+# and are in the Cancellation table; a cancel config with another outcome is.
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $1 == "cancel" { k = $(NF - 1); seen[k] = 1; if (!($NF == 1 && $c["cancelled"] > 0) && $NF != 0) bad[k] = 1
+        else if ($NF == 1) good[k] = $c["model"] " | " $c["tasks"] }
+    END { for (k in seen) print (k in bad ? "bad" : "good"), (k in good ? good[k] : "-"), "|", k }' \
+    "$rep_dir/runs.csv" >"$TMP/cancel.txt"
+if [ -s "$TMP/cancel.txt" ]; then pass "fixture: has cancel runs"; else fail "fixture: has cancel runs"; fi
+while read -r rep_state rep_row; do
+    rep_cfg=${rep_row##*| }
+    rep_listed=0
+    sed -n '/^## Failures/,/^## /p' "$rep_md" | grep -qF "| cancel | $rep_cfg |" && rep_listed=1
+    if [ "$rep_state" = bad ] && [ "$rep_listed" = 1 ]; then pass "report: cancel $rep_cfg (not cancelled) under Failures"
+    elif [ "$rep_state" = good ] && [ "$rep_listed" = 0 ]; then pass "report: cancel $rep_cfg (exit 1 by design) not a failure"
+    else fail "report: cancel $rep_cfg is $rep_state, listed under Failures: $rep_listed"; fi
+    if [ "$rep_state" = good ]; then
+        if sed -n '/^### Cancellation/,/^## /p' "$rep_md" | grep -qF "| ${rep_row%% |*} |"; then
+            pass "report: cancel $rep_cfg in the Cancellation table"
+        else fail "report: cancel $rep_cfg in the Cancellation table"; fi
+    fi
+done <"$TMP/cancel.txt"
+
+# The verdicts follow the data: the same fixture with numbers moved across
+# each rule's threshold (threads as cheap as async tasks, hybrid's I/O tail
+# 10x its floor, async chess 1.5x slower, every chain at 1.02x the longest).
+rep_mut="$TMP/results-mutated"
+rm -rf "$rep_mut"
+cp -r "$rep_dir" "$rep_mut"
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
+    $1 == "spawn" && $c["model"] == "threads" { sub(/worker_us=[0-9.]+/, "worker_us=1.00", $c["note"]) }
+    $1 == "mixed" && $(NF - 1) ~ /^hybrid / && $c["lat_p99_us"] != "" { $c["lat_p99_us"] = 5000 }
+    $1 == "chess" && $c["model"] == "async" && $c["wall_s"] != "" { $c["wall_s"] *= 1.5 }
+    $1 == "chain" && $c["model"] != "serial" && match($c["note"], /longest chain [0-9.]+/) {
+        $c["wall_s"] = substr($c["note"], RSTART + 14, RLENGTH - 14) * 1.02 / 1000 }
+    { print }' "$rep_dir/runs.csv" >"$rep_mut/runs.csv"
+if scripts/report.sh "$rep_mut" >"$TMP/report-mut.out" 2>&1; then pass "report.sh: the changed fixture"
+else fail "report.sh: the changed fixture" "$(tail -n 5 "$TMP/report-mut.out")"; fi
+rep_check_claims "$rep_mut" " (changed data)"
+rep_got_claims "$rep_md" >"$TMP/claims.orig"
+rep_got_claims "$rep_mut/REPORT.md" >"$TMP/claims.mut"
+for rep_g in G5 G6 G7 G8; do
+    if [ "$(grep "^$rep_g " "$TMP/claims.orig")" != "$(grep "^$rep_g " "$TMP/claims.mut")" ]; then
+        pass "report: $rep_g verdict changes with the data"
+    else fail "report: $rep_g verdict changes with the data" "$(grep "^$rep_g " "$TMP/claims.orig")"; fi
+done
 
 # --- bench.sh against the fake cbench -----------------------------------------------
 rep_root="$TMP/bench-results"
@@ -138,6 +291,11 @@ rep_ok_configs=$(awk -F, 'NR > 1 && $NF == 0 { print $(NF - 1) }' "$rep_out/runs
 if [ "$(jq '.results | length' "$rep_out/hyperfine-cpu.json" 2>/dev/null)" = "$rep_ok_configs" ] && [ "$rep_ok_configs" -gt 0 ]; then
     pass "bench.sh: hyperfine-cpu.json has one result per successful config"
 else fail "bench.sh: hyperfine-cpu.json has one result per successful config"; fi
+# plot.sh (run by bench.sh) draws no chart for a scenario that was not run
+rep_extra=$(for rep_chart in mixed chess queue chain cancel; do [ -e "$rep_out/$rep_chart.png" ] && echo "$rep_chart"; done)
+if [ -z "$rep_extra" ] && [ -f "$rep_out/REPORT.md" ] && ! grep -q '^## Scenarios' "$rep_out/REPORT.md"; then
+    pass "plot.sh: no scenario chart or section without scenario runs"
+else fail "plot.sh: no scenario chart or section without scenario runs" "drawn: $rep_extra"; fi
 for rep_key in date host kernel cpu cores memory gcc libev "libev backend" git commands; do
     if grep -q "^$rep_key:" "$rep_out/meta.txt" 2>/dev/null; then pass "bench.sh: meta.txt has $rep_key"
     else fail "bench.sh: meta.txt has $rep_key"; fi

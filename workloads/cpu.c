@@ -6,6 +6,7 @@
  * (about 1.7 ms here); between chunks the task returns WAIT_CPU, which lets
  * async interleave tasks and lets the threads model's --gil hand over. */
 #include "workload.h"
+#include "cpu_kernel.h"
 
 #include <unistd.h>
 
@@ -16,7 +17,7 @@ struct cpu_params {
 };
 
 struct cpu_state {
-    uint64_t x, h;
+    struct cpu_kernel kernel;
     long done;      /* iterations done so far */
     bool started;
 };
@@ -42,19 +43,6 @@ static uint32_t cpu_latency_per_task(const void *params)
     return 1;
 }
 
-static void cpu_kernel(struct cpu_state *s, long iterations)
-{
-    uint64_t x = s->x, h = s->h;
-    for (long i = 0; i < iterations; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        h = (h ^ x) * 0x100000001b3ULL;
-    }
-    s->x = x;
-    s->h = h;
-}
-
 static struct wait cpu_step(struct task *t)
 {
     const struct cpu_params *p = t->params;
@@ -66,17 +54,19 @@ static struct wait cpu_step(struct task *t)
     if (!s->started) {
         s->started = true;
         task_op_begin(t);
-        s->x = checksum_mix(0, (uint64_t)t->id) | 1;   /* xorshift needs x != 0 */
-        s->h = 0xcbf29ce484222325ULL;
+        /* seeded by checksum_mix rather than cpu_kernel_seed(): the same
+         * checksums as before the kernel moved to cpu_kernel.h */
+        s->kernel.x = checksum_mix(0, (uint64_t)t->id) | 1;   /* xorshift needs x != 0 */
+        s->kernel.h = 0xcbf29ce484222325ULL;
         return wait_cpu();
     }
     long chunk = total - s->done < CPU_CHUNK ? total - s->done : CPU_CHUNK;
-    cpu_kernel(s, chunk);
+    cpu_kernel_run(&s->kernel, chunk);
     s->done += chunk;
     if (s->done < total)
         return wait_cpu();
     task_op_end(t);
-    t->checksum = s->h;
+    t->checksum = s->kernel.h;
     return wait_done();
 }
 
