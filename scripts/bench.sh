@@ -452,6 +452,6 @@ k=1 base=$dest
 while [ -e "$dest" ]; do k=$((k + 1)); dest="$base-$k"; done
 mv "$tmp" "$dest"
 tmp=""
-failed=$(awk -F, 'NR > 1 && $NF != 0' "$dest/runs.csv" | wc -l)
+failed=$(awk -F, 'NR > 1 && $NF != 0 && $1 != "cancel"' "$dest/runs.csv" | wc -l)   # cancel runs exit 1 by design
 echo "bench.sh: done in $(mmss "$SECONDS"): $dest ($((total)) configurations, $failed failed runs)"
 echo "bench.sh: report: $dest/REPORT.md (redraw with: make plot RESULTS=$dest)"
