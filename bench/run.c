@@ -136,9 +136,7 @@ static long run_concurrency(const struct run *r)
 {
     if (r->model->sequential)
         return 1;
-    if (!r->model->nonblocking && r->workers > 0 && r->workers < r->tasks)
-        return r->workers;
-    return r->tasks;
+    return r->model->nonblocking ? r->tasks : run_pool_size(r);
 }
 
 /* What a process holds that a cancelled run must have given back. */

@@ -27,32 +27,37 @@ static void sleep_seconds(double seconds)
         ;
 }
 
-/* With --fail-task a blocked wait must end as soon as the run is
- * cancelled, so it also waits for the cancel eventfd: fd (if >= 0) for
- * `events`, or `seconds` (if >= 0) to pass. Without --fail-task this is
- * never called, so ordinary runs pay no extra syscall. */
-static void wait_cancellable(struct run *r, int fd, short events, double seconds)
+/* Block until wait `w` (WAIT_READ, WAIT_WRITE or WAIT_TIMER) is over or
+ * the run is cancelled (the cancel eventfd, when there is one, is polled
+ * too). task_run_blocking uses it only under --fail-task, so ordinary runs
+ * pay no extra syscall; threads --gil uses it for every wait, released. */
+void task_wait_poll(struct run *r, struct wait w)
 {
     struct pollfd pfd[2] = {
-        { .fd = r->cancel->fd, .events = POLLIN },
-        { .fd = fd, .events = events },
+        { .fd = w.kind == WAIT_TIMER ? -1 : w.fd, .events = w.kind == WAIT_READ ? POLLIN : POLLOUT },
+        { .fd = r->cancel ? r->cancel->fd : -1, .events = POLLIN },
     };
-    int64_t deadline = clock_now_ns() + (int64_t)(seconds * 1e9);
+    int64_t deadline = clock_now_ns() + (int64_t)(w.seconds * 1e9);
     for (;;) {
         struct timespec ts, *timeout = NULL;
-        if (seconds >= 0) {
+        if (w.kind == WAIT_TIMER) {
             int64_t left = deadline - clock_now_ns();
-            if (left <= 0)
-                return;
+            if (left < 0)
+                left = 0;
             ts = (struct timespec){ .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 };
             timeout = &ts;
         }
-        int n = ppoll(pfd, fd >= 0 ? 2 : 1, timeout, NULL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n != 0 || seconds < 0)   /* ready, cancelled or failed: step again */
-            return;
+        int n = ppoll(pfd, 2, timeout, NULL);
+        if (n >= 0 || errno != EINTR)
+            return;   /* ready, expired, cancelled or failed: step again */
     }
+}
+
+/* fork and threads: -w W workers if that is fewer than the tasks, else one
+ * worker per task. */
+long run_pool_size(const struct run *r)
+{
+    return r->workers > 0 && r->workers < r->tasks ? r->workers : r->tasks;
 }
 
 /* Serve waits by blocking. The task's fds are blocking, so a WAIT_READ or
@@ -68,14 +73,14 @@ void task_run_blocking(struct run *r, struct task *t)
             return;
         case WAIT_TIMER:
             if (r->cancel)
-                wait_cancellable(r, -1, 0, w.seconds);
+                task_wait_poll(r, w);
             else
                 sleep_seconds(w.seconds);
             break;
         case WAIT_READ:
         case WAIT_WRITE:
             if (r->cancel)
-                wait_cancellable(r, w.fd, w.kind == WAIT_READ ? POLLIN : POLLOUT, -1);
+                task_wait_poll(r, w);
             break;
         case WAIT_CPU:
             break;

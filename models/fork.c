@@ -38,11 +38,6 @@ struct fork_shared {
     atomic_long private_kib;   /* what workers added, summed */
 };
 
-static long fork_pool_size(const struct run *r)
-{
-    return r->workers > 0 && r->workers < r->tasks ? r->workers : r->tasks;
-}
-
 static const char *fork_parse_long(const char *s, long *out)
 {
     long v = 0;
@@ -143,7 +138,7 @@ static int fork_reap_all(struct run *r, pid_t group, long running)
 
 static int fork_run(struct run *r)
 {
-    long pool = fork_pool_size(r);
+    long pool = run_pool_size(r);
     struct fork_shared *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     int gate[2];

@@ -16,9 +16,7 @@
 #include "model.h"
 #include "gil.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -71,29 +69,6 @@ static void threads_open_gate(struct threads_shared *s, bool abort)
     pthread_mutex_unlock(&s->gate_lock);
 }
 
-/* Block, without the GIL, until the wait is over: fd ready (w.fd < 0 is
- * ignored by poll), the timer expired, or the run cancelled. */
-static void threads_wait_released(struct run *r, struct wait w)
-{
-    struct pollfd pfd[2] = {
-        { .fd = w.kind == WAIT_TIMER ? -1 : w.fd, .events = w.kind == WAIT_READ ? POLLIN : POLLOUT },
-        { .fd = r->cancel ? r->cancel->fd : -1, .events = POLLIN },
-    };
-    int64_t deadline = clock_now_ns() + (int64_t)(w.seconds * 1e9);
-    for (;;) {
-        struct timespec ts, *timeout = NULL;
-        if (w.kind == WAIT_TIMER) {
-            int64_t left = deadline - clock_now_ns();
-            ts = (struct timespec){ .tv_sec = left > 0 ? left / 1000000000 : 0,
-                                    .tv_nsec = left > 0 ? left % 1000000000 : 0 };
-            timeout = &ts;
-        }
-        int n = ppoll(pfd, 2, timeout, NULL);
-        if (n >= 0 || errno != EINTR)
-            return;
-    }
-}
-
 /* One task under the GIL, which the caller holds on entry and on return. */
 static void threads_run_task_gil(struct run *r, struct task *t, struct gil *g)
 {
@@ -110,8 +85,8 @@ static void threads_run_task_gil(struct run *r, struct task *t, struct gil *g)
         case WAIT_READ:
         case WAIT_WRITE:
         case WAIT_TIMER:
-            gil_drop(g);
-            threads_wait_released(r, w);
+            gil_drop(g);   /* like CPython around blocking I/O */
+            task_wait_poll(r, w);
             gil_take(g);
             break;
         }
@@ -149,15 +124,10 @@ static void *threads_worker(void *arg)
     return NULL;
 }
 
-static long threads_pool_size(const struct run *r)
-{
-    return r->workers > 0 && r->workers < r->tasks ? r->workers : r->tasks;
-}
-
 static int threads_run(struct run *r)
 {
     const struct threads_params *p = r->model_params;
-    long pool = threads_pool_size(r);
+    long pool = run_pool_size(r);
     pthread_t *ids = calloc((size_t)pool, sizeof *ids);
     struct threads_shared s = {
         .run = r,
