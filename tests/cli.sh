@@ -45,6 +45,33 @@ expect_error() {
     fi
 }
 
+# expect_usage NAME PATTERN ARGS... : bad usage -> exit 2, stderr matches
+# PATTERN (grep -E), nothing on stdout (nothing was run)
+expect_usage() {
+    local name=$1 pattern=$2
+    shift 2
+    run_cbench "$@"
+    if [ "$status" -ne 2 ]; then
+        fail "$name" "expected exit 2, got $status" "stderr: $(head -c 300 "$TMP/err")"
+    elif ! grep -Eq -- "$pattern" "$TMP/err"; then
+        fail "$name" "stderr does not match /$pattern/" "stderr: $(head -c 300 "$TMP/err")"
+    elif [ -s "$TMP/out" ]; then
+        fail "$name" "bad usage printed a result" "stdout: $(head -c 300 "$TMP/out")"
+    else
+        pass "$name"
+    fi
+}
+
+# tagged_pids TAG : live cbench processes whose environment has
+# CBENCH_TEST_TAG=TAG (a suite exports its own tag, so runs by anyone else on
+# the machine never count as its leftovers)
+tagged_pids() {
+    local pid
+    for pid in $(pgrep -x cbench); do
+        grep -qzx "CBENCH_TEST_TAG=$1" "/proc/$pid/environ" 2>/dev/null && echo "$pid"
+    done
+}
+
 # json_field FIELD ARGS... : prints FIELD of `cbench ARGS --format json`
 json_field() {
     local field=$1

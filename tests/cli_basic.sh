@@ -12,14 +12,6 @@
 basic_tag="cbench-basic-$$-$RANDOM"
 export CBENCH_TEST_TAG="$basic_tag"
 
-# basic_tagged_pids : live cbench processes carrying this suite's tag
-basic_tagged_pids() {
-    local pid
-    for pid in $(pgrep -x cbench); do
-        grep -qzx "CBENCH_TEST_TAG=$basic_tag" "/proc/$pid/environ" 2>/dev/null && echo "$pid"
-    done
-}
-
 # basic_zombies : defunct cbench processes of this session. A zombie has no
 # readable environment, so it cannot be told by the tag; but it keeps its
 # session, which fork workers inherit from cbench and so from this shell
@@ -33,30 +25,13 @@ basic_zombies_before=$(basic_zombies)
 # basic_no_leftovers NAME : no tagged process alive, no new cbench zombie
 basic_no_leftovers() {
     local pids zombies
-    pids=$(basic_tagged_pids | tr '\n' ' ')
+    pids=$(tagged_pids "$basic_tag" | tr '\n' ' ')
     zombies=$(basic_zombies)
     if [ -z "$pids" ] && [ "$zombies" -le "$basic_zombies_before" ]; then
         pass "$1"
     else
         fail "$1" "left alive: ${pids:-none}" "cbench zombies in session $basic_session: $zombies (before: $basic_zombies_before)" \
             "$(ps -o pid,ppid,stat,args -p "${pids// /,}0" 2>/dev/null)"
-    fi
-}
-
-# basic_usage NAME PATTERN ARGS... : bad usage -> exit 2, stderr matches
-# PATTERN (grep -E), nothing on stdout (nothing was run)
-basic_usage() {
-    local name=$1 pattern=$2
-    shift 2
-    run_cbench "$@"
-    if [ "$status" -ne 2 ]; then
-        fail "$name" "expected exit 2, got $status" "stderr: $(head -c 300 "$TMP/err")"
-    elif ! grep -Eq -- "$pattern" "$TMP/err"; then
-        fail "$name" "stderr does not match /$pattern/" "stderr: $(head -c 300 "$TMP/err")"
-    elif [ -s "$TMP/out" ]; then
-        fail "$name" "bad usage printed a result" "stdout: $(head -c 300 "$TMP/out")"
-    else
-        pass "$name"
     fi
 }
 
@@ -250,42 +225,42 @@ fi
 
 # ---- bad usage: exit 2, a message naming the value, nothing run ----
 
-basic_usage "usage: unknown model" 'unknown model "nosuch"' run nosuch sleep
-basic_usage "usage: unknown workload" 'unknown workload "nosuch"' run serial nosuch
-basic_usage "usage: unknown command" 'unknown command "frobnicate"' frobnicate
-basic_usage "usage: --tasks 0" '--tasks: 0 is out of range' run serial sleep --tasks 0
-basic_usage "usage: --tasks abc" '--tasks: "abc" is not a whole number' run serial sleep --tasks abc
-basic_usage "usage: --tasks=abc" '--tasks: "abc" is not a whole number' run serial sleep --tasks=abc
-basic_usage "usage: -n 1.5" '--tasks: "1\.5" is not a whole number' run serial sleep -n 1.5
-basic_usage "usage: -n -3" '--tasks: -3 is out of range' run serial sleep -n -3
-basic_usage "usage: -n 99999999999999999999" '--tasks: 99999999999999999999 is out of range' \
+expect_usage "usage: unknown model" 'unknown model "nosuch"' run nosuch sleep
+expect_usage "usage: unknown workload" 'unknown workload "nosuch"' run serial nosuch
+expect_usage "usage: unknown command" 'unknown command "frobnicate"' frobnicate
+expect_usage "usage: --tasks 0" '--tasks: 0 is out of range' run serial sleep --tasks 0
+expect_usage "usage: --tasks abc" '--tasks: "abc" is not a whole number' run serial sleep --tasks abc
+expect_usage "usage: --tasks=abc" '--tasks: "abc" is not a whole number' run serial sleep --tasks=abc
+expect_usage "usage: -n 1.5" '--tasks: "1\.5" is not a whole number' run serial sleep -n 1.5
+expect_usage "usage: -n -3" '--tasks: -3 is out of range' run serial sleep -n -3
+expect_usage "usage: -n 99999999999999999999" '--tasks: 99999999999999999999 is out of range' \
     run serial sleep -n 99999999999999999999
-basic_usage "usage: --ms -5" '--ms: -5 is out of range' run serial sleep --ms -5
-basic_usage "usage: --ms abc" '--ms: "abc" is not a number' run serial sleep --ms abc
-basic_usage "usage: --ms nan" '--ms: "nan" is not a number' run serial sleep --ms nan
-basic_usage "usage: --ms inf" '--ms: inf is out of range' run serial sleep --ms inf
-basic_usage "usage: --work 0" '--work: 0 is out of range' run serial cpu --work 0
-basic_usage "usage: --ms on cpu names its owner" '--ms is an option of sleep' run serial cpu --ms 5
-basic_usage "usage: --work on sleep names its owner" '--work is an option of cpu' run serial sleep --work 5
-basic_usage "usage: --loops on threads names its owner" '--loops is an option of async' run threads sleep --loops 2
-basic_usage "usage: --stack-kib on fork names its owner" '--stack-kib is an option of threads' run fork sleep --stack-kib 64
-basic_usage "usage: unknown option" 'unknown option "--bogus"' run serial sleep --bogus
-basic_usage "usage: an option's prefix is not the option" 'unknown option "--tasksx"' run serial sleep --tasksx 3
-basic_usage "usage: -n with no value" '--tasks needs a value' run serial sleep -n
-basic_usage "usage: --ms with no value" '--ms needs a value' run serial sleep --ms
-basic_usage "usage: stray argument" 'unexpected argument "extra"' run serial sleep extra
-basic_usage "usage: --format xml" '--format: "xml" is not one of human, csv, json' run serial sleep --format xml
-basic_usage "usage: --format=" '--format: "" is not one of' run serial sleep --format=
-basic_usage "usage: --workers on async" '--workers: model async has no worker pool' run async sleep --workers 2
-basic_usage "usage: --workers on serial" '--workers: model serial has no worker pool' run serial sleep -w 2
-basic_usage "usage: --workers 0" '--workers: 0 is out of range' run fork sleep -w 0
-basic_usage "usage: --backend kqueue" '--backend: "kqueue" is not one of' run async sleep --backend kqueue
-basic_usage "usage: --loops 0" '--loops: 0 is out of range' run async sleep --loops 0
-basic_usage "usage: --loops more than tasks" '--loops: 3 is more than the 2 tasks' run async sleep -n 2 --loops 3
-basic_usage "usage: --stack-kib 1" '--stack-kib: 1 is out of range' run threads sleep --stack-kib 1
-basic_usage "usage: no arguments" 'usage: cbench run MODEL WORKLOAD'
-basic_usage "usage: run with only a model" 'run needs a MODEL and a WORKLOAD' run serial
-basic_usage "usage: run with nothing" 'run needs a MODEL and a WORKLOAD' run
+expect_usage "usage: --ms -5" '--ms: -5 is out of range' run serial sleep --ms -5
+expect_usage "usage: --ms abc" '--ms: "abc" is not a number' run serial sleep --ms abc
+expect_usage "usage: --ms nan" '--ms: "nan" is not a number' run serial sleep --ms nan
+expect_usage "usage: --ms inf" '--ms: inf is out of range' run serial sleep --ms inf
+expect_usage "usage: --work 0" '--work: 0 is out of range' run serial cpu --work 0
+expect_usage "usage: --ms on cpu names its owner" '--ms is an option of sleep' run serial cpu --ms 5
+expect_usage "usage: --work on sleep names its owner" '--work is an option of cpu' run serial sleep --work 5
+expect_usage "usage: --loops on threads names its owner" '--loops is an option of async' run threads sleep --loops 2
+expect_usage "usage: --stack-kib on fork names its owner" '--stack-kib is an option of threads' run fork sleep --stack-kib 64
+expect_usage "usage: unknown option" 'unknown option "--bogus"' run serial sleep --bogus
+expect_usage "usage: an option's prefix is not the option" 'unknown option "--tasksx"' run serial sleep --tasksx 3
+expect_usage "usage: -n with no value" '--tasks needs a value' run serial sleep -n
+expect_usage "usage: --ms with no value" '--ms needs a value' run serial sleep --ms
+expect_usage "usage: stray argument" 'unexpected argument "extra"' run serial sleep extra
+expect_usage "usage: --format xml" '--format: "xml" is not one of human, csv, json' run serial sleep --format xml
+expect_usage "usage: --format=" '--format: "" is not one of' run serial sleep --format=
+expect_usage "usage: --workers on async" '--workers: model async has no worker pool' run async sleep --workers 2
+expect_usage "usage: --workers on serial" '--workers: model serial has no worker pool' run serial sleep -w 2
+expect_usage "usage: --workers 0" '--workers: 0 is out of range' run fork sleep -w 0
+expect_usage "usage: --backend kqueue" '--backend: "kqueue" is not one of' run async sleep --backend kqueue
+expect_usage "usage: --loops 0" '--loops: 0 is out of range' run async sleep --loops 0
+expect_usage "usage: --loops more than tasks" '--loops: 3 is more than the 2 tasks' run async sleep -n 2 --loops 3
+expect_usage "usage: --stack-kib 1" '--stack-kib: 1 is out of range' run threads sleep --stack-kib 1
+expect_usage "usage: no arguments" 'usage: cbench run MODEL WORKLOAD'
+expect_usage "usage: run with only a model" 'run needs a MODEL and a WORKLOAD' run serial
+expect_usage "usage: run with nothing" 'run needs a MODEL and a WORKLOAD' run
 
 # ---- resources exhausted: exit 1, reported, nothing left behind ----
 

@@ -11,13 +11,6 @@
 cost_tag="cbench-cost-$$-$RANDOM"
 export CBENCH_TEST_TAG="$cost_tag"
 
-cost_tagged_pids() {
-    local pid
-    for pid in $(pgrep -x cbench); do
-        grep -qzx "CBENCH_TEST_TAG=$cost_tag" "/proc/$pid/environ" 2>/dev/null && echo "$pid"
-    done
-}
-
 # cost_run NAME ARGS... : a run that must succeed silently; JSON in $TMP/out
 cost_run() {
     local name=$1
@@ -49,22 +42,6 @@ cost_same_checksum() {
         if [ "$got" = "$want" ]; then pass "checksum: $variant = ${args[0]} ($label)"
         else fail "checksum: $variant ($label)" "expected checksum ops errors = $want" "got $got"; fi
     done
-}
-
-# cost_usage NAME PATTERN ARGS... : exit 2, stderr matches, nothing printed
-cost_usage() {
-    local name=$1 pattern=$2
-    shift 2
-    run_cbench "$@"
-    if [ "$status" -ne 2 ]; then
-        fail "$name" "expected exit 2, got $status" "stderr: $(head -c 300 "$TMP/err")"
-    elif ! grep -Eq -- "$pattern" "$TMP/err"; then
-        fail "$name" "stderr does not match /$pattern/" "stderr: $(head -c 300 "$TMP/err")"
-    elif [ -s "$TMP/out" ]; then
-        fail "$name" "bad usage printed a result" "stdout: $(head -c 300 "$TMP/out")"
-    else
-        pass "$name"
-    fi
 }
 
 # cost_note NAME REGEX ARGS... : the run succeeds and its note matches REGEX
@@ -115,7 +92,7 @@ cost_run "spawn: threads: one thread per task" run threads spawn -n 40 &&
         pass "spawn: threads -n 40 started 40 threads, 40 ops"
     else fail "spawn: threads -n 40" "$(head -c 300 "$TMP/out")"; fi
 
-cost_pids=$(cost_tagged_pids | tr '\n' ' ')
+cost_pids=$(tagged_pids "$cost_tag" | tr '\n' ' ')
 if [ -z "$cost_pids" ]; then pass "spawn (fork, bare loops, holds): no process left behind"
 else fail "spawn: processes left behind" "$cost_pids" "$(ps -o pid,ppid,stat,args -p "${cost_pids// /,}0")"; fi
 
@@ -170,24 +147,24 @@ else fail "threads --gil: params" "$(jq -r .params "$TMP/out")"; fi
 
 # ---- bad values: exit 2, a message, nothing run ----
 
-cost_usage "usage: spawn --tasks 0" '--tasks: 0 is out of range' run fork spawn --tasks 0
-cost_usage "usage: spawn --hold-ms -1" '--hold-ms: -1 is out of range' run threads spawn --hold-ms -1
-cost_usage "usage: spawn --bare under serial" 'no bare loop for model serial' run serial spawn --bare
-cost_usage "usage: spawn --bare with --hold-ms" '--bare .* without --hold-ms' run fork spawn --bare --hold-ms 5
-cost_usage "usage: pingpong --tasks 0" '--tasks: 0 is out of range' run threads pingpong --tasks 0
-cost_usage "usage: pingpong --count over the limit" '--count: 10000001 is out of range' \
+expect_usage "usage: spawn --tasks 0" '--tasks: 0 is out of range' run fork spawn --tasks 0
+expect_usage "usage: spawn --hold-ms -1" '--hold-ms: -1 is out of range' run threads spawn --hold-ms -1
+expect_usage "usage: spawn --bare under serial" 'no bare loop for model serial' run serial spawn --bare
+expect_usage "usage: spawn --bare with --hold-ms" '--bare .* without --hold-ms' run fork spawn --bare --hold-ms 5
+expect_usage "usage: pingpong --tasks 0" '--tasks: 0 is out of range' run threads pingpong --tasks 0
+expect_usage "usage: pingpong --count over the limit" '--count: 10000001 is out of range' \
     run threads pingpong --count 10000001
-cost_usage "usage: pingpong --count 0" '--count: 0 is out of range' run threads pingpong --count 0
-cost_usage "usage: pingpong odd tasks" '--tasks 3 is odd' run fork pingpong -n 3
-cost_usage "usage: pingpong under serial" 'one task at a time' run serial pingpong
-cost_usage "usage: pingpong with -w 1" 'one task at a time' run threads pingpong -n 4 -w 1
-cost_usage "usage: pingpong --via bogus" '--via: "bogus" is not one of pipe, condvar' run threads pingpong --via bogus
-cost_usage "usage: pingpong --via condvar under async" 'condvar blocks inside a task' run async pingpong --via condvar
-cost_usage "usage: pingpong --via condvar under threads --gil" 'condvar blocks inside a task' \
+expect_usage "usage: pingpong --count 0" '--count: 0 is out of range' run threads pingpong --count 0
+expect_usage "usage: pingpong odd tasks" '--tasks 3 is odd' run fork pingpong -n 3
+expect_usage "usage: pingpong under serial" 'one task at a time' run serial pingpong
+expect_usage "usage: pingpong with -w 1" 'one task at a time' run threads pingpong -n 4 -w 1
+expect_usage "usage: pingpong --via bogus" '--via: "bogus" is not one of pipe, condvar' run threads pingpong --via bogus
+expect_usage "usage: pingpong --via condvar under async" 'condvar blocks inside a task' run async pingpong --via condvar
+expect_usage "usage: pingpong --via condvar under threads --gil" 'condvar blocks inside a task' \
     run threads pingpong --via condvar --gil
-cost_usage "usage: --gil on fork names its owner" '--gil is an option of threads' run fork cpu --gil
+expect_usage "usage: --gil on fork names its owner" '--gil is an option of threads' run fork cpu --gil
 
-cost_pids=$(cost_tagged_pids | tr '\n' ' ')
+cost_pids=$(tagged_pids "$cost_tag" | tr '\n' ' ')
 if [ -z "$cost_pids" ]; then pass "no process left behind by any run of this suite"
 else fail "processes left behind" "$cost_pids"; fi
 export -n CBENCH_TEST_TAG

@@ -16,13 +16,6 @@ export CBENCH_TEST_TAG="$scen_tag"
 SCEN_MODELS=("serial" "fork" "fork -w 2" "threads" "threads -w 3" "async" "async --loops 2"
              "hybrid" "hybrid -w 1")
 
-scen_tagged_pids() {
-    local pid
-    for pid in $(pgrep -x cbench); do
-        grep -qzx "CBENCH_TEST_TAG=$scen_tag" "/proc/$pid/environ" 2>/dev/null && echo "$pid"
-    done
-}
-
 # scen_run ARGS... : like run_cbench, but a hang fails instead of blocking
 scen_run() {
     timeout -k 5 120 "$CBENCH" "$@" >"$TMP/out" 2>"$TMP/err"
@@ -160,6 +153,6 @@ else fail "scen: human output reports the cancellation" "exit $status" "$(cat "$
 if [ "$(json_field cancelled run threads sleep -n 3 --ms 0)" = 0 ]; then pass "scen: no --fail-task, nothing cancelled"
 else fail "scen: no --fail-task, nothing cancelled"; fi
 
-pids=$(scen_tagged_pids | tr '\n' ' ')
+pids=$(tagged_pids "$scen_tag" | tr '\n' ' ')
 if [ -z "$pids" ]; then pass "scen: no cbench process left behind"
 else fail "scen: no cbench process left behind" "alive: $pids" "$(ps -o pid,ppid,stat,args -p "${pids// /,}0" 2>/dev/null)"; fi
