@@ -1,26 +1,16 @@
-#!/bin/bash
+# shellcheck shell=bash disable=SC2154  # cores: set by bench.sh, which sources this file
 # bench_scenarios.sh - the classic scenarios and async caveats (issue 7):
 # mixed, chess, queue, chain and cancel, planned in the style of bench.sh.
 #
-# Two ways to use it:
+# Sourced by scripts/bench.sh once its plan helpers exist (add, want,
+# fcalc, QUICK, cores, has_gil), before the plan is counted:
 #
-#  1. Sourced by scripts/bench.sh once its plan helpers exist (add, want,
-#     fcalc, QUICK, cores), before the plan is counted:
+#     # shellcheck source=scripts/bench_scenarios.sh
+#     . scripts/bench_scenarios.sh && plan_scenarios
 #
-#         # shellcheck source=scripts/bench_scenarios.sh
-#         . scripts/bench_scenarios.sh && plan_scenarios
-#
-#     with "mixed chess queue chain cancel" added to the default EXPERIMENTS.
-#
-#  2. Run on its own (until bench.sh sources it, or for these experiments
-#     alone): it runs each configuration SAMPLES times (no hyperfine: every
-#     figure here is one cbench measures itself) and writes
-#       RESULTS_ROOT/<date>-<host>-scenarios[-K]/runs.csv   bench.sh's format
-#       .../summary.txt   medians per configuration, and the verdicts below
-#     scripts/bench_scenarios.sh            full (about 3 min on 2 cores)
-#     QUICK=1 scripts/bench_scenarios.sh    reduced (under 1 min)
-#     env: CBENCH, RESULTS_ROOT, EXPERIMENTS (a subset), SAMPLES (default 3;
-#     2 quick)
+# To run these experiments alone:
+#     EXPERIMENTS="mixed chess queue chain cancel" scripts/bench.sh
+# The charts are scripts/plot_scenarios.sh's, the verdicts (G6-G8) report.sh's.
 #
 # Configurations are "SERIES n=N knob=value" strings as bench.sh's are.
 # What each experiment answers, and the figure to read:
@@ -124,161 +114,3 @@ plan_scenarios() {
         done
     fi
 }
-
-# ---- standalone mode: only when run, not when sourced ----------------------
-if [ "${BASH_SOURCE[0]}" != "$0" ]; then
-    return 0
-fi
-set -eu -o pipefail
-cd "$(dirname "$0")/.."
-QUICK=${QUICK:-0}
-RESULTS_ROOT=${RESULTS_ROOT:-results}
-CBENCH=${CBENCH:-build/cbench}
-EXPERIMENTS=${EXPERIMENTS:-mixed chess queue chain cancel}
-SAMPLES=${SAMPLES:-$([ "$QUICK" = 1 ] && echo 2 || echo 3)}
-RUN_TIMEOUT=300
-cores=$(nproc)
-
-die() { echo "bench_scenarios.sh: $*" >&2; exit 2; }
-[ -x "$CBENCH" ] || die "$CBENCH is not an executable (run make first, or set CBENCH)"
-for tool in awk timeout; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
-for w in mixed chess queue chain; do
-    "$CBENCH" list | grep -Eq "^workload +$w " || die "cbench list has no workload $w"
-done
-"$CBENCH" list | grep -Eq "^model +hybrid " || die "cbench list has no model hybrid"
-
-has_gil=0   # bench.sh sets it the same way when it sources this file
-"$CBENCH" run threads sleep -n 1 --ms 0 --gil >/dev/null 2>&1 && has_gil=1
-fcalc() {
-    local expr=$1 assign
-    local -a vars=()
-    shift
-    for assign in "$@"; do vars+=(-v "$assign"); done
-    awk "${vars[@]}" "BEGIN { print ($expr) }" </dev/null
-}
-want() { case " $EXPERIMENTS " in *" $1 "*) return 0 ;; esac; return 1; }
-P_EXP=() P_CONFIG=() P_LABEL=() P_ARGS=() P_EST=()
-add() {  # add EXP CONFIG LABEL EST_S ARGS... (as bench.sh's)
-    P_EXP+=("$1") P_CONFIG+=("$2") P_LABEL+=("$3") P_EST+=("$4")
-    shift 4
-    P_ARGS+=("$*")
-}
-plan_scenarios
-
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-mkdir -p "$RESULTS_ROOT"
-tmp=$(mktemp -d "$RESULTS_ROOT/.tmp-scenarios-XXXXXX")
-child=""
-trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi; if [ -n "$tmp" ]; then rm -rf "$tmp"; fi' EXIT
-trap 'echo "bench_scenarios.sh: interrupted" >&2; exit 130' INT TERM
-
-HEADER=$("$CBENCH" run async sleep -n 1 --ms 0 --format csv | head -n 1)
-NF_HEADER=$(awk -F, '{ print NF }' <<<"$HEADER")
-printf 'experiment,%s,config,exit\n' "$HEADER" >"$tmp/runs.csv"
-{
-    echo "date: $(date -Iseconds)"
-    echo "host: $(hostname)"
-    echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-    echo "cores: $cores"
-    echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "cbench: $("$CBENCH" --version) ($CBENCH)"
-    echo "git: $(git rev-parse --short=12 HEAD 2>/dev/null || echo none)$([ -n "$(git status --porcelain 2>/dev/null)" ] && echo +dirty)"
-    echo "mode: $([ "$QUICK" = 1 ] && echo quick || echo full); samples=$SAMPLES"
-} >"$tmp/meta.txt"
-
-total=${#P_EXP[@]}
-echo "bench_scenarios.sh: $total configurations x $SAMPLES runs, experiments: $EXPERIMENTS"
-SECONDS=0
-for ((i = 0; i < total; i++)); do
-    printf '[%d/%d] %s   (elapsed %ds)\n' $((i + 1)) "$total" "${P_LABEL[$i]}" "$SECONDS"
-    read -r -a args <<<"${P_ARGS[$i]}"
-    echo "$CBENCH run ${args[*]} --format csv" >>"$tmp/meta.txt"
-    for ((s = 0; s < SAMPLES; s++)); do
-        status=0
-        timeout -k 5 "$RUN_TIMEOUT" "$CBENCH" run "${args[@]}" --format csv >"$tmp/out" 2>"$tmp/err" &
-        child=$!
-        wait "$child" || status=$?
-        child=""
-        row=$(sed -n 2p "$tmp/out" | awk -F, -v nf="$NF_HEADER" '{
-            s = $1; for (i = 2; i <= NF; i++) s = s (i <= nf ? "," : ";") $i; print s }')
-        [ -n "$row" ] || row=$(awk -F, '{ for (i = 2; i <= NF; i++) printf ","; print "" }' <<<"$HEADER")
-        printf '%s,%s,%s,%s\n' "${P_EXP[$i]}" "$row" "${P_CONFIG[$i]}" "$status" >>"$tmp/runs.csv"
-        [ "$status" -le 1 ] || { sed 's/^/    /' "$tmp/err" | head -n 3; break; }
-    done
-done
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$tmp/meta.txt"
-
-# Medians per configuration (a noisy VM: medians, with the range), then the
-# verdicts of issue 7. Cancel runs exit 1 by design, so every row with
-# values counts; elsewhere only exit 0.
-awk -F, '
-    NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-    $c["wall_s"] == "" || ($c["exit"] != 0 && $c["experiment"] != "cancel") { next }
-    {
-        k = $c["experiment"] SUBSEP $c["config"]
-        if (!(k in n)) order[++keys] = k
-        n[k]++
-        wall[k, n[k]] = $c["wall_s"]; p50[k, n[k]] = $c["lat_p50_us"]; p99[k, n[k]] = $c["lat_p99_us"]
-        ops[k, n[k]] = $c["ops_per_s"]; cms[k, n[k]] = $c["cancel_ms"]; user[k, n[k]] = $c["user_s"]
-        lmax[k, n[k]] = $c["lat_max_us"]
-        if (match($c["note"], /longest chain [0-9.]+ ms/)) { s = substr($c["note"], RSTART + 14); longest[k] = s + 0 }
-        if (match($c["note"], /serial [0-9.]+ s; one loop [0-9.]+ s/)) {
-            s = substr($c["note"], RSTART); split(s, w, " "); theory_serial = w[2]; theory_loop = w[6]
-        }
-    }
-    function median(a, k,    m, i, j, t, v) {
-        m = n[k]; for (i = 1; i <= m; i++) v[i] = a[k, i] + 0
-        for (i = 2; i <= m; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-        return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
-    }
-    function range(a, k,    i, lo, hi) {
-        lo = hi = a[k, 1] + 0
-        for (i = 2; i <= n[k]; i++) { if (a[k, i] + 0 < lo) lo = a[k, i] + 0; if (a[k, i] + 0 > hi) hi = a[k, i] + 0 }
-        return sprintf("%g..%g", lo, hi)
-    }
-    END {
-        printf "%-8s %-34s %3s %10s %9s %10s %10s %12s %10s %s\n", "exp", "config", "n", "wall_s", "user_s",
-            "p50_us", "p99_us", "ops_per_s", "cancel_ms", "p99 range"
-        for (q = 1; q <= keys; q++) {
-            k = order[q]; split(k, e, SUBSEP)
-            med_wall[k] = median(wall, k); med_p99[k] = median(p99, k); med_cms[k] = median(cms, k)
-            printf "%-8s %-34s %3d %10.4f %9.3f %10.0f %10.0f %12.1f %10.3f %s\n", e[1], e[2], n[k], med_wall[k],
-                median(user, k), median(p50, k), med_p99[k], median(ops, k), med_cms[k], range(p99, k)
-            split(e[2], w, " "); series[k] = w[1]; exp_of[k] = e[1]
-            if (e[1] == "mixed") { chunk = e[2]; sub(/.*chunk=/, "", chunk); mixed[w[1], chunk] = med_p99[k] }
-            if (e[1] == "chess") chess[w[1]] = med_wall[k]
-        }
-        print ""
-        print "verdicts (medians):"
-        for (ch in mixed) {
-            split(ch, x, SUBSEP)
-            if (x[1] == "hybrid" && "hybrid-io" SUBSEP "0ms" in mixed)
-                printf "  mixed chunk=%-5s hybrid p99 %6.0f us = %.2fx hybrid-io (%0.f us); async p99 %6.0f us; threads %6.0f us%s\n",
-                    x[2], mixed[ch], mixed[ch] / (mixed["hybrid-io", "0ms"] ? mixed["hybrid-io", "0ms"] : 1),
-                    mixed["hybrid-io", "0ms"], mixed["async", x[2]], mixed["threads", x[2]],
-                    ("threads-gil" SUBSEP x[2]) in mixed ? sprintf("; threads --gil %.0f us", mixed["threads-gil", x[2]]) : ""
-        }
-        if (("serial" in chess) && ("async" in chess))
-            printf "  chess serial/async %.2fx (theory %s s / %s s = %.2fx; the seed: 12x)\n", chess["serial"] / chess["async"],
-                theory_serial, theory_loop, theory_loop ? theory_serial / theory_loop : 0
-        for (q = 1; q <= keys; q++) {
-            k = order[q]
-            # wall includes creating the workers; the slowest chain as the
-            # tasks timed it (lat_max) does not
-            if (exp_of[k] == "chain" && longest[k])
-                printf "  chain %-24s wall / longest chain = %.3f, slowest chain / longest = %.3f (longest %.1f ms)\n",
-                    substr(k, index(k, SUBSEP) + 1), med_wall[k] * 1000 / longest[k],
-                    median(lmax, k) / 1000 / longest[k], longest[k]
-            if (exp_of[k] == "cancel")
-                printf "  cancel %-23s %.3f ms from the failure to every task stopped\n", substr(k, index(k, SUBSEP) + 1), med_cms[k]
-        }
-    }' "$tmp/runs.csv" >"$tmp/summary.txt"
-rm -f "$tmp/out" "$tmp/err"
-cat "$tmp/summary.txt"
-
-dest="$RESULTS_ROOT/$(date +%F)-$(hostname -s)-scenarios"
-k=1 base=$dest
-while [ -e "$dest" ]; do k=$((k + 1)); dest="$base-$k"; done
-mv "$tmp" "$dest"
-tmp=""
-echo "bench_scenarios.sh: done in ${SECONDS}s: $dest"
