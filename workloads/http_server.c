@@ -95,7 +95,7 @@ struct http_server {
 
 enum conn_state {
     CONN_READING,    /* waiting for (the rest of) a request */
-    CONN_DELAYING,   /* a request asked for delay_ms: the timer runs, the socket is not watched */
+    CONN_DELAYING,   /* a request asked for delay_ms: the timer runs; input waits (see conn_io_cb) */
     CONN_WRITING,    /* sending the response */
     CONN_DRAINING,   /* response sent, our side shut down: discard input until EOF */
 };
@@ -504,7 +504,6 @@ static void conn_answer(struct conn *c)
      * fires so that its Date is the send time. */
     c->body_len = (uint32_t)bytes;
     c->state = CONN_DELAYING;
-    conn_watch(c, 0);
     ev_timer_stop(c->owner->loop, &c->timer);
     ev_set_cb(&c->timer, conn_delay_cb);
     ev_timer_set(&c->timer, (double)delay_ms / 1000.0, 0.);
@@ -673,6 +672,11 @@ static void conn_on_readable(struct conn *c)
     conn_run(c);
 }
 
+/* While a response is delayed the read watcher stays on: a client normally
+ * sends nothing until it has the answer, and stopping and restarting the
+ * watcher would cost an epoll_ctl per request. Input that does arrive (a
+ * pipelined request, or EOF) stops it until the response is out, so it
+ * neither spins the loop nor reads ahead. */
 static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct conn *c = w->data;
@@ -682,7 +686,7 @@ static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
     case CONN_READING:  conn_on_readable(c); break;
     case CONN_WRITING:  conn_run(c); break;
     case CONN_DRAINING: conn_drain(c); break;
-    default:            break;
+    case CONN_DELAYING: conn_watch(c, 0); break;
     }
 }
 
