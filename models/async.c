@@ -103,20 +103,39 @@ static int async_check(struct run *r)
     return 0;
 }
 
-static void async_advance(struct ev_loop *loop, struct async_task *at);
+static void async_arm(struct ev_loop *loop, struct async_task *at, struct wait w);
+
+/* Does the watcher already serve this wait? On a keep-alive connection the
+ * next wait is nearly always the same as the last (read the next response),
+ * and leaving the watcher alone saves libev an epoll_ctl per wait. Not if
+ * the task opened an fd meanwhile: it may have the number of the one it
+ * closed, and a closed fd has left the kernel's epoll set. */
+static bool async_io_serves(const ev_io *w, struct wait next, const struct task *t,
+                            uint32_t fds_opened_before)
+{
+    int events = next.kind == WAIT_READ ? EV_READ : next.kind == WAIT_WRITE ? EV_WRITE : 0;
+    return events && w->fd == next.fd && (w->events & (EV_READ | EV_WRITE)) == events
+           && t->fds_opened == fds_opened_before;
+}
 
 static void async_on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
+    struct async_task *at = w->data;
+    uint32_t fds_opened = at->task->fds_opened;
     (void)revents;
+    struct wait next = task_step(at->run, at->task);
+    if (async_io_serves(w, next, at->task, fds_opened))
+        return;
     ev_io_stop(loop, w);
-    async_advance(loop, w->data);
+    async_arm(loop, at, next);
 }
 
+/* A timer without repeat is already stopped when its callback runs. */
 static void async_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    struct async_task *at = w->data;
     (void)revents;
-    ev_timer_stop(loop, w);
-    async_advance(loop, w->data);
+    async_arm(loop, at, task_step(at->run, at->task));
 }
 
 static void async_start_timer(struct ev_loop *loop, struct async_task *at, double seconds)
@@ -137,10 +156,9 @@ static void async_start_io(struct ev_loop *loop, struct async_task *at, int fd, 
     ev_io_start(loop, &at->w.io);
 }
 
-/* Run the task until it waits, then arm the watcher for that wait. */
-static void async_advance(struct ev_loop *loop, struct async_task *at)
+/* Arm the watcher for the task's next wait (its previous one is stopped). */
+static void async_arm(struct ev_loop *loop, struct async_task *at, struct wait w)
 {
-    struct wait w = task_step(at->run, at->task);
     switch (w.kind) {
     case WAIT_DONE:
         task_finish(at->run, at->task);
@@ -205,7 +223,7 @@ static void *async_loop_run(void *arg)
     struct async_loop *l = arg;
     async_watch_cancel(l);
     for (long i = 0; i < l->count; i++)
-        async_advance(l->loop, &l->tasks[i]);
+        async_arm(l->loop, &l->tasks[i], task_step(l->run, l->tasks[i].task));
     ev_run(l->loop, 0);   /* returns when no watcher is active: all done */
     return NULL;
 }

@@ -7,6 +7,7 @@
 
 int unit_options_run(void);   /* bench/options.c, run_format_params */
 int unit_stats_run(void);     /* bench/stats.c, bench/output.c, run_measure */
+int unit_models_run(void);    /* model behaviour no shipped workload reaches */
 
 /* Capture what the code under test writes to fd 1 or 2 (stdout/stderr),
  * so a test can assert on its messages. Between begin and end nothing

@@ -64,6 +64,7 @@ int main(void)
     int failed = 0;
     failed += unit_options_run();
     failed += unit_stats_run();
+    failed += unit_models_run();
     if (failed)
         fprintf(stderr, "unit tests: %d failed\n", failed);
     return failed ? 1 : 0;

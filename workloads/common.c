@@ -35,8 +35,9 @@ uint64_t checksum_mix(uint64_t h, uint64_t v)
     return z ^ (z >> 31);
 }
 
-int task_prepare_fd(const struct task *t, int fd)
+int task_prepare_fd(struct task *t, int fd)
 {
+    t->fds_opened++;
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0)
         return -1;

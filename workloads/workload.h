@@ -49,6 +49,8 @@ struct task {
     uint32_t latency_cap;    /* room in latency_us */
     uint32_t *latency_us;    /* per-operation latency, µs (shared memory) */
     int64_t op_start_ns;     /* scratch for task_op_begin / task_op_end */
+    uint32_t fds_opened;     /* bumped by task_prepare_fd: a new fd may
+                                reuse the number of one just closed */
     bool started;            /* set by the model: step() has been called */
     bool finished;           /* set by the model: step() returned WAIT_DONE;
                                 a task never finished was cancelled */
@@ -103,6 +105,9 @@ int64_t clock_now_ns(void);                 /* CLOCK_MONOTONIC in ns */
 void task_op_begin(struct task *t);         /* start timing one operation */
 void task_op_end(struct task *t);           /* record its latency, ops++ */
 uint64_t checksum_mix(uint64_t h, uint64_t v);  /* order-sensitive fold */
-int task_prepare_fd(const struct task *t, int fd); /* O_NONBLOCK if async; CLOEXEC */
+/* Every fd a task opens and then waits on must pass through here: it is made
+ * O_NONBLOCK under async, and the model learns that an fd number it watches
+ * may now name a different file. */
+int task_prepare_fd(struct task *t, int fd);     /* O_NONBLOCK if async; CLOEXEC */
 
 #endif

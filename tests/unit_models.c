@@ -1,0 +1,151 @@
+/* unit_models.c - model behaviour that no shipped workload reaches yet.
+ *
+ * async keeps a task's ev_io watcher when the next wait is the same fd and
+ * event, to save an epoll_ctl per wait. That is only safe while the fd is
+ * the same file: a task that closes its fd and opens another gets the same
+ * number back, and the closed one has left the kernel's epoll set, so a
+ * watcher kept on it would wait forever. The `reopen` workload below does
+ * exactly that on every step; task_prepare_fd must make async re-arm. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* pipe2 */
+#endif
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../bench/run.h"
+#include "../models/model.h"
+#include "../workloads/workload.h"
+#include "unit.h"
+
+#define REOPEN_ROUNDS 50
+#define REOPEN_TIMEOUT_S 10   /* a lost wakeup shows as a hang: bound it */
+
+struct reopen_state {
+    int fd[2];   /* this round's pipe; fd[0] is waited on */
+    int round;
+};
+
+static void reopen_close(struct reopen_state *s)
+{
+    close(s->fd[0]);
+    close(s->fd[1]);
+}
+
+/* Each step reads the byte the previous one left, closes that pipe, opens a
+ * new one (whose numbers are the ones just freed) with a byte already in
+ * it, and waits to read it. */
+static struct wait reopen_step(struct task *t)
+{
+    struct reopen_state *s = t->state;
+    if (s->round > 0) {
+        char byte;
+        if (read(s->fd[0], &byte, 1) != 1) {
+            t->errors++;
+            return wait_done();
+        }
+        t->checksum = checksum_mix(t->checksum, (uint64_t)byte);
+        t->ops++;
+        reopen_close(s);
+    }
+    if (s->round == REOPEN_ROUNDS)
+        return wait_done();
+    if (pipe2(s->fd, O_CLOEXEC) < 0 || task_prepare_fd(t, s->fd[0]) < 0) {
+        t->errors++;
+        return wait_done();
+    }
+    char byte = (char)('a' + (t->id + s->round) % 26);
+    s->round++;
+    if (write(s->fd[1], &byte, 1) != 1) {
+        t->errors++;
+        reopen_close(s);
+        return wait_done();
+    }
+    return wait_read(s->fd[0]);
+}
+
+static const struct opt_spec reopen_options[] = { OPT_END };
+
+static const struct workload reopen_workload = {
+    .name = "reopen",
+    .summary = "test: every step closes its pipe and waits on a new one",
+    .options = reopen_options,
+    .state_size = sizeof(struct reopen_state),
+    .fds_per_task = 2,
+    .step = reopen_step,
+};
+
+/* Run `model` on the reopen workload in a child, so that a hang becomes a
+ * failure after REOPEN_TIMEOUT_S instead of stopping the test binary. The
+ * child writes its result through a pipe. */
+static int run_reopen(const char *model_name, long tasks, struct result *res)
+{
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(out[0]);
+        const struct model *model = model_find(model_name);
+        struct run_request req = {
+            .model = model, .workload = &reopen_workload, .tasks = tasks,
+            .model_params = calloc(1, model->params_size),
+        };
+        memcpy(req.model_params, model->params_default, model->params_size);
+        struct result r;
+        int status = run_measure(&req, &r);
+        if (write(out[1], &r, sizeof r) != (ssize_t)sizeof r)
+            _exit(3);
+        _exit(status);
+    }
+    close(out[1]);
+    alarm(REOPEN_TIMEOUT_S);   /* interrupts the read below if the child hangs */
+    ssize_t n = read(out[0], res, sizeof *res);
+    alarm(0);
+    close(out[0]);
+    int wstatus;
+    if (n != (ssize_t)sizeof *res)
+        kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+    if (n != (ssize_t)sizeof *res)
+        fail_msg("%s reopen: no result within %d s (a watcher missed its new fd?)",
+                 model_name, REOPEN_TIMEOUT_S);
+    assert_true(WIFEXITED(wstatus));
+    return WEXITSTATUS(wstatus);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;   /* only to interrupt read() */
+}
+
+static void test_async_rearms_after_fd_reopen(void **state)
+{
+    (void)state;
+    struct sigaction sa = { .sa_handler = on_alarm };   /* no SA_RESTART */
+    sigaction(SIGALRM, &sa, NULL);
+    struct result serial, async;
+    assert_int_equal(run_reopen("serial", 3, &serial), 0);
+    assert_int_equal(run_reopen("async", 3, &async), 0);
+    assert_int_equal(async.errors, 0);
+    assert_int_equal(async.ops, 3 * REOPEN_ROUNDS);
+    assert_string_equal(async.checksum, serial.checksum);
+}
+
+int unit_models_run(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_async_rearms_after_fd_reopen),
+    };
+    return cmocka_run_group_tests_name("models", tests, NULL, NULL);
+}
