@@ -144,6 +144,26 @@ else
         fail "serve: pipelined bodies in order" "$(grep -a '^Content-Length' "$TMP/serve.raw" | tr -d '\r' | tr '\n' ' ')"
     fi
 
+    # A request that arrives while the previous answer is delayed waits its
+    # turn (the server watches the socket during the delay, see conn_io_cb).
+    { printf 'GET /?delay_ms=300&bytes=8 HTTP/1.1\r\nHost: t\r\n\r\n'; sleep 0.1
+      printf 'GET /?bytes=9 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'; } | serve_raw "$TMP/serve.raw"
+    if tr -d '\r' <"$TMP/serve.raw" | grep -a '^Content-Length' | tr '\n' ' ' | grep -q '^Content-Length: 8 Content-Length: 9 $'; then
+        pass "serve: a request sent during a delayed answer is answered after it"
+    else
+        fail "serve: request during a delay" "$(grep -a '^Content-Length' "$TMP/serve.raw" | tr -d '\r' | tr '\n' ' ')"
+    fi
+
+    # A client that closes during a delay leaves its socket readable (EOF)
+    # until the answer is due: the server must stop watching it, not spin.
+    # A spinning loop burns the whole second; an idle one next to nothing.
+    serve_cpu_before=$(awk '{print $14 + $15}' "/proc/$serve_pid/stat")
+    ( exec 3<>"/dev/tcp/127.0.0.1/$serve_port" && printf 'GET /?delay_ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n' >&3 ) 2>/dev/null
+    sleep 1.2
+    serve_cpu_ticks=$(( $(awk '{print $14 + $15}' "/proc/$serve_pid/stat") - serve_cpu_before ))
+    if [ "$serve_cpu_ticks" -lt 30 ]; then pass "serve: client gone during a delay -> no busy loop ($serve_cpu_ticks ticks)"
+    else fail "serve: client gone during a delay" "server used $serve_cpu_ticks clock ticks in 1.2 s"; fi
+
     printf 'GARBAGE\r\n\r\n' | serve_raw "$TMP/serve.raw"
     serve_expect_raw "serve: malformed request -> 400 and close" '^HTTP/1\.1 400 ' 1
 
