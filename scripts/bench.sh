@@ -5,7 +5,7 @@
 #   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
 #        EXPERIMENTS (default: all of sleep cpu net-slow net-fast crossover
-#        spawn spawn-mem pingpong mixed chess queue chain cancel; a subset
+#        net-hide spawn spawn-mem pingpong mixed chess queue chain cancel; a subset
 #        runs only those), DRY_RUN=1 (print the plan with predicted seconds,
 #        run nothing)
 #
@@ -39,7 +39,7 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 RESULTS_ROOT=${RESULTS_ROOT:-results}
 CBENCH=${CBENCH:-build/cbench}
-EXPERIMENTS=${EXPERIMENTS:-sleep cpu net-slow net-fast crossover spawn spawn-mem pingpong mixed chess queue chain cancel}
+EXPERIMENTS=${EXPERIMENTS:-sleep cpu net-slow net-fast crossover net-hide spawn spawn-mem pingpong mixed chess queue chain cancel}
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 [ -x "$CBENCH" ] || die "$CBENCH is not an executable (run make first, or set CBENCH)"
@@ -61,6 +61,7 @@ if [ "$QUICK" = 1 ]; then
     FORK_MAX=100 THREADS_MAX=1000   # largest task counts (see max_tasks)
     FAST_C="1 4 16 64"
     GRID_C="1 100 1000" GRID_D="0 10 50"
+    HIDE_C=5000   # connections / delay must exceed the delay-0 rate
 else
     mode=full
     SAMPLES=3 RUNS=3 WARMUP=1
@@ -74,9 +75,14 @@ else
     FORK_MAX=1000 THREADS_MAX=10000
     FAST_C="1 2 4 8 16 32 64"
     GRID_C="1 10 100 1000" GRID_D="0 1 10 50"
+    HIDE_C=10000
 fi
 SLEEP_MS=1000
 NET_DELAY_SLOW=50
+# net-hide: does one loop hide the server's delay? async with HIDE_C
+# connections x HIDE_REQUESTS requests at delay 0 and NET_DELAY_SLOW; ideally
+# the delay costs nothing while HIDE_C / delay exceeds the delay-0 rate.
+HIDE_REQUESTS=10
 # Largest task counts per model: serial takes n x 1 s to sleep; fork pays
 # ~3 ms per process here and threads ~0.25 ms per thread, so they stop at
 # FORK_MAX and THREADS_MAX; async goes to the end of every range.
@@ -166,7 +172,7 @@ has() { grep -Eq "^$1[[:space:]]+$2([[:space:]]|\$)" <<<"$list"; }
 for m in serial fork threads async; do has model "$m" || die "cbench list has no model $m"; done
 has_net=0
 if has workload net; then has_net=1
-else note "cbench list has no net workload: experiments net-slow, net-fast and crossover are skipped"; fi
+else note "cbench list has no net workload: experiments net-slow, net-fast, crossover and net-hide are skipped"; fi
 
 # cpu: scale --work so that one task takes about TARGET_S / 3.
 probe run serial cpu -n 1 --format csv
@@ -271,6 +277,7 @@ want cpu || cpu_ok=0
 want net-slow || SLOW_C=""
 want net-fast || FAST_C=""
 want crossover || GRID_C=""
+want net-hide || HIDE_C=""
 for n in $SLEEP_N; do
     for m in serial fork threads async; do
         [ "$n" -le "$(max_tasks sleep "$m")" ] || continue
@@ -303,6 +310,11 @@ if [ "$has_net" = 1 ]; then
         for d in $GRID_D; do
             for s in serial fork threads async; do add_net crossover "$s" "$c" "$d"; done
         done
+    done
+    for d in ${HIDE_C:+0 $NET_DELAY_SLOW}; do
+        add net-hide "async n=$HIDE_C delay=${d}ms" "net async n=$HIDE_C delay=${d}ms requests=$HIDE_REQUESTS" \
+            "$(net_est async "$HIDE_C" "$d" "$HIDE_REQUESTS" 1)" \
+            async net -n "$HIDE_C" --delay-ms "$d" --requests "$HIDE_REQUESTS" --loops 1
     done
 fi
 

@@ -479,6 +479,33 @@ else
     verdict G8 "producer/consumer over a queue; chained steps" "not measured" "No chain runs of a concurrent model and no queue runs in this folder."
 fi
 
+# --- net-hide: does one loop hide the server's delay? --------------------------------
+# The bar: at delay D, async's requests/s is at least 0.9 x the ideal
+# min(connections / D, its own delay-0 requests/s). Medians over the runs.
+w "## Latency hiding" ""
+hide=$(meds net-hide delay 'col("ops_per_s")')
+hide_d=$(xs "$hide" async | awk '$1 > 0' | tail -n 1)
+hide_n=$(meds net-hide n 'col("ops_per_s")' | awk -F'\t' 'NR == 1 { print $2 }')
+hide_title="one async loop, $hide_n connections, delay ${hide_d:-D} ms against none"
+if [ -n "$hide_d" ] && [ -n "$(at "$hide" async 0)" ]; then
+    r0=$(at "$hide" async 0) rd=$(at "$hide" async "$hide_d")
+    ideal=$(awk -v n="$hide_n" -v d="$hide_d" -v r0="$r0" 'BEGIN { c = n * 1000 / d; printf "%.1f", c < r0 ? c : r0 }')
+    hide_r=$(div "$rd" "$ideal")
+    v=met
+    test_ "$hide_r" '>=' 0.9 || v=missed
+    fig="Requests/s, median (min–max) of $(at "$hide" async "$hide_d" 6) runs: delay 0: $(num "$r0") ($(num "$(at "$hide" async 0 4)")–$(num "$(at "$hide" async 0 5)")); delay $hide_d ms: $(num "$rd") ($(num "$(at "$hide" async "$hide_d" 4)")–$(num "$(at "$hide" async "$hide_d" 5)"))."
+    fig="$fig Ideal: min($hide_n connections / $hide_d ms = $(num "$(awk -v n="$hide_n" -v d="$hide_d" 'BEGIN { print n * 1000 / d }')") req/s, the delay-0 rate) = $(num "$ideal") req/s; reached: **${hide_r}×**."
+    why="Rule: met at 0.9× or more."
+    if test_ "$ideal" '<' "$r0"; then
+        why="$why Here the connections bound the rate: every request waits the delay plus a round trip, and connecting counts in the wall time."
+    else
+        why="$why Here the loop's own rate bounds it, and the delay still costs a little: a response that is not sent at once no longer carries the ACK of its request, so the server's kernel sends a segment more per request, and on loopback that segment is processed on the sending CPU, the client's, whose loop is CPU-bound."
+    fi
+    verdict "Latency hiding" "$hide_title" "$v" "$fig $why"
+else
+    verdict "Latency hiding" "$hide_title" "not measured" "No net-hide runs of async at delay 0 and a delay in this folder."
+fi
+
 # --- charts -------------------------------------------------------------------------
 w "## Charts" ""
 chart() {  # chart NAME TITLE CAPTION
