@@ -5,7 +5,8 @@
 #   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
 #        EXPERIMENTS (default: all of sleep cpu net-slow net-fast crossover
-#        net-hide spawn spawn-mem pingpong mixed chess queue chain cancel; a subset
+#        net-hide net-wrk spawn spawn-mem pingpong mixed chess queue chain
+#        cancel; a subset
 #        runs only those), DRY_RUN=1 (print the plan with predicted seconds,
 #        run nothing)
 #
@@ -17,6 +18,7 @@
 #                         and `exit` (cbench's exit status; 124 = timed out)
 #   hyperfine-EXP.json    hyperfine's export, one result per config, named
 #                         by the same `config` string
+#   wrk.csv               the reference client's rounds (bench_wrk.sh)
 #   meta.txt              machine, versions, settings, every command run
 #   bench.log             hyperfine's output, stderr of failed runs, skips
 # Then `scripts/plot.sh DIR` (make plot) draws the charts and REPORT.md.
@@ -39,7 +41,7 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 RESULTS_ROOT=${RESULTS_ROOT:-results}
 CBENCH=${CBENCH:-build/cbench}
-EXPERIMENTS=${EXPERIMENTS:-sleep cpu net-slow net-fast crossover net-hide spawn spawn-mem pingpong mixed chess queue chain cancel}
+EXPERIMENTS=${EXPERIMENTS:-sleep cpu net-slow net-fast crossover net-hide net-wrk spawn spawn-mem pingpong mixed chess queue chain cancel}
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 [ -x "$CBENCH" ] || die "$CBENCH is not an executable (run make first, or set CBENCH)"
@@ -102,7 +104,7 @@ chmod 755 "$tmp"
 # Every run goes through bg_run: in the background, under timeout (its own
 # process group, so a hung run or a leftover fork child is killed with it),
 # and waited for with `wait`, which a trapped signal interrupts at once.
-child=""
+child="" server_pid=""
 bg_run() {  # bg_run OUT ERR SECONDS CMD... : sets status
     local out=$1 err=$2 secs=$3
     shift 3
@@ -112,11 +114,19 @@ bg_run() {  # bg_run OUT ERR SECONDS CMD... : sets status
     wait "$child" || status=$?
     child=""
 }
+stop_server() {  # the server net-wrk started, if it runs
+    if [ -n "$server_pid" ]; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
 stop_child() {
     if [ -n "$child" ]; then
         kill -TERM "$child" 2>/dev/null || true
         wait "$child" 2>/dev/null || true
     fi
+    stop_server
 }
 # Interrupted or failed: the run is stopped and nothing half-written is left.
 trap 'stop_child; if [ -n "$tmp" ]; then rm -rf "$tmp"; fi' EXIT
@@ -324,6 +334,10 @@ fi
 . scripts/bench_cost.sh && plan_cost
 # shellcheck source=scripts/bench_scenarios.sh
 . scripts/bench_scenarios.sh && plan_scenarios
+# The reference client (wrk against cbench's own client) runs after the
+# matrix, in rounds of its own, outside the plan.
+# shellcheck source=scripts/bench_wrk.sh
+. scripts/bench_wrk.sh && wrk_plan
 
 total=${#P_EXP[@]}
 weight_total=0
@@ -347,6 +361,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "cbench: $("$CBENCH" --version 2>/dev/null | head -n 1) ($CBENCH)"
     echo "git: $git_rev"
     echo "hyperfine: $(hyperfine --version)"
+    [ "$WRK_ROUNDS" -gt 0 ] && echo "wrk: $("$WRK" --version 2>&1 | head -n 1)"
     echo "mode: $mode"
     echo "settings: samples=$SAMPLES hyperfine_runs=$RUNS warmup=$WARMUP target_s=$TARGET_S serial_cap_s=$SERIAL_CAP_S timeout_s=$RUN_TIMEOUT fork_max=$FORK_MAX threads_max=$THREADS_MAX"
     echo "cpu work: ${cpu_args:-default}"
@@ -357,11 +372,13 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     cat "$tmp/notes"
 } >"$tmp/meta.txt"
 
-echo "bench.sh: $total configurations, about $(mmss $((weight_total / 1000))) predicted"
+wrk_s=$((WRK_ROUNDS * ${WRK_S:-0} * 2))   # a wrk run and a cbench run per round
+echo "bench.sh: $total configurations, about $(mmss $((weight_total / 1000 + wrk_s))) predicted"
 if [ "${DRY_RUN:-0}" = 1 ]; then  # show the plan, run nothing
     for ((i = 0; i < total; i++)); do
         printf '%6.1fs  %-10s %s\n' "$(fcalc 'w / 1000' w="${P_WEIGHT[$i]}")" "${P_EXP[$i]}" "${P_ARGS[$i]}"
     done
+    [ "$WRK_ROUNDS" -gt 0 ] && printf '%6.1fs  %-10s %s\n' "$wrk_s" net-wrk "$WRK_ROUNDS rounds: $WRK against cbench async net --connect"
     exit 0
 fi
 
@@ -436,13 +453,15 @@ for ((i = 0; i < total; i++)); do
     weight_done=$((weight_done + P_WEIGHT[i]))
 done
 
+run_wrk_reference
+
 # One hyperfine export per experiment, in plan order.
 for exp in $(printf '%s\n' "${P_EXP[@]}" | awk '!seen[$0]++'); do
     parts=("$tmp/parts/$exp"-*.json)
     [ -e "${parts[0]}" ] || continue
     jq -s '{ results: [ .[].results[] ] }' "${parts[@]}" >"$tmp/hyperfine-$exp.json"
 done
-rm -rf "$tmp/parts" "$tmp/out" "$tmp/err" "$tmp/probe.out" "$tmp/probe.err" "$tmp/notes"
+rm -rf "$tmp/parts" "$tmp/out" "$tmp/err" "$tmp/probe.out" "$tmp/probe.err" "$tmp/notes" "$tmp/serve.out" "$tmp/serve.err"
 
 {
     echo "finished: $(date -Iseconds)"

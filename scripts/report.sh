@@ -479,14 +479,16 @@ else
     verdict G8 "producer/consumer over a queue; chained steps" "not measured" "No chain runs of a concurrent model and no queue runs in this folder."
 fi
 
-# --- net-hide: does one loop hide the server's delay? --------------------------------
-# The bar: at delay D, async's requests/s is at least 0.9 x the ideal
-# min(connections / D, its own delay-0 requests/s). Medians over the runs.
-w "## Latency hiding" ""
+# --- the net workload's own bars: net-hide and net-wrk ---------------------------------
+w "## The HTTP client and server" ""
+w "Two checks on the tools behind every net figure: that one loop hides a server's delay, and that cbench's client keeps up with wrk. Medians over the runs." ""
+# net-hide. The bar: at delay D, async's requests/s is at least 0.9 x the
+# ideal min(connections / D, its own delay-0 requests/s).
 hide=$(meds net-hide delay 'col("ops_per_s")')
 hide_d=$(xs "$hide" async | awk '$1 > 0' | tail -n 1)
 hide_n=$(meds net-hide n 'col("ops_per_s")' | awk -F'\t' 'NR == 1 { print $2 }')
-hide_title="one async loop, $hide_n connections, delay ${hide_d:-D} ms against none"
+hide_title="one async loop, many connections, a delay against none"
+[ -n "$hide_n" ] && [ -n "$hide_d" ] && hide_title="one async loop, $hide_n connections, delay $hide_d ms against none"
 if [ -n "$hide_d" ] && [ -n "$(at "$hide" async 0)" ]; then
     r0=$(at "$hide" async 0) rd=$(at "$hide" async "$hide_d")
     ideal=$(awk -v n="$hide_n" -v d="$hide_d" -v r0="$r0" 'BEGIN { c = n * 1000 / d; printf "%.1f", c < r0 ? c : r0 }')
@@ -504,6 +506,34 @@ if [ -n "$hide_d" ] && [ -n "$(at "$hide" async 0)" ]; then
     verdict "Latency hiding" "$hide_title" "$v" "$fig $why"
 else
     verdict "Latency hiding" "$hide_title" "not measured" "No net-hide runs of async at delay 0 and a delay in this folder."
+fi
+
+# net-wrk. The bar: per round, cbench's async client makes at least 0.9 x
+# the requests/s wrk makes against the same server; judged on the median of
+# the rounds' ratios (round k of wrk.csv with the k-th net-wrk run).
+wrk_rounds=$(awk -F, 'NR > 1 && $4 == 0 && $2 != "" { print $1 "\t" $2 }' "$dir/wrk.csv" 2>/dev/null || true)
+cb_rounds=$(results_values "$dir" net-wrk n 'col("ops_per_s")' | cut -f3)
+wrk_title="cbench's async client against wrk, one \`cbench serve\`, delay 0"
+if [ -n "$wrk_rounds" ] && [ -n "$cb_rounds" ]; then
+    # "k<TAB>wrk<TAB>cbench<TAB>cbench/wrk" for the rounds both completed
+    pairs=$(paste <(awk -F, 'NR > 1 { print $1, ($4 == 0 ? $2 : "") }' "$dir/wrk.csv") \
+                  <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+                        $1 == "net-wrk" { print ($NF == 0 ? $c["ops_per_s"] : "") }' "$dir/runs.csv") |
+            awk -v OFS='\t' 'NF == 3 && $2 > 0 && $3 > 0 { print $1, $2, $3, $3 / $2 }')
+    mid() { sort -g | awk '{ v[++k] = $1 } END { if (k) print (k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2) }'; }
+    wrk_r=$(cut -f4 <<<"$pairs" | mid)
+    if [ -n "$wrk_r" ]; then
+        v=met
+        test_ "$wrk_r" '>=' 0.9 || v=missed
+        conns=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $1 == "net-wrk" { print $c["tasks"]; exit }' "$dir/runs.csv")
+        fig="$conns connections each, $(wc -l <<<"$pairs") rounds taking turns. Requests/s, median: wrk $(num "$(cut -f2 <<<"$pairs" | mid)"), cbench $(num "$(cut -f3 <<<"$pairs" | mid)"). cbench / wrk per round: $(cut -f4 <<<"$pairs" | awk '{ printf "%s%.2f", (NR > 1 ? ", " : ""), $1 }'); median **$(printf '%.2f' "$wrk_r")×**."
+        why="Rule: met at 0.9× or more: then the client that measures every model is not slower than the load generator HTTP servers are usually measured with."
+        verdict "Reference client" "$wrk_title" "$v" "$fig $why"
+    else
+        verdict "Reference client" "$wrk_title" "not measured" "No round in which both wrk and cbench completed (see Failures and bench.log)."
+    fi
+else
+    verdict "Reference client" "$wrk_title" "not measured" "No net-wrk runs in this folder (experiment net-wrk needs wrk)."
 fi
 
 # --- charts -------------------------------------------------------------------------

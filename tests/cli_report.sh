@@ -208,11 +208,22 @@ rep_expected_claims() {
             ideal = n * 1000 / dl; if (m[0] < ideal) ideal = m[0]
             print "HIDE", (m[dl] / ideal >= 0.9 ? "met" : "missed")
         }'
+    # Reference client: median over rounds of cbench / wrk >= 0.9 (round k of
+    # wrk.csv against the k-th net-wrk run; rounds where either failed drop out)
+    if [ ! -f "$d/wrk.csv" ]; then echo "WRK not measured"; return; fi
+    paste -d' ' <(awk -F, 'NR > 1 { print ($4 == 0 ? $2 : "x") }' "$d/wrk.csv") \
+        <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+            $1 == "net-wrk" { print ($NF == 0 ? $c["ops_per_s"] : "x") }' "$d/runs.csv") |
+        awk '$1 != "x" && $2 != "x" && $1 > 0 { print $2 / $1 }' | sort -g |
+        awk '{ v[++k] = $1 } END { if (!k) { print "WRK not measured"; exit }
+            r = k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+            print "WRK", (r >= 0.9 ? "met" : "missed") }'
 }
 # rep_got_claims MD : "Gk verdict" as REPORT.md states it
 rep_got_claims() {
     awk 'match($0, /^### G[5-8] /) { g = substr($0, 5, 2); next }
         /^### Latency hiding / { g = "HIDE"; next }
+        /^### Reference client / { g = "WRK"; next }
         g != "" && NF { v = $0; sub(/^\*\*/, "", v); sub(/\.\*\*.*/, "", v); print g, v; g = "" }' "$1"
 }
 # rep_check_claims DIR LABEL : the verdicts in DIR/REPORT.md match the rules
@@ -257,7 +268,7 @@ done <"$TMP/cancel.txt"
 # The verdicts follow the data: the same fixture with numbers moved across
 # each rule's threshold (threads as cheap as async tasks, hybrid's I/O tail
 # 10x its floor, async chess 1.5x slower, every chain at 1.02x the longest,
-# half the requests/s at the hidden delay).
+# half the requests/s at the hidden delay, wrk twice as fast).
 rep_mut="$TMP/results-mutated"
 rm -rf "$rep_mut"
 cp -r "$rep_dir" "$rep_mut"
@@ -269,12 +280,13 @@ awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
     $1 == "chain" && $c["model"] != "serial" && match($c["note"], /longest chain [0-9.]+/) {
         $c["wall_s"] = substr($c["note"], RSTART + 14, RLENGTH - 14) * 1.02 / 1000 }
     { print }' "$rep_dir/runs.csv" >"$rep_mut/runs.csv"
+awk -F, -v OFS=, 'NR > 1 && $2 != "" { $2 *= 2 } { print }' "$rep_dir/wrk.csv" >"$rep_mut/wrk.csv"
 if scripts/report.sh "$rep_mut" >"$TMP/report-mut.out" 2>&1; then pass "report.sh: the changed fixture"
 else fail "report.sh: the changed fixture" "$(tail -n 5 "$TMP/report-mut.out")"; fi
 rep_check_claims "$rep_mut" " (changed data)"
 rep_got_claims "$rep_md" >"$TMP/claims.orig"
 rep_got_claims "$rep_mut/REPORT.md" >"$TMP/claims.mut"
-for rep_g in G5 G6 G7 G8 HIDE; do
+for rep_g in G5 G6 G7 G8 HIDE WRK; do
     if [ "$(grep "^$rep_g " "$TMP/claims.orig")" != "$(grep "^$rep_g " "$TMP/claims.mut")" ]; then
         pass "report: $rep_g verdict changes with the data"
     else fail "report: $rep_g verdict changes with the data" "$(grep "^$rep_g " "$TMP/claims.orig")"; fi
@@ -321,6 +333,38 @@ else fail "bench.sh: a second run the same day goes to <date>-<host>-2" "$(ls "$
 if [ -z "$(find "$rep_root" -maxdepth 1 -name '.tmp-*')" ]; then pass "bench.sh: no temporary folder left"
 else fail "bench.sh: no temporary folder left"; fi
 
+# net-wrk: wrk and cbench take turns against a server bench.sh starts and
+# stops; without wrk, or when the server does not start, it is skipped.
+rep_root="$TMP/bench-wrk"
+rm -rf "$rep_root"
+if QUICK=1 EXPERIMENTS=net-wrk CBENCH=tests/fixtures/fake-cbench WRK=tests/fixtures/fake-wrk RESULTS_ROOT="$rep_root" \
+        scripts/bench.sh >"$TMP/bench-wrk.out" 2>&1; then pass "bench.sh net-wrk: completes"
+else fail "bench.sh net-wrk: completes" "$(tail -n 5 "$TMP/bench-wrk.out")"; fi
+rep_out=$(find "$rep_root" -mindepth 1 -maxdepth 1 -type d -name '2*' | head -n 1)
+if [ -n "$rep_out" ] && [ "$(head -n 1 "$rep_out/wrk.csv")" = "round,requests_per_s,errors,exit" ] &&
+        [ "$(awk -F, 'NR > 1 && $4 == 0 && $2 > 0' "$rep_out/wrk.csv" | wc -l)" -eq 2 ] &&
+        [ "$(awk -F, '$1 == "net-wrk" && $NF == 0' "$rep_out/runs.csv" | wc -l)" -eq 2 ]; then
+    pass "bench.sh net-wrk: 2 rounds in wrk.csv and runs.csv"
+else fail "bench.sh net-wrk: 2 rounds in wrk.csv and runs.csv" "$(cat "$rep_out/wrk.csv" 2>&1)"; fi
+if grep -q '^### Reference client .*' "$rep_out/REPORT.md" 2>/dev/null &&
+        sed -n '/^### Reference client/,/^## /p' "$rep_out/REPORT.md" | grep -q '^\*\*met\.\*\*'; then
+    pass "bench.sh net-wrk: the report judges the reference client"
+else fail "bench.sh net-wrk: the report judges the reference client" "$(sed -n '/^### Reference client/,+3p' "$rep_out/REPORT.md" 2>&1)"; fi
+if [ -z "$(pgrep -f 'fake-cbench serve' 2>/dev/null)" ]; then pass "bench.sh net-wrk: the server is stopped"
+else fail "bench.sh net-wrk: the server is stopped" "$(pgrep -af 'fake-cbench serve')"; fi
+QUICK=1 EXPERIMENTS=net-wrk CBENCH=tests/fixtures/fake-cbench WRK=/nonexistent/wrk RESULTS_ROOT="$rep_root" \
+    scripts/bench.sh >"$TMP/bench-wrk2.out" 2>&1
+if grep -q 'wrk is not installed: experiment net-wrk is skipped' "$TMP/bench-wrk2.out" &&
+        grep -q 'net-wrk is skipped' "$rep_out-2/meta.txt" 2>/dev/null && [ ! -e "$rep_out-2/wrk.csv" ]; then
+    pass "bench.sh net-wrk: no wrk -> skipped with a note"
+else fail "bench.sh net-wrk: no wrk -> skipped with a note" "$(tail -n 3 "$TMP/bench-wrk2.out")"; fi
+FAKE_SERVE_FAIL=1 QUICK=1 EXPERIMENTS=net-wrk CBENCH=tests/fixtures/fake-cbench WRK=tests/fixtures/fake-wrk \
+    RESULTS_ROOT="$rep_root" scripts/bench.sh >"$TMP/bench-wrk3.out" 2>&1
+rep_st=$?
+if [ "$rep_st" -eq 0 ] && grep -q 'cbench serve did not start' "$TMP/bench-wrk3.out" && [ -d "$rep_out-3" ]; then
+    pass "bench.sh net-wrk: server does not start -> skipped, the bench still completes"
+else fail "bench.sh net-wrk: server does not start -> skipped" "exit $rep_st" "$(tail -n 3 "$TMP/bench-wrk3.out")"; fi
+
 # Interrupted (SIGTERM; background jobs ignore SIGINT): the temporary folder
 # goes, nothing is renamed into place.
 rep_root="$TMP/bench-interrupted"
@@ -339,7 +383,7 @@ if [ -d "$rep_root" ] && [ -z "$(find "$rep_root" -mindepth 1 -maxdepth 1)" ]; t
 else fail "bench.sh: interrupted, it removes its temporary folder" "$(ls -la "$rep_root" 2>&1)"; fi
 
 # --- lint ------------------------------------------------------------------------------
-for rep_f in scripts/* tests/cli_report.sh tests/fixtures/fake-cbench tests/fixtures/make-results-small.sh; do
+for rep_f in scripts/* tests/cli_report.sh tests/fixtures/fake-cbench tests/fixtures/fake-wrk tests/fixtures/make-results-small.sh; do
     [ -f "$rep_f" ] || continue
     if head -n 1 "$rep_f" | grep -q '^#!/bin/sh'; then rep_sh='sh'; else rep_sh='bash'; fi
     if "$rep_sh" -n "$rep_f" 2>"$TMP/lint.err"; then pass "$rep_sh -n $rep_f"
