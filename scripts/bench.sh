@@ -18,7 +18,7 @@
 #                         and `exit` (cbench's exit status; 124 = timed out)
 #   hyperfine-EXP.json    hyperfine's export, one result per config, named
 #                         by the same `config` string
-#   wrk.csv               the reference client's rounds (bench_wrk.sh)
+#   wrk.csv               the reference client's rounds (bench_rounds.sh)
 #   meta.txt              machine, versions, settings, every command run
 #   bench.log             hyperfine's output, stderr of failed runs, skips
 # Then `scripts/plot.sh DIR` (make plot) draws the charts and REPORT.md.
@@ -63,7 +63,6 @@ if [ "$QUICK" = 1 ]; then
     FORK_MAX=100 THREADS_MAX=1000   # largest task counts (see max_tasks)
     FAST_C="1 4 16 64"
     GRID_C="1 100 1000" GRID_D="0 10 50"
-    HIDE_C=5000   # connections / delay must exceed the delay-0 rate
 else
     mode=full
     SAMPLES=3 RUNS=3 WARMUP=1
@@ -77,14 +76,9 @@ else
     FORK_MAX=1000 THREADS_MAX=10000
     FAST_C="1 2 4 8 16 32 64"
     GRID_C="1 10 100 1000" GRID_D="0 1 10 50"
-    HIDE_C=10000
 fi
 SLEEP_MS=1000
 NET_DELAY_SLOW=50
-# net-hide: does one loop hide the server's delay? async with HIDE_C
-# connections x HIDE_REQUESTS requests at delay 0 and NET_DELAY_SLOW; ideally
-# the delay costs nothing while HIDE_C / delay exceeds the delay-0 rate.
-HIDE_REQUESTS=10
 # Largest task counts per model: serial takes n x 1 s to sleep; fork pays
 # ~3 ms per process here and threads ~0.25 ms per thread, so they stop at
 # FORK_MAX and THREADS_MAX; async goes to the end of every range.
@@ -287,7 +281,6 @@ want cpu || cpu_ok=0
 want net-slow || SLOW_C=""
 want net-fast || FAST_C=""
 want crossover || GRID_C=""
-want net-hide || HIDE_C=""
 for n in $SLEEP_N; do
     for m in serial fork threads async; do
         [ "$n" -le "$(max_tasks sleep "$m")" ] || continue
@@ -321,11 +314,6 @@ if [ "$has_net" = 1 ]; then
             for s in serial fork threads async; do add_net crossover "$s" "$c" "$d"; done
         done
     done
-    for d in ${HIDE_C:+0 $NET_DELAY_SLOW}; do
-        add net-hide "async n=$HIDE_C delay=${d}ms" "net async n=$HIDE_C delay=${d}ms requests=$HIDE_REQUESTS" \
-            "$(net_est async "$HIDE_C" "$d" "$HIDE_REQUESTS" 1)" \
-            async net -n "$HIDE_C" --delay-ms "$d" --requests "$HIDE_REQUESTS" --loops 1
-    done
 fi
 
 # What a worker costs (spawn, pingpong) and the classic scenarios (mixed,
@@ -334,10 +322,10 @@ fi
 . scripts/bench_cost.sh && plan_cost
 # shellcheck source=scripts/bench_scenarios.sh
 . scripts/bench_scenarios.sh && plan_scenarios
-# The reference client (wrk against cbench's own client) runs after the
-# matrix, in rounds of its own, outside the plan.
-# shellcheck source=scripts/bench_wrk.sh
-. scripts/bench_wrk.sh && wrk_plan
+# net-hide and net-wrk compare two runs each: they run after the matrix, in
+# rounds taking turns, outside the plan.
+# shellcheck source=scripts/bench_rounds.sh
+. scripts/bench_rounds.sh && rounds_plan
 
 total=${#P_EXP[@]}
 weight_total=0
@@ -372,13 +360,12 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     cat "$tmp/notes"
 } >"$tmp/meta.txt"
 
-wrk_s=$((WRK_ROUNDS * ${WRK_S:-0} * 2))   # a wrk run and a cbench run per round
-echo "bench.sh: $total configurations, about $(mmss $((weight_total / 1000 + wrk_s))) predicted"
+echo "bench.sh: $total configurations, about $(mmss $((weight_total / 1000 + ROUNDS_S))) predicted"
 if [ "${DRY_RUN:-0}" = 1 ]; then  # show the plan, run nothing
     for ((i = 0; i < total; i++)); do
         printf '%6.1fs  %-10s %s\n' "$(fcalc 'w / 1000' w="${P_WEIGHT[$i]}")" "${P_EXP[$i]}" "${P_ARGS[$i]}"
     done
-    [ "$WRK_ROUNDS" -gt 0 ] && printf '%6.1fs  %-10s %s\n' "$wrk_s" net-wrk "$WRK_ROUNDS rounds: $WRK against cbench async net --connect"
+    rounds_dry_run
     exit 0
 fi
 
@@ -453,7 +440,7 @@ for ((i = 0; i < total; i++)); do
     weight_done=$((weight_done + P_WEIGHT[i]))
 done
 
-run_wrk_reference
+run_rounds
 
 # One hyperfine export per experiment, in plan order.
 for exp in $(printf '%s\n' "${P_EXP[@]}" | awk '!seen[$0]++'); do
