@@ -326,6 +326,9 @@ fi
 # rounds taking turns, outside the plan.
 # shellcheck source=scripts/bench_rounds.sh
 . scripts/bench_rounds.sh && rounds_plan
+rounds_words=""   # rounds are not hyperfine configurations: count them apart
+[ "$HIDE_ROUNDS" -gt 0 ] && rounds_words+=", $HIDE_ROUNDS net-hide rounds"
+[ "$WRK_ROUNDS" -gt 0 ] && rounds_words+=", $WRK_ROUNDS net-wrk rounds"
 
 total=${#P_EXP[@]}
 weight_total=0
@@ -360,7 +363,8 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     cat "$tmp/notes"
 } >"$tmp/meta.txt"
 
-echo "bench.sh: $total configurations, about $(mmss $((weight_total / 1000 + ROUNDS_S))) predicted"
+plan_words="$total configurations$rounds_words"
+echo "bench.sh: $plan_words, about $(mmss $((weight_total / 1000 + ROUNDS_S))) predicted"
 if [ "${DRY_RUN:-0}" = 1 ]; then  # show the plan, run nothing
     for ((i = 0; i < total; i++)); do
         printf '%6.1fs  %-10s %s\n' "$(fcalc 'w / 1000' w="${P_WEIGHT[$i]}")" "${P_EXP[$i]}" "${P_ARGS[$i]}"
@@ -471,5 +475,5 @@ while [ -e "$dest" ]; do k=$((k + 1)); dest="$base-$k"; done
 mv "$tmp" "$dest"
 tmp=""
 failed=$(awk -F, 'NR > 1 && $NF != 0 && $1 != "cancel"' "$dest/runs.csv" | wc -l)   # cancel runs exit 1 by design
-echo "bench.sh: done in $(mmss "$SECONDS"): $dest ($((total)) configurations, $failed failed runs)"
+echo "bench.sh: done in $(mmss "$SECONDS"): $dest ($plan_words, $failed failed runs)"
 echo "bench.sh: report: $dest/REPORT.md (redraw with: make plot RESULTS=$dest)"

@@ -343,6 +343,9 @@ rm -rf "$rep_root"
 if QUICK=1 EXPERIMENTS=net-wrk CBENCH=tests/fixtures/fake-cbench WRK=tests/fixtures/fake-wrk RESULTS_ROOT="$rep_root" \
         scripts/bench.sh >"$TMP/bench-wrk.out" 2>&1; then pass "bench.sh net-wrk: completes"
 else fail "bench.sh net-wrk: completes" "$(tail -n 5 "$TMP/bench-wrk.out")"; fi
+if grep -q '^bench.sh: done in .*(0 configurations, 2 net-wrk rounds, 0 failed runs)' "$TMP/bench-wrk.out"; then
+    pass "bench.sh net-wrk: the closing line counts the rounds"
+else fail "bench.sh net-wrk: the closing line counts the rounds" "$(grep 'done in' "$TMP/bench-wrk.out")"; fi
 rep_out=$(find "$rep_root" -mindepth 1 -maxdepth 1 -type d -name '2*' | head -n 1)
 if [ -n "$rep_out" ] && [ "$(head -n 1 "$rep_out/wrk.csv")" = "round,requests_per_s,errors,exit" ] &&
         [ "$(awk -F, 'NR > 1 && $4 == 0 && $2 > 0' "$rep_out/wrk.csv" | wc -l)" -eq 2 ] &&
