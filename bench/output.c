@@ -96,6 +96,11 @@ static void output_human(FILE *f, const struct result *r)
         fprintf(f, ", %ld workers", r->workers);
     fprintf(f, "%s%s\n", r->note[0] ? "; " : "", r->note);
     fprintf(f, "  options     %s\n", r->params[0] ? r->params : "(none)");
+    if (!r->ran) {   /* nothing was measured: no zeros that look like figures */
+        fprintf(f, "  errors      %llu (no task ran: see the message above)\n",
+                (unsigned long long)r->errors);
+        return;
+    }
     fprintf(f, "  wall time   %.3f s\n", r->wall_s);
     fprintf(f, "  cpu time    %.3f s user, %.3f s sys\n", r->user_s, r->sys_s);
     fprintf(f, "  memory      %.1f MiB peak RSS", r->maxrss_kib / 1024.0);

@@ -218,6 +218,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     int status = w->setup ? w->setup((void *)r->workload_params, &env) : 0;
     if (status != 0)
         return status;
+    out->ran = true;
 
     struct rusage self0, kids0, self1, kids1;
     getrusage(RUSAGE_SELF, &self0);
@@ -270,7 +271,22 @@ static void run_cancel_free(struct run_cancel *c)
     munmap(c, sizeof *c);
 }
 
+static int run_measure_once(const struct run_request *req, struct result *out);
+
 int run_measure(const struct run_request *req, struct result *out)
+{
+    int status = run_measure_once(req, out);
+    if (status == 1 && !out->ran) {
+        /* The reason is on stderr already. Every task failed to run, and the
+         * row says so, so that a results file never shows "0 errors" for it. */
+        out->errors = (uint64_t)out->tasks;
+        size_t len = strlen(out->note);
+        snprintf(out->note + len, sizeof out->note - len, "%snot run", len ? "; " : "");
+    }
+    return status;
+}
+
+static int run_measure_once(const struct run_request *req, struct result *out)
 {
     struct run r = {
         .model = req->model,

@@ -20,6 +20,7 @@ struct result {
     long fail_task;     /* --fail-task, or -1 */
     long cancelled;     /* tasks stopped before they finished */
     double cancel_ms;   /* from the failure until every task had stopped */
+    bool ran;           /* the model ran the tasks; false: refused before (see run_measure) */
 };
 
 /* Everything `cbench run` parsed. */
@@ -34,7 +35,9 @@ struct run_request {
 
 /* Runs one measurement. Returns the exit status: 0 ok, 1 the run failed
  * (errors, resources), 2 bad usage found by a model/workload check. `out`
- * is filled whenever the run took place (status 0 or 1). */
+ * is filled whenever the status is 0 or 1; a run that failed before its
+ * tasks started (a limit, a server that is down) has `ran` false, "not run"
+ * in its note and every task counted in `errors`. */
 int run_measure(const struct run_request *req, struct result *out);
 
 /* "k=v;k=v" of every option in `table` as stored in `params`. */

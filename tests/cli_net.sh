@@ -39,6 +39,10 @@ done
 
 expect_error 1 'cannot connect to 127.0.0.1:1' "net: server down -> exit 1" \
     run async net --connect 127.0.0.1:1
+# ... and its row counts every task as an error, never "errors 0"
+down=$("$CBENCH" run async net -n 7 --connect 127.0.0.1:1 --format json 2>/dev/null | jq -r '"\(.errors) \(.note)"')
+if [ "$down" = "7 not run" ]; then pass "net: server down -> the row counts 7 errors, not run"
+else fail "net: server down -> the row counts 7 errors, not run" "got: $down"; fi
 expect_error 2 'connect.*not HOST:PORT' "net: --connect without a port -> exit 2" \
     run async net --connect localhost
 expect_error 2 'connect.*out of range' "net: --connect port 0 -> exit 2" \

@@ -135,7 +135,7 @@ static struct result sample_result(void)
     struct result r = {
         .model = "threads", .workload = "cpu", .tasks = 4, .workers = 2, .workers_started = 2,
         .wall_s = 0.5, .user_s = 0.25, .sys_s = 0.125, .maxrss_kib = 2048, .ops = 4,
-        .errors = 1, .ops_per_s = 8,
+        .errors = 1, .ops_per_s = 8, .ran = true,
         .latency = { .count = 4, .p50_us = 100, .p90_us = 2000, .p99_us = 3000,
                      .max_us = 4000000, .mean_us = 150 },
     };
@@ -266,6 +266,20 @@ static void test_human_output(void **state)
     assert_contains(text, "errors      1");
     /* latencies in a readable unit */
     assert_contains(text, "p50 100 µs, p90 2.000 ms, p99 3.000 ms, max 4.000 s (4 samples)");
+    free(text);
+}
+
+/* A run refused before its tasks started shows no zero figures. */
+static void test_human_output_not_run(void **state)
+{
+    (void)state;
+    struct result r = sample_result();
+    r.ran = false;
+    r.errors = 4;
+    char *text = print_result(FORMAT_HUMAN, &r);
+    assert_contains(text, "errors      4 (no task ran: see the message above)");
+    assert_null(strstr(text, "wall time"));
+    assert_null(strstr(text, "checksum"));
     free(text);
 }
 
@@ -504,6 +518,7 @@ int unit_stats_run(void)
         cmocka_unit_test(test_json_is_one_object_with_the_contract_keys),
         cmocka_unit_test(test_csv_header_matches_json_and_row),
         cmocka_unit_test(test_human_output),
+        cmocka_unit_test(test_human_output_not_run),
         cmocka_unit_test(test_parse_format),
         cmocka_unit_test(test_registries),
         cmocka_unit_test(test_checksum_mix_is_order_sensitive),

@@ -388,6 +388,8 @@ static int net_probe(const struct net_params *p)
     return 1;
 }
 
+static void net_teardown(void *params);
+
 static int net_setup(void *params, const struct workload_env *env)
 {
     struct net_params *p = params;
@@ -399,12 +401,19 @@ static int net_setup(void *params, const struct workload_env *env)
         fprintf(stderr, "cbench: net: mmap: %s\n", strerror(errno));
         return 1;
     }
+    int status = 0;
     if (p->connect ? !net_resolve(p, p->connect) : net_start_server(p) != 0)
-        return p->connect ? 2 : 1;
+        status = p->connect ? 2 : 1;
+    else
+        status = net_probe(p);
+    if (status != 0) {   /* the run stops here: nothing else would stop our server */
+        net_teardown(p);
+        return status;
+    }
     p->request_len = (size_t)snprintf(p->request, sizeof p->request,
                                       "GET /?delay_ms=%ld&bytes=%ld HTTP/1.1\r\nHost: %s\r\n\r\n",
                                       p->delay_ms, p->bytes, p->target);
-    return net_probe(p);
+    return 0;
 }
 
 static void net_teardown(void *params)
