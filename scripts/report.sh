@@ -487,17 +487,18 @@ w "Two checks on the tools behind every net figure: that one loop hides a server
 # median over the rounds (the k-th delay-0 run with the k-th delayed one).
 # mid : the median of the numbers on stdin, one per line
 mid() { sort -g | awk '{ v[++k] = $1 } END { if (k) print (k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2) }'; }
-# "round<TAB>delay-0 rate<TAB>delayed rate<TAB>delay<TAB>connections<TAB>ratio to the ideal"
+# "round<TAB>delay-0 rate<TAB>delayed rate<TAB>delay<TAB>connections<TAB>ratio to the ideal
+#  <TAB>requests of the delayed run"
 hide_pairs=$(awk -F, -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     $1 == "net-hide" {
         v = $NF == 0 ? $c["ops_per_s"] : ""
         if (match($(NF - 1), / n=[0-9]+/)) n = substr($(NF - 1), RSTART + 3, RLENGTH - 3)
         if (match($(NF - 1), /delay=[0-9]+ms/)) d = substr($(NF - 1), RSTART + 6, RLENGTH - 8)
-        if (d == 0) a[++na] = v; else { b[++nb] = v; dl = d }
+        if (d == 0) a[++na] = v; else { b[++nb] = v; ops[nb] = $c["ops"]; dl = d }
     }
     END { for (k = 1; k <= na && k <= nb; k++) if (a[k] > 0 && b[k] > 0) {
             ideal = n * 1000 / dl; if (a[k] < ideal) ideal = a[k]
-            print k, a[k], b[k], dl, n, b[k] / ideal } }' "$dir/runs.csv")
+            print k, a[k], b[k], dl, n, b[k] / ideal, ops[k] } }' "$dir/runs.csv")
 if [ -n "$hide_pairs" ]; then
     hide_d=$(head -n 1 <<<"$hide_pairs" | cut -f4) hide_n=$(head -n 1 <<<"$hide_pairs" | cut -f5)
     hide_title="one async loop, $hide_n connections, delay $hide_d ms against none"
@@ -510,7 +511,7 @@ if [ -n "$hide_pairs" ]; then
     if test_ "$(awk -v n="$hide_n" -v d="$hide_d" 'BEGIN { print n * 1000 / d }')" '<' "$r0"; then
         why="$why Here the connections bound the rate: every request waits the delay plus a round trip, and connecting counts in the wall time."
     else
-        why="$why Here the loop's own rate bounds it, and the delay still costs a little: a response that is not sent at once no longer carries the ACK of its request, so the server's kernel sends a segment more per request, and on loopback that segment is processed on the sending CPU, the client's, whose loop is CPU-bound; and the last requests' delay is a tail in which the loop waits."
+        why="$why Here the loop's own rate bounds it, and the delay still costs a little: a response that is not sent at once no longer carries the ACK of its request, so the server's kernel sends a segment more per request, and on loopback that segment is processed on the sending CPU, the client's, whose loop is CPU-bound; and the last requests' delay is a tail in which the loop waits, which no client can hide: $hide_d ms of a $(awk -v o="$(cut -f7 <<<"$hide_pairs" | mid)" -v r="$rd" 'BEGIN { printf "%.2f", o / r }') s run here, $(awk -v o="$(cut -f7 <<<"$hide_pairs" | mid)" -v r="$rd" -v d="$hide_d" 'BEGIN { printf "%.1f", 100 * d / 1000 * r / o }') % of it."
     fi
     verdict "Latency hiding" "$hide_title" "$v" "$fig $why"
 else

@@ -241,6 +241,14 @@ rep_check_claims() {
     done <"$TMP/claims.expected"
 }
 rep_check_claims "$rep_dir" ""
+# The unhidable tail: the delay over the delayed runs' duration (median
+# requests / median requests/s), recomputed from runs.csv.
+rep_tail=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $1 == "net-hide" && $(NF - 1) !~ /delay=0ms/ { print $c["ops_per_s"], $c["ops"] }' "$rep_dir/runs.csv" |
+    sort -g | awk '{ r[++k] = $1; o = $2 } END { m = (k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2)
+        printf "%.2f s run here, %.1f %%", o / m, 100 * 0.05 * m / o }')
+if grep -qF "50 ms of a $rep_tail of it" "$rep_md"; then pass "report: the latency-hiding tail ($rep_tail)"
+else fail "report: the latency-hiding tail" "expected \"$rep_tail\"" "$(grep -o 'no client can hide.*' "$rep_md")"; fi
 for rep_g in G5 G6 G7 G8; do
     if sed -n "/^### $rep_g /,/^### /p" "$rep_md" | grep -q 'Rule: '; then pass "report: $rep_g states its rule"
     else fail "report: $rep_g states its rule"; fi
