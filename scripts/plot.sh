@@ -112,6 +112,9 @@ draw() {
             echo "$body"
         } | gnuplot || { echo "plot.sh: gnuplot failed on $name.$term" >&2; return 1; }
     done
+    # An SVG names the data file of an untitled series; without our temporary
+    # folder in it, redrawing the same data gives the same file.
+    sed -i "s|$work/||g" "$dir/$name.svg"
     echo "plot.sh: $dir/$name.png, $name.svg"
 }
 nodata() {  # nodata NAME TITLE : a chart that says why it is empty

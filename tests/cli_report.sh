@@ -25,6 +25,13 @@ for rep_chart in sleep cpu net-slow net-fast crossover; do
     else fail "plot.sh: $rep_chart.svg is an SVG" "$(ls -l "$rep_f" 2>&1)"; fi
 done
 
+# Redrawing the same data gives the same SVGs and report (make plot is reproducible).
+mkdir -p "$TMP/redraw" && cp "$rep_dir"/*.svg "$rep_dir/REPORT.md" "$TMP/redraw/"
+scripts/plot.sh "$rep_dir" >/dev/null 2>&1
+rep_changed=$(for rep_f in "$TMP"/redraw/*; do cmp -s "$rep_f" "$rep_dir/${rep_f##*/}" || echo "${rep_f##*/}"; done)
+if [ -z "$rep_changed" ]; then pass "plot.sh: a redraw gives identical SVGs and REPORT.md"
+else fail "plot.sh: a redraw gives identical SVGs and REPORT.md" "changed: $rep_changed"; fi
+
 # --- REPORT.md ---------------------------------------------------------------------
 rep_md="$rep_dir/REPORT.md"
 if [ -s "$rep_md" ]; then pass "report: REPORT.md written"; else fail "report: REPORT.md written"; fi
