@@ -511,7 +511,8 @@ if [ -n "$hide_pairs" ]; then
     if test_ "$(awk -v n="$hide_n" -v d="$hide_d" 'BEGIN { print n * 1000 / d }')" '<' "$r0"; then
         why="$why Here the connections bound the rate: every request waits the delay plus a round trip, and connecting counts in the wall time."
     else
-        why="$why Here the loop's own rate bounds it, and the delay still costs a little: a response that is not sent at once no longer carries the ACK of its request, so the server's kernel sends a segment more per request, and on loopback that segment is processed on the sending CPU, the client's, whose loop is CPU-bound; and the last requests' delay is a tail in which the loop waits, which no client can hide: $hide_d ms of a $(awk -v o="$(cut -f7 <<<"$hide_pairs" | mid)" -v r="$rd" 'BEGIN { printf "%.2f", o / r }') s run here, $(awk -v o="$(cut -f7 <<<"$hide_pairs" | mid)" -v r="$rd" -v d="$hide_d" 'BEGIN { printf "%.1f", 100 * d / 1000 * r / o }') % of it."
+        run_s=$(awk -v o="$(cut -f7 <<<"$hide_pairs" | mid)" -v r="$rd" 'BEGIN { print o / r }')   # the delayed run's length
+        why="$why Here the loop's own rate bounds it, and the delay still costs a little: a response that is not sent at once no longer carries the ACK of its request, so the server's kernel sends a segment more per request, and on loopback that segment is processed on the sending CPU, the client's, whose loop is CPU-bound; and the last requests' delay is a tail in which the loop waits, which no client can hide: $hide_d ms of a $(printf '%.2f' "$run_s") s run here, $(awk -v s="$run_s" -v d="$hide_d" 'BEGIN { printf "%.1f", 100 * d / 1000 / s }') % of it."
     fi
     verdict "Latency hiding" "$hide_title" "$v" "$fig $why"
 else

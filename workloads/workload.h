@@ -82,7 +82,9 @@ struct workload {
     /* Upper bound of latency samples one task records (0: none). */
     uint32_t (*latency_per_task)(const void *params);
     /* Once, before any task starts (start a server...). Returns 0 or an exit
-     * status (1 failed, 2 bad usage) after printing why. May be NULL. */
+     * status (1 failed, 2 bad usage) after printing why; a setup that fails
+     * releases what it took itself, since teardown is not called then.
+     * May be NULL. */
     int (*setup)(void *params, const struct workload_env *env);
     /* Run until the task must wait. */
     struct wait (*step)(struct task *t);
