@@ -1,0 +1,192 @@
+"""Reading a results folder: runs.csv, meta.txt and list.json.
+
+runs.csv (written by scripts/bench.sh) has one row per cbench run:
+  experiment, round      which experiment, and the round it ran in
+  <cbench's CSV keys>    model ... metrics, exactly as `cbench run --format csv`
+  config                 "SERIES k=v k=v": the series (a model, or a model with
+                         an option: threads-gil, async-percore) and its knobs
+  exit                   cbench's exit status (124: killed by the deadline)
+  process_s              hyperfine's wall time of the whole process
+  steal_pct, idle_pct    CPU time stolen by the hypervisor / idle, during the run
+  server_cpu_s           CPU time the HTTP server used during the run (net)
+  placement              where client and server ran ("client=0 server=1")
+Columns are always read by name. list.json is `cbench list --format json` of
+the binary that made the runs: the model and workload lists come from it.
+"""
+import csv
+import json
+import os
+import subprocess
+
+INVALID_CHECKSUMS = ("", "-", "null")
+
+
+def parse_number(text):
+    """A float from a CSV cell, or None when empty or not a number."""
+    if text is None:
+        return None
+    text = text.strip()
+    if text in ("", "-", "null"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def parse_pairs(text, sep=";"):
+    """'k=v;k=v' -> dict of strings (an empty or missing text is {})."""
+    out = {}
+    for item in (text or "").split(sep):
+        if "=" in item:
+            key, value = item.split("=", 1)
+            out[key.strip()] = value.strip()
+    return out
+
+
+class Run:
+    """One row of runs.csv."""
+
+    def __init__(self, row):
+        self.row = row
+        self.experiment = row.get("experiment", "")
+        self.round = int(row.get("round") or 0)
+        self.config = row.get("config", "")
+        words = self.config.split()
+        self.series = words[0] if words else ""
+        self.knobs = parse_pairs(" ".join(words[1:]), sep=" ")
+        self.group = (self.experiment, " ".join(words[1:]))
+        self.exit = int(row.get("exit") or -1)
+        self.metrics = parse_pairs(row.get("metrics", ""))
+        self.checksum = (row.get("checksum") or "").strip()
+
+    def value(self, name):
+        """A number by name: a CSV column first, then a metrics key."""
+        if name in self.row and name != "metrics":
+            return parse_number(self.row[name])
+        return parse_number(self.metrics.get(name))
+
+    @property
+    def errors(self):
+        return self.value("errors")
+
+    @property
+    def valid(self):
+        """A run that completed: exit 0, no errors, a checksum."""
+        return (self.exit == 0 and self.errors == 0
+                and self.checksum not in INVALID_CHECKSUMS)
+
+    @property
+    def tasks(self):
+        n = self.knobs.get("n")
+        return int(n) if n and n.isdigit() else int(self.value("tasks") or 0)
+
+
+def load_runs(folder):
+    """Every row of FOLDER/runs.csv, as Run objects, in file order."""
+    path = os.path.join(folder, "runs.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        return [Run(row) for row in csv.DictReader(f)]
+
+
+def load_meta(folder):
+    """meta.txt's 'key: value' lines (up to 'commands:') as a dict; a key
+    that repeats (note:) keeps every value, joined by newlines."""
+    meta = {}
+    path = os.path.join(folder, "meta.txt")
+    if not os.path.exists(path):
+        return meta
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line == "commands:":
+                break
+            if ": " in line and not line.startswith(" "):
+                key, value = line.split(": ", 1)
+                meta[key] = value if key not in meta else meta[key] + "\n" + value
+    return meta
+
+
+def load_list(folder, cbench="build/cbench"):
+    """The models and workloads: FOLDER/list.json, else `cbench list
+    --format json` of the current build."""
+    path = os.path.join(folder, "list.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    out = subprocess.run([cbench, "list", "--format", "json"], capture_output=True,
+                         text=True, timeout=30, check=True)
+    return json.loads(out.stdout)
+
+
+def model_names(listing):
+    return [m["name"] for m in listing.get("models", [])]
+
+
+class Results:
+    """A results folder: its runs indexed by configuration and round."""
+
+    def __init__(self, folder, runs, meta, listing):
+        self.folder = folder
+        self.runs = runs
+        self.meta = meta
+        self.listing = listing
+        self.models = model_names(listing)
+        self.configs = {}      # (experiment, config) -> [Run], in file order
+        for run in runs:
+            self.configs.setdefault((run.experiment, run.config), []).append(run)
+
+    @classmethod
+    def load(cls, folder):
+        return cls(folder, load_runs(folder), load_meta(folder), load_list(folder))
+
+    @property
+    def cores(self):
+        return int(self.meta.get("cores", "0") or 0)
+
+    def experiments(self):
+        seen = []
+        for run in self.runs:
+            if run.experiment not in seen:
+                seen.append(run.experiment)
+        return seen
+
+    def groups(self, experiment):
+        """The groups of an experiment (configurations compared with each
+        other: the same knobs, different series), in file order."""
+        seen = []
+        for run in self.runs:
+            if run.experiment == experiment and run.group not in seen:
+                seen.append(run.group)
+        return seen
+
+    def series_of(self, group):
+        """The series measured in a group, in file order."""
+        seen = []
+        for run in self.runs:
+            if run.group == group and run.series not in seen:
+                seen.append(run.series)
+        return seen
+
+    def runs_of(self, experiment, config):
+        return self.configs.get((experiment, config), [])
+
+    def by_round(self, experiment, config, name):
+        """round -> value of `name` over the valid runs of a configuration."""
+        out = {}
+        for run in self.runs_of(experiment, config):
+            v = run.value(name)
+            if run.valid and v is not None:
+                out[run.round] = v
+        return out
+
+    def checksum_problems(self, group):
+        """Describes runs of a group whose checksum differs from the others'
+        (every valid run of every series must agree), or None."""
+        sums = {}
+        for run in self.runs:
+            if run.group == group and run.valid:
+                sums.setdefault(run.checksum, []).append(f"{run.series} round {run.round}")
+        if len(sums) <= 1:
+            return None
+        return "; ".join(f"{c}: {', '.join(w)}" for c, w in sorted(sums.items()))

@@ -1,0 +1,259 @@
+"""REPORT.md and the README's results section, from a results folder.
+
+Every figure in them is computed here from the folder's raw data; the
+prose is fixed and only chooses between sentences. Nothing depends on the
+time or the place it is generated, so the same folder always gives the
+same bytes.
+"""
+from . import claims, stats, tables
+
+STEAL_FLAG_PCT = 10.0       # a run losing more than this to steal is flagged
+SERVER_BOUND_PCT = 90.0     # server busy this much of its cores: it was the limit
+
+OUTCOME_WORD = {
+    claims.REPRODUCED: "**reproduced**",
+    claims.REFUTED: "**refuted**",
+    claims.INCONCLUSIVE: "inconclusive",
+    claims.NOT_MEASURED: "not measured",
+}
+
+
+def fmt(x, unit=""):
+    """A figure rounded for reading: 3 significant digits, no exponent."""
+    if x is None:
+        return "–"
+    ax = abs(x)
+    if ax >= 100:
+        text = f"{x:,.0f}"
+    elif ax >= 10:
+        text = f"{x:.1f}"
+    else:
+        text = f"{x:.3g}"
+    return f"{text} {unit}".rstrip() if unit else text
+
+
+def fmt_ratio(interval):
+    if interval is None:
+        return "–"
+    return f"{interval.mid:.2f}× [{interval.low:.2f}–{interval.high:.2f}]"
+
+
+def verdict_lines(verdict):
+    """A claim's section: the claim, the scenario, each check and the outcome."""
+    c = verdict.claim
+    out = [f"### {c['id']} — {c['claim']}", "",
+           f"Scenario: {c.get('scenario', '')}.", "",
+           f"Verdict: {OUTCOME_WORD[verdict.outcome]}.", ""]
+    if verdict.findings:
+        out += ["| check | where | compared | median [95 % interval], n | result |",
+                "|---|---|---|---|---|"]
+        for f in verdict.findings:
+            where = f"{f.group[0]} {f.group[1]}".strip()
+            compared = f"{f.a} / {f.b}" if f.b else f.a
+            metric = f.check.get("metric", "ops_per_s")
+            if f.check.get("divide_by"):
+                metric += f" ÷ {f.check['divide_by']}"
+            if f.interval is None:
+                figure, result = "no valid rounds", "no data"
+            else:
+                i = f.interval
+                figure = f"{fmt(i.mid)} [{fmt(i.low)}–{fmt(i.high)}], n={i.n}"
+                result = f.result
+            out.append(f"| {f.check.get('says', '')} | {where} | {compared} ({metric}) | {figure} | {result} |")
+        out.append("")
+    else:
+        out += ["No configuration of this claim was measured in this folder.", ""]
+    for inform, group, interval in verdict.informs:
+        out += [f"Also measured (not judged): {inform.get('says', '')}, {group[0]} {group[1]}: "
+                f"{inform['a']} / {inform['b']} = {fmt_ratio(interval)}"
+                + (f", n={interval.n}" if interval else "") + ".", ""]
+    if c.get("note"):
+        out += [c["note"], ""]
+    return out
+
+
+def machine_lines(results):
+    meta = results.meta
+    keys = ["host", "kernel", "cpu", "cores", "memory", "cc", "cbench", "git", "mode", "rounds",
+            "seed", "placement", "server", "load at start", "load at end",
+            "calibration before", "calibration after", "duration_s"]
+    out = ["## The machine and the run", "", "| | |", "|---|---|"]
+    for k in keys:
+        if k in meta:
+            out.append(f"| {k} | {meta[k]} |")
+    valid = sum(1 for r in results.runs if r.valid)
+    out.append(f"| runs | {len(results.runs)} ({valid} valid) |")
+    steals = [r.value("steal_pct") for r in results.runs if r.value("steal_pct") is not None]
+    if steals:
+        out.append(f"| CPU steal per run | median {fmt(stats.median(steals))} %, max {fmt(max(steals))} % |")
+    out.append("")
+    notes = meta.get("note")
+    if notes:
+        out += ["Notes from the run:", ""] + [f"- {n}" for n in notes.split("\n")] + [""]
+    return out
+
+
+def regime_lines(regimes):
+    out = ["## Which model when", "",
+           "Per regime, the series with the highest median rate. It is the winner only when the",
+           "median of its per-round ratios over the runner-up, with its 95 % bootstrap interval,",
+           "lies wholly above 1.05; otherwise the regime is a tie between it and every series",
+           "within that band. `n` is the number of rounds both ran validly.", "",
+           "| regime | winner | margin over runner-up [95 % interval] | runner-up | best rate (median) | n |",
+           "|---|---|---|---|---|---|"]
+    for reg in regimes:
+        margin = reg.margin
+        best_rate = reg.rates.get(reg.best) if reg.best else None
+        out.append(f"| {reg.group[0]} {reg.group[1]} | {reg.label()} | {fmt_ratio(margin)} | "
+                   f"{reg.runner_up or '–'} | {fmt(best_rate, 'ops/s')} | {margin.n if margin else '–'} |")
+    out.append("")
+    return out
+
+
+def server_lines(results):
+    """Server CPU per request, and whether the server was the limit."""
+    rows = []
+    server_cpus = _cpus_of(results.meta.get("placement", ""), "server")
+    for experiment in results.experiments():
+        for (exp, config), runs in results.configs.items():
+            if exp != experiment:
+                continue
+            valid = [r for r in runs if r.valid and r.value("server_cpu_s") is not None
+                     and r.value("ops") and r.value("wall_s")]
+            if not valid:
+                continue
+            per_req = stats.median([r.value("server_cpu_s") / r.value("ops") * 1e6 for r in valid])
+            busy = stats.median([r.value("server_cpu_s") / r.value("wall_s") * 100 for r in valid])
+            bound = server_cpus and busy / server_cpus >= SERVER_BOUND_PCT
+            rows.append(f"| {exp} {config} | {fmt(per_req, 'µs')} | {fmt(busy, '%')} | "
+                        f"{'**server-bound**' if bound else 'no'} |")
+    if not rows:
+        return []
+    return ["## The HTTP server", "",
+            f"The server ran on its own CPUs ({results.meta.get('placement', 'unknown')}). Its CPU time "
+            "per request and how busy it was during each run (100 % = one core); a row where it was "
+            f"busy ≥ {SERVER_BOUND_PCT:.0f} % of its cores measured the server, not the client's model.", "",
+            "| configuration | server CPU per request | server busy | server the limit? |",
+            "|---|---|---|---|"] + rows + [""]
+
+
+def _cpus_of(placement, side):
+    """How many CPUs 'client=0 server=1-3' gives a side (0 if unknown)."""
+    for word in placement.split():
+        if word.startswith(side + "="):
+            n = 0
+            for part in word.split("=", 1)[1].split(","):
+                lo, _, hi = part.partition("-")
+                if lo.isdigit():
+                    n += int(hi or lo) - int(lo) + 1
+            return n
+    return 0
+
+
+def work_lines(results):
+    """Equal work: checksum agreement, failed runs, noisy configurations."""
+    out = ["## Equal work and failed runs", ""]
+    problems = []
+    for experiment in results.experiments():
+        if experiment == "cancel":      # these runs stop early by design
+            continue
+        for group in results.groups(experiment):
+            p = results.checksum_problems(group)
+            if p:
+                problems.append(f"- {group[0]} {group[1]}: checksums differ ({p})")
+    if problems:
+        out += ["Checksums that differ within a group (these comparisons are not equal work):", ""] + problems + [""]
+    else:
+        out += ["Every valid run of every group carries the same checksum: each model did the same work.", ""]
+    failed = {}
+    for r in results.runs:
+        if not r.valid and r.experiment != "cancel":
+            failed.setdefault((r.experiment, r.config), []).append(r)
+    if failed:
+        out += ["Runs that failed (left out of every figure):", "",
+                "| configuration | failed rounds | exit codes | errors |", "|---|---|---|---|"]
+        for (exp, config), runs in failed.items():
+            codes = sorted({r.exit for r in runs})
+            errors = sorted({int(r.errors) for r in runs if r.errors is not None})
+            out.append(f"| {exp} {config} | {len(runs)} | {', '.join(map(str, codes))} | "
+                       f"{', '.join(map(str, errors)) or '–'} |")
+        out.append("")
+    noisy = []
+    for (exp, config), runs in results.configs.items():
+        worst = max((r.value("steal_pct") or 0 for r in runs), default=0)
+        if worst > STEAL_FLAG_PCT:
+            noisy.append(f"{exp} {config} ({fmt(worst)} %)")
+    if noisy:
+        out += [f"Configurations with a run that lost more than {STEAL_FLAG_PCT:.0f} % of CPU time to steal: "
+                + "; ".join(noisy) + ".", ""]
+    return out
+
+
+def chart_lines(charts):
+    out = ["## Charts", ""]
+    for name, title, caption in charts:
+        out += [f"### {title}", "", f"![{title}]({name}.png)", "", caption, ""]
+    return out
+
+
+def write_report(results, table, charts=()):
+    """REPORT.md's text."""
+    verdicts = claims.evaluate(results, table)
+    regimes = tables.regimes(results, table)
+    meta = results.meta
+    out = [f"# cbench results: {meta.get('host', 'unknown host')}, {meta.get('date', 'unknown date')}", "",
+           "Generated by `scripts/analyze.py report` from `runs.csv`, `meta.txt` and `list.json` in",
+           "this folder; regenerate with `make plot RESULTS=<this folder>`. Models took turns in",
+           f"{meta.get('rounds', '?')} rounds (order shuffled, seed {meta.get('seed', '?')}). A comparison is the median",
+           "of its per-round ratios with a seeded bootstrap 95 % interval; a winner is named only when",
+           "the whole interval lies beyond a 5 % effect. The claims' rules are `docs/claims.toml`.", ""]
+    out += ["## The claims", "", "| claim | verdict |", "|---|---|"]
+    for v in verdicts:
+        out.append(f"| {v.id} — {v.claim['claim']} | {OUTCOME_WORD[v.outcome]} |")
+    out.append("")
+    for v in verdicts:
+        out += verdict_lines(v)
+    out += regime_lines(regimes)
+    out += server_lines(results)
+    out += work_lines(results)
+    out += machine_lines(results)
+    out += chart_lines(charts)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def readme_section(results, table, folder_name):
+    """The README's results section: verdicts, winners, large-scale figures."""
+    verdicts = claims.evaluate(results, table)
+    regimes = tables.regimes(results, table)
+    meta = results.meta
+    out = [f"Measured with `make bench` ({meta.get('mode', '?')} matrix, {meta.get('rounds', '?')} rounds) on "
+           f"{meta.get('cores', '?')} cores ({meta.get('cpu', 'unknown CPU')}), {meta.get('date', '')[:10]}. "
+           f"Generated from [`{folder_name}`]({folder_name}/REPORT.md) by `make readme`; nothing here is typed.", "",
+           "| claim | verdict here |", "|---|---|"]
+    for v in verdicts:
+        out.append(f"| {v.id} — {v.claim['claim']} | {v.outcome} |")
+    out += ["", "| regime | winner | margin [95 % interval] |", "|---|---|---|"]
+    for reg in regimes:
+        out.append(f"| {reg.group[0]} {reg.group[1]} | {reg.label()} | {fmt_ratio(reg.margin)} |")
+    out += [""] + scale_lines(results)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def scale_lines(results):
+    """The most connections of net-slow: requests/s, memory and p99 per model."""
+    groups = results.groups("net-slow")
+    if not groups:
+        return []
+    group = max(groups, key=lambda g: int(dict(w.split("=", 1) for w in g[1].split()).get("n", 0)))
+    rows = []
+    for series in results.series_of(group):
+        s = tables.Summary(results, group[0], f"{series} {group[1]}")
+        if not s.valid:
+            rows.append(f"| {series} | failed ({s.failed} of {len(s.runs)} runs) | – | – | – |")
+            continue
+        mem = s.median("mem_kib")
+        rows.append(f"| {series} | {fmt(s.median('ops_per_s'), 'req/s')} | "
+                    f"{fmt(mem / 1024 if mem is not None else None, 'MiB')} | "
+                    f"{fmt((s.median('lat_p99_us') or 0) / 1000, 'ms')} | {len(s.valid)} |")
+    return [f"At the most connections measured ({group[0]} {group[1]}), medians over the rounds:", "",
+            "| model | requests/s | memory (mem_kib) | p99 latency | rounds |", "|---|---|---|---|---|"] + rows + [""]

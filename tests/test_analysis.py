@@ -1,0 +1,444 @@
+"""Unit tests of scripts/analysis: statistics, the claim rules, the
+which-model-when decision, the report and compare.
+
+Fixtures are small results built in memory. Two kinds of rule tests:
+  - every check of every claim in docs/claims.toml is driven to each of
+    its outcomes (data built from the check's own spec), so no rule is
+    unable to fail or to pass;
+  - boundary fixtures with concrete numbers just inside and just outside
+    each claim's documented threshold, so a threshold broken in the table
+    fails a test.
+Run: python3 -m unittest discover -s tests -p 'test_*.py'
+"""
+import copy
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+from analysis import claims, compare, data, report, stats, tables  # noqa: E402
+
+TABLE = claims.load_table()
+LISTING = {"models": [{"name": m, "sequential": m == "serial"} for m in
+                      ("serial", "fork", "threads", "async", "hybrid")], "workloads": []}
+CORES = 2
+
+
+def run_row(experiment, config, rnd, metrics, exit_code=0, errors=0, checksum="abcd"):
+    row = {"experiment": experiment, "round": str(rnd), "model": config.split()[0].split("-")[0],
+           "errors": str(errors), "checksum": checksum, "config": config, "exit": str(exit_code),
+           "metrics": ";".join(f"{k}={v}" for k, v in metrics.items())}
+    return data.Run(row)
+
+
+def results_of(runs, meta=None):
+    meta = {"cores": str(CORES), "rounds": "5", "seed": "1", **(meta or {})}
+    return data.Results("fixture", runs, meta, LISTING)
+
+
+def knobs_text(check):
+    """The knob words of a group the check matches."""
+    words = []
+    for key, spec in check.get("knobs", {}).items():
+        if spec == "max":
+            spec = max(1000, check.get("min_n", 0))
+        elif isinstance(spec, list):
+            spec = spec[0]
+        elif isinstance(spec, str) and "cores" in spec:
+            spec = int(float(spec.replace("cores", "").replace("*", "") or 1) * CORES)
+        words.append(f"{key}={spec}")
+    return " ".join(words)
+
+
+def target_values(check, where):
+    """Per-round values of the judged quantity: 'holds', 'fails' or
+    'unclear' (straddling the threshold)."""
+    expect, value = check["expect"], check["value"]
+    if expect == "within":
+        low, high = value
+        mid = (low + high) / 2
+        return {"holds": [mid] * 5, "fails": [high * 1.5] * 5,
+                "unclear": [mid, high * 1.5, mid, high * 1.5, mid]}[where]
+    inside = value * 1.2 if expect == "above" else value * 0.8
+    outside = value * 0.8 if expect == "above" else value * 1.2
+    return {"holds": [inside] * 5, "fails": [outside] * 5,
+            "unclear": [inside, outside, inside, outside, inside]}[where]
+
+
+def add_check(values, check, where):
+    """Put one check in state `where` (holds/fails/unclear): fills `values`,
+    (experiment, config, round) -> {metric: value}. A side an earlier check
+    already set is kept, and the other side is derived from it, so checks
+    sharing a series (G1's fork, G6's async) compose."""
+    metric = check.get("metric", "ops_per_s")
+    divide_by = check.get("divide_by")
+    knobs = knobs_text(check)
+    b = check.get("b")
+    a_series = ["fork", "threads"] if check["a"] == "*" else [check["a"]]
+    a_series = [s for s in a_series if s not in check.get("exclude", []) and s != b]
+    theory = 2.0
+    for rnd, target in enumerate(target_values(check, where), start=1):
+        for a in a_series:
+            a_key = (check["experiment"], f"{a} {knobs}".strip(), rnd)
+            a_metrics = values.setdefault(a_key, {})
+            if not b:
+                a_metrics[metric] = target * (theory if divide_by else 1.0)
+                if divide_by:
+                    a_metrics[divide_by] = theory
+                continue
+            b_metrics = values.setdefault((check["experiment"], f"{b} {knobs}".strip(), rnd), {})
+            scale = target * (theory if divide_by else 1.0)
+            if metric in b_metrics and metric not in a_metrics:
+                a_metrics[metric] = b_metrics[metric] * scale
+            else:
+                b_metrics[metric] = a_metrics.setdefault(metric, 100.0) / scale
+            if divide_by:
+                b_metrics[divide_by] = theory
+
+
+def runs_of_values(values):
+    return [run_row(exp, config, rnd, m) for (exp, config, rnd), m in values.items()]
+
+
+def claim_runs(claim, where_by_check):
+    values = {}
+    for i, check in enumerate(claim.get("check", [])):
+        add_check(values, check, where_by_check(i))
+    return runs_of_values(values)
+
+
+def series_fixture(experiment, knobs, by_series, metric="ops_per_s", extra=None):
+    """Five rounds of runs, each series at its value (with a 0.1 % jitter)."""
+    return [run_row(experiment, f"{s} {knobs}".strip(), rnd,
+                    {metric: v * (1 + 0.001 * (rnd - 3)), **(extra or {})})
+            for rnd in range(1, 6) for s, v in by_series.items()]
+
+
+class StatsTest(unittest.TestCase):
+    def test_median(self):
+        self.assertEqual(stats.median([3, 1, 2]), 2)
+        self.assertEqual(stats.median([4, 1, 3, 2]), 2.5)
+        with self.assertRaises(ValueError):
+            stats.median([])
+
+    def test_bootstrap_is_seeded_and_brackets_the_median(self):
+        values = [1.0, 1.1, 0.9, 1.3, 1.05, 0.95, 1.2]
+        first = stats.bootstrap_median_ci(values, "x")
+        self.assertEqual(first, stats.bootstrap_median_ci(values, "x"))
+        mid, low, high = first
+        self.assertLessEqual(low, mid)
+        self.assertLessEqual(mid, high)
+        self.assertGreaterEqual(low, min(values))
+        self.assertLessEqual(high, max(values))
+
+    def test_paired_ratios_use_common_rounds_only(self):
+        self.assertEqual(stats.paired_ratios({1: 2.0, 2: 4.0, 3: 9.0}, {1: 1.0, 2: 2.0, 4: 1.0}), [2.0, 2.0])
+
+    def test_decide_needs_the_whole_interval_beyond_the_effect(self):
+        self.assertEqual(stats.decide(stats.Interval(1.2, 1.06, 1.3, 5)), "a")
+        self.assertEqual(stats.decide(stats.Interval(1.2, 1.04, 1.3, 5)), "tie")
+        self.assertEqual(stats.decide(stats.Interval(0.8, 0.7, 0.94, 5)), "b")
+        self.assertEqual(stats.decide(stats.Interval(0.8, 0.7, 0.96, 5)), "tie")
+
+    def test_tie_width(self):
+        self.assertEqual(stats.tie_width_pct(stats.Interval(1.0, 0.98, 1.031, 5)), 4)
+
+
+class RuleOutcomesTest(unittest.TestCase):
+    """Every claim can be reproduced, refuted, inconclusive and not measured."""
+
+    def outcome(self, claim, where_by_check):
+        table = {"claim": [claim]}
+        return claims.evaluate(results_of(claim_runs(claim, where_by_check)), table)[0].outcome
+
+    def test_every_claim_gives_every_outcome(self):
+        for claim in TABLE["claim"]:
+            with self.subTest(claim=claim["id"]):
+                self.assertEqual(self.outcome(claim, lambda i: "holds"), claims.REPRODUCED)
+                self.assertEqual(self.outcome(claim, lambda i: "fails" if i == 0 else "holds"), claims.REFUTED)
+                self.assertEqual(self.outcome(claim, lambda i: "unclear" if i == 0 else "holds"),
+                                 claims.INCONCLUSIVE)
+                table = {"claim": [claim]}
+                self.assertEqual(claims.evaluate(results_of([]), table)[0].outcome, claims.NOT_MEASURED)
+
+    def test_every_check_can_fail_on_its_own(self):
+        for claim in TABLE["claim"]:
+            for i, _ in enumerate(claim.get("check", [])):
+                with self.subTest(claim=claim["id"], check=i):
+                    self.assertEqual(self.outcome(claim, lambda j, i=i: "fails" if j == i else "holds"),
+                                     claims.REFUTED)
+
+    def test_failed_runs_are_not_figures(self):
+        claim = next(c for c in TABLE["claim"] if c["id"] == "G1")
+        runs = claim_runs(claim, lambda i: "holds")
+        broken = [run_row(r.experiment, r.config, r.round, r.metrics, exit_code=1, errors=1,
+                          checksum="-") for r in runs]
+        self.assertEqual(claims.evaluate(results_of(broken), {"claim": [claim]})[0].outcome,
+                         claims.NOT_MEASURED)
+
+
+def ratio_fixture(experiment, knobs, a, b, ratio, metric="ops_per_s", extra_b=None):
+    runs = []
+    for rnd in range(1, 6):
+        jitter = 1 + 0.002 * (rnd - 3)
+        ma = {metric: 100 * ratio * jitter}
+        mb = {metric: 100.0, **(extra_b or {})}
+        runs += [run_row(experiment, f"{a} {knobs}".strip(), rnd, ma),
+                 run_row(experiment, f"{b} {knobs}".strip(), rnd, mb)]
+    return runs
+
+
+def value_fixture(experiment, knobs, series, value, metric, extra=None):
+    return [run_row(experiment, f"{s} {knobs}".strip(), rnd,
+                    {metric: value * (1 + 0.001 * (rnd - 3)), **(extra or {})})
+            for rnd in range(1, 6) for s in series]
+
+
+def verdict(claim_id, runs):
+    claim = next(c for c in TABLE["claim"] if c["id"] == claim_id)
+    return claims.evaluate(results_of(runs), {"claim": [claim]})[0]
+
+
+class ThresholdTest(unittest.TestCase):
+    """Concrete numbers on both sides of each documented threshold: a
+    threshold changed in docs/claims.toml makes one of these fail."""
+
+    def g1(self, fork_over_serial, fork_over_gil=2.0, fork_over_async=2.0):
+        return series_fixture("cpu", "n=4", {"fork": 100.0, "serial": 100 / fork_over_serial,
+                                             "threads-gil": 100 / fork_over_gil,
+                                             "async": 100 / fork_over_async, "threads": 100.0})
+
+    def test_g1_processes_need_1_3x_over_serial(self):
+        self.assertEqual(verdict("G1", self.g1(1.4)).outcome, claims.REPRODUCED)
+        self.assertEqual(verdict("G1", self.g1(1.2)).outcome, claims.REFUTED)
+
+    def test_g1_compares_with_threads_under_a_gil(self):
+        self.assertEqual(verdict("G1", self.g1(1.4, fork_over_gil=1.2)).outcome, claims.REFUTED)
+
+    def test_g2_threads_within_5_percent_of_async(self):
+        self.assertEqual(verdict("G2", ratio_fixture("net-fast", "n=4 delay=0ms", "threads", "async", 0.97)).outcome,
+                         claims.REPRODUCED)
+        self.assertEqual(verdict("G2", ratio_fixture("net-fast", "n=4 delay=0ms", "threads", "async", 0.93)).outcome,
+                         claims.REFUTED)
+
+    def g3(self, rate_ratio, mem_ratio, n=10000):
+        knobs = f"n={n} delay=50ms"
+        runs = []
+        for rnd in range(1, 6):
+            runs.append(run_row("net-slow", f"async {knobs}", rnd, {"ops_per_s": 100 * rate_ratio, "mem_kib": 100}))
+            runs.append(run_row("net-slow", f"threads {knobs}", rnd, {"ops_per_s": 100, "mem_kib": 100 * mem_ratio}))
+        return runs
+
+    def test_g3_async_faster_and_lighter_at_many_connections(self):
+        self.assertEqual(verdict("G3", self.g3(1.1, 2.5)).outcome, claims.REPRODUCED)
+        self.assertEqual(verdict("G3", self.g3(1.0, 2.5)).outcome, claims.REFUTED)
+        self.assertEqual(verdict("G3", self.g3(1.1, 1.8)).outcome, claims.REFUTED)
+
+    def test_g3_needs_a_thousand_connections(self):
+        self.assertEqual(verdict("G3", self.g3(1.1, 2.5, n=100)).outcome, claims.NOT_MEASURED)
+
+    def test_g3_judges_the_most_connections(self):
+        runs = self.g3(1.0, 2.5, n=1000) + self.g3(1.1, 2.5, n=10000)
+        self.assertEqual(verdict("G3", runs).outcome, claims.REPRODUCED)
+
+    def test_g4_three_seconds_serially_one_concurrently(self):
+        ok = value_fixture("sleep", "n=3", ["serial"], 3.001, "wall_s") + \
+            value_fixture("sleep", "n=3", ["fork", "async"], 1.002, "wall_s")
+        self.assertEqual(verdict("G4", ok).outcome, claims.REPRODUCED)
+        slow = value_fixture("sleep", "n=3", ["serial"], 3.001, "wall_s") + \
+            value_fixture("sleep", "n=3", ["fork", "async"], 1.02, "wall_s")
+        self.assertEqual(verdict("G4", slow).outcome, claims.REFUTED)
+
+    def test_g5_thread_cost_5x_async(self):
+        def runs(threads_us, fork_us=500, kib=10):
+            return (value_fixture("spawn", "n=1000", ["threads"], threads_us, "us_per_worker")
+                    + value_fixture("spawn", "n=1000", ["async"], 1.0, "us_per_worker")
+                    + value_fixture("spawn", "n=1000", ["fork"], fork_us, "us_per_worker")
+                    + value_fixture("spawn-mem", "n=1000", ["threads"], kib, "kib_per_worker")
+                    + value_fixture("spawn-mem", "n=1000", ["async"], 1.0, "kib_per_worker"))
+        self.assertEqual(verdict("G5", runs(6.0)).outcome, claims.REPRODUCED)
+        self.assertEqual(verdict("G5", runs(4.0)).outcome, claims.REFUTED)
+        self.assertEqual(verdict("G5", runs(60.0, fork_us=60.0)).outcome, claims.REFUTED)
+        self.assertEqual(verdict("G5", runs(60.0, kib=4.0)).outcome, claims.REFUTED)
+
+    def test_g6_loop_late_by_half_a_chunk(self):
+        def runs(async_us, hybrid_us):
+            return (value_fixture("mixed", "n=12 chunk=10ms", ["async"], async_us, "io_p99_late_us")
+                    + value_fixture("mixed", "n=12 chunk=10ms", ["hybrid"], hybrid_us, "io_p99_late_us"))
+        self.assertEqual(verdict("G6", runs(9000, 300)).outcome, claims.REPRODUCED)
+        self.assertEqual(verdict("G6", runs(4000, 300)).outcome, claims.REFUTED)
+        self.assertEqual(verdict("G6", runs(9000, 5000)).outcome, claims.REFUTED)
+
+    def test_g7_against_the_measured_theory(self):
+        def runs(measured_ratio, theory):
+            return ratio_fixture("chess", "n=24 moves=30", "async", "serial", measured_ratio,
+                                 extra_b={"theory_ratio": theory})
+        self.assertEqual(verdict("G7", runs(11.0, 12.0)).outcome, claims.REPRODUCED)
+        self.assertEqual(verdict("G7", runs(8.0, 12.0)).outcome, claims.REFUTED)
+        # the theory comes from the run, not from a constant
+        self.assertEqual(verdict("G7", runs(8.0, 8.5)).outcome, claims.REPRODUCED)
+
+    def test_g8_chains_and_queue(self):
+        def runs(slowest, handoff):
+            return (value_fixture("chain", "n=10 steps=20", ["fork", "async"], slowest, "slowest_chain_ms",
+                                  {"longest_chain_ms": 200})
+                    + value_fixture("queue", "n=7 producers=2", ["threads", "async"], handoff, "handoff_p50_us"))
+        self.assertEqual(verdict("G8", runs(205, 40)).outcome, claims.REPRODUCED)
+        self.assertEqual(verdict("G8", runs(215, 40)).outcome, claims.REFUTED)
+        self.assertEqual(verdict("G8", runs(205, 1500)).outcome, claims.REFUTED)
+
+    def test_h1_h2(self):
+        hide = ratio_fixture("net-hide", "n=10000 requests=10", "async-delayed", "async", 0.92)
+        self.assertEqual(verdict("H1", hide).outcome, claims.REPRODUCED)
+        hide = ratio_fixture("net-hide", "n=10000 requests=10", "async-delayed", "async", 0.85)
+        self.assertEqual(verdict("H1", hide).outcome, claims.REFUTED)
+        self.assertEqual(verdict("H2", ratio_fixture("net-wrk", "n=100 delay=0ms", "async", "wrk", 0.95)).outcome,
+                         claims.REPRODUCED)
+        self.assertEqual(verdict("H2", ratio_fixture("net-wrk", "n=100 delay=0ms", "async", "wrk", 0.85)).outcome,
+                         claims.REFUTED)
+
+
+class RegimeTest(unittest.TestCase):
+    def regime(self, async_values, threads_values):
+        runs = []
+        for rnd, (a, t) in enumerate(zip(async_values, threads_values), start=1):
+            runs += [run_row("net-slow", "async n=100 delay=50ms", rnd, {"ops_per_s": a}),
+                     run_row("net-slow", "threads n=100 delay=50ms", rnd, {"ops_per_s": t}),
+                     run_row("net-slow", "threads-gil n=100 delay=50ms", rnd, {"ops_per_s": 10 * a})]
+        return tables.Regime(results_of(runs), ("net-slow", "n=100 delay=50ms"), exclude={"threads-gil"})
+
+    def test_clear_winner(self):
+        r = self.regime([120, 121, 119, 122, 120], [100, 100, 101, 99, 100])
+        self.assertEqual(r.winner, "async")
+        self.assertEqual(r.label(), "async")
+
+    def test_tie_when_one_round_is_within_the_effect(self):
+        r = self.regime([120, 121, 103, 122, 120], [100, 100, 101, 99, 100])
+        self.assertIsNone(r.winner)
+        self.assertTrue(r.label().startswith("tie: async, threads (within "))
+
+    def test_excluded_series_never_wins(self):
+        r = self.regime([100] * 5, [90] * 5)
+        self.assertNotIn("threads-gil", r.rates)
+
+    def test_failed_series_are_listed(self):
+        runs = [run_row("cpu", "fork n=4", rnd, {"ops_per_s": 10}, exit_code=1, errors=1, checksum="-")
+                for rnd in range(1, 4)] + [run_row("cpu", "threads n=4", rnd, {"ops_per_s": 10}) for rnd in range(1, 4)]
+        r = tables.Regime(results_of(runs), ("cpu", "n=4"))
+        self.assertEqual(r.failed, ["fork"])
+        self.assertEqual(r.label(), "threads (alone)")
+
+
+class EqualWorkTest(unittest.TestCase):
+    def test_checksums_must_agree_across_every_run_of_a_group(self):
+        runs = [run_row("sleep", "fork n=3", 1, {}, checksum="aa"), run_row("sleep", "async n=3", 1, {}, checksum="aa"),
+                run_row("sleep", "fork n=3", 2, {}, checksum="ab")]
+        res = results_of(runs)
+        self.assertIn("ab", res.checksum_problems(("sleep", "n=3")))
+        self.assertIn("checksums differ", "\n".join(report.work_lines(res)))
+
+    def test_agreeing_checksums(self):
+        runs = [run_row("sleep", f"{m} n=3", r, {}, checksum="aa") for m in ("fork", "async") for r in (1, 2)]
+        self.assertIsNone(results_of(runs).checksum_problems(("sleep", "n=3")))
+
+    def test_an_invalid_checksum_is_not_a_valid_run(self):
+        for bad in ("", "-", "null"):
+            self.assertFalse(run_row("sleep", "fork n=3", 1, {}, checksum=bad).valid)
+        self.assertFalse(run_row("sleep", "fork n=3", 1, {}, errors=2).valid)
+        self.assertFalse(run_row("sleep", "fork n=3", 1, {}, exit_code=1).valid)
+
+
+class CompareTest(unittest.TestCase):
+    def folder(self, async_rate, threads_rate):
+        runs = []
+        for rnd in range(1, 6):
+            runs += [run_row("net-slow", "async n=1000 delay=50ms", rnd, {"ops_per_s": async_rate + rnd}),
+                     run_row("net-slow", "threads n=1000 delay=50ms", rnd, {"ops_per_s": threads_rate + rnd})]
+        return results_of(runs)
+
+    def test_same_data_agrees(self):
+        text, conflict = compare.compare(self.folder(200, 100), self.folder(200, 100), TABLE)
+        self.assertFalse(conflict)
+        self.assertIn("0 configurations changed beyond noise", text)
+
+    def test_a_flipped_winner_is_a_conflict(self):
+        text, conflict = compare.compare(self.folder(200, 100), self.folder(100, 200), TABLE)
+        self.assertTrue(conflict)
+        self.assertIn("| net-slow n=1000 delay=50ms | async | threads | **no** |", text)
+        self.assertIn("2 configurations changed beyond noise", text)
+
+
+class ReportTest(unittest.TestCase):
+    def test_report_is_deterministic_and_names_every_claim(self):
+        runs = []
+        for claim in TABLE["claim"]:
+            runs += claim_runs(claim, lambda i: "holds")
+        res = results_of(runs)
+        first = report.write_report(res, TABLE)
+        self.assertEqual(first, report.write_report(res, TABLE))
+        for claim in TABLE["claim"]:
+            self.assertIn(f"| {claim['id']} — {claim['claim']} | **reproduced** |", first)
+
+    def test_server_bound_rows(self):
+        rows = [data.Run({"experiment": "net-fast", "round": str(r), "config": "async n=1 delay=0ms",
+                          "exit": "0", "errors": "0", "checksum": "aa", "ops": "10000", "wall_s": "1.0",
+                          "server_cpu_s": "0.95", "metrics": ""}) for r in (1, 2, 3)]
+        text = "\n".join(report.server_lines(results_of(rows, {"placement": "client=0 server=1"})))
+        self.assertIn("95.0 µs", text)
+        self.assertIn("**server-bound**", text)
+
+
+class CommandLineTest(unittest.TestCase):
+    def run_cli(self, *args):
+        return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "analyze.py"), *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_bad_usage_is_exit_2_with_a_message(self):
+        for args in ([], ["frobnicate"], ["report"], ["report", "/nonexistent"], ["compare", "a"]):
+            with self.subTest(args=args):
+                p = self.run_cli(*args)
+                self.assertEqual(p.returncode, 2)
+                self.assertIn("analyze.py", p.stderr)
+
+    def test_compare_exit_status(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            header = "experiment,round,model,errors,checksum,ops_per_s,metrics,config,exit\n"
+            for name, a, t in (("old", 200, 100), ("new", 100, 200)):
+                os.mkdir(os.path.join(tmp, name))
+                with open(os.path.join(tmp, name, "runs.csv"), "w") as f:
+                    f.write(header)
+                    for rnd in range(1, 6):
+                        f.write(f"net-slow,{rnd},async,0,aa,{a + rnd},,async n=1000 delay=50ms,0\n")
+                        f.write(f"net-slow,{rnd},threads,0,aa,{t + rnd},,threads n=1000 delay=50ms,0\n")
+                with open(os.path.join(tmp, name, "list.json"), "w") as f:
+                    f.write('{"models": [], "workloads": []}')
+            same = self.run_cli("compare", os.path.join(tmp, "old"), os.path.join(tmp, "old"))
+            self.assertEqual(same.returncode, 0, same.stderr)
+            flipped = self.run_cli("compare", os.path.join(tmp, "old"), os.path.join(tmp, "new"))
+            self.assertEqual(flipped.returncode, 1, flipped.stderr)
+            self.assertIn("winners contradicted", flipped.stdout)
+
+
+class TableTest(unittest.TestCase):
+    def test_every_check_is_well_formed(self):
+        for claim in TABLE["claim"]:
+            self.assertTrue(claim.get("check"), claim["id"])
+            for check in claim["check"]:
+                self.assertIn(check["expect"], ("above", "below", "within"))
+                self.assertIn("says", check)
+                self.assertIn("experiment", check)
+
+    def test_a_broken_threshold_changes_the_verdict(self):
+        broken = copy.deepcopy(next(c for c in TABLE["claim"] if c["id"] == "G1"))
+        runs = claim_runs(broken, lambda i: "holds")
+        broken["check"][0]["value"] *= 10
+        self.assertEqual(claims.evaluate(results_of(runs), {"claim": [broken]})[0].outcome, claims.REFUTED)
+
+
+if __name__ == "__main__":
+    unittest.main()
