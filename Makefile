@@ -16,7 +16,7 @@ UNIT_SRC  := $(wildcard tests/unit_*.c)
 # One object tree per flavour: normal, ASan+UBSan, TSan.
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all deps test unit cli sanitize bench plot clean
+.PHONY: all deps test unit cli sanitize bench plot readme compare clean
 all: build/cbench
 
 # Installs missing Debian packages (or says how); order-only, so it never
@@ -36,6 +36,7 @@ build/obj/%.o: %.c $(wildcard */*.h) | deps
 
 test: build/cbench build/unit_tests
 	build/unit_tests
+	python3 -m unittest discover -s tests -p 'test_*.py'
 	bash tests/cli.sh
 
 # Sanitizers: ASan+UBSan over the whole suite, TSan over the threaded models.
@@ -59,9 +60,17 @@ sanitize: build-asan/cbench build-tsan/cbench
 bench: build/cbench
 	bash scripts/bench.sh
 
+# make plot [RESULTS=dir]: charts and REPORT.md again from the folder's raw data.
+# make readme [RESULTS=dir]: the README's results section from that folder.
+# make compare OLD=dir NEW=dir: what changed beyond noise, winners, verdicts.
 RESULTS ?= $(lastword $(sort $(wildcard results/2*)))
 plot:
-	bash scripts/plot.sh $(RESULTS)
+	python3 scripts/analyze.py report $(RESULTS)
+readme:
+	python3 scripts/analyze.py readme $(RESULTS) README.md
+compare:
+	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make compare OLD=results/A NEW=results/B" >&2; exit 2; }
+	python3 scripts/analyze.py compare $(OLD) $(NEW)
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -1,103 +1,146 @@
 #!/bin/bash
-# bench.sh - run the cbench experiment matrix and keep every number it makes.
+# bench.sh - run the cbench experiment matrix in rounds and keep every number.
 #
 #   scripts/bench.sh              full matrix (about 20 min on 2 cores)
 #   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
-#        EXPERIMENTS (default: all of sleep cpu net-slow net-fast crossover
+#        EXPERIMENTS (a subset of: sleep cpu net-slow net-fast crossover
 #        net-hide net-wrk spawn spawn-mem pingpong mixed chess queue chain
-#        cancel; a subset
-#        runs only those), DRY_RUN=1 (print the plan with predicted seconds,
-#        run nothing)
+#        cancel; default all), ROUNDS (default 5, QUICK 3), SEED (shuffle
+#        seed, default from the date), SERVER=HOST:PORT (every net
+#        experiment against a `cbench serve` already running elsewhere),
+#        SERVER_CPUS / CLIENT_CPUS (cpu lists for taskset; default: the
+#        cores split in two halves), DRY_RUN=1 (print the plan, run nothing)
 #
-# Writes RESULTS_ROOT/<YYYY-MM-DD>-<host>[-K]/ :
-#   runs.csv              one row per direct cbench run: `experiment`, then
-#                         cbench's own CSV row (its header, unchanged), then
-#                         `config` (the series and its knobs, e.g.
-#                         "threads n=1000 delay=50ms"; joins with hyperfine)
-#                         and `exit` (cbench's exit status; 124 = timed out)
-#   hyperfine-EXP.json    hyperfine's export, one result per config, named
-#                         by the same `config` string
-#   wrk.csv               the reference client's rounds (bench_rounds.sh)
-#   meta.txt              machine, versions, settings, every command run
-#   bench.log             hyperfine's output, stderr of failed runs, skips
-# Then `scripts/plot.sh DIR` (make plot) draws the charts and REPORT.md.
+# How a configuration is measured. The plan is a list of configurations,
+# "SERIES k=v ...": configurations of one experiment with the same knobs
+# form a group, whose series (models, or a model with an option) are
+# compared. The matrix runs ROUNDS times; in every round each group's
+# series run once each, one after another, in an order shuffled with the
+# recorded SEED. A machine whose speed drifts (shared, noisy) then moves
+# both sides of a comparison alike, and the analysis judges the median of
+# the per-round ratios (scripts/analyze.py, docs/DESIGN.md).
 #
-# How a configuration is measured (two separate sets of runs, on purpose):
-#  1. cbench is run SAMPLES times directly with --format csv; every run's row
-#     goes to runs.csv with its exit status. A failed run (exit 1: errors,
-#     fork refused...) is a data point, never an abort. These rows carry
-#     cbench's own metrics: ops/s, latency percentiles, peak memory.
-#  2. hyperfine then times the same command from outside (-N: no shell,
-#     WARMUP + RUNS runs, -i: failures recorded in exit_codes), giving the
-#     wall time mean ± σ that the charts use for error bars.
-# hyperfine discards the output of the runs it times, hence step 1. It is
-# called once per configuration rather than with --parameter-list so that the
-# progress line and the time-left estimate advance per configuration; the
-# per-configuration exports are merged into one file per experiment.
+# Every run goes through hyperfine (one timed run, -N: no shell) with
+# cbench's CSV row kept (--output): cbench times its model alone, hyperfine
+# the whole process. The HTTP server of the net experiments is started
+# here, once, pinned to SERVER_CPUS, and net clients (cbench, wrk) are
+# pinned to CLIENT_CPUS, so that client and server do not fight over the
+# same cores; the server's CPU time per run is read from /proc.
+#
+# Writes RESULTS_ROOT/<YYYY-MM-DD>-<host>[-K]/ (whole or not at all):
+#   runs.csv     one row per run: experiment, round, cbench's CSV row,
+#                config, exit (124 = killed by the deadline), process_s
+#                (hyperfine), steal_pct and idle_pct (/proc/stat during the
+#                run), server_cpu_s, placement
+#   list.json    `cbench list --format json`: the models and workloads
+#   meta.txt     machine, versions, settings, seed, load, calibration, every
+#                command
+#   bench.log    stderr of failed runs, skips
+#   REPORT.md and charts, from scripts/analyze.py report
 set -eu -o pipefail
 cd "$(dirname "$0")/.."
 
 QUICK=${QUICK:-0}
 RESULTS_ROOT=${RESULTS_ROOT:-results}
 CBENCH=${CBENCH:-build/cbench}
-EXPERIMENTS=${EXPERIMENTS:-sleep cpu net-slow net-fast crossover net-hide net-wrk spawn spawn-mem pingpong mixed chess queue chain cancel}
+ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk spawn spawn-mem pingpong mixed chess queue chain cancel"
+EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
+WRK=${WRK:-wrk}
+SERVER=${SERVER:-}
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
+want() { case " $EXPERIMENTS " in *" $1 "*) return 0 ;; esac; return 1; }   # want EXPERIMENT
 [ -x "$CBENCH" ] || die "$CBENCH is not an executable (run make first, or set CBENCH)"
-for tool in hyperfine jq awk timeout; do
+for tool in hyperfine python3 jq awk timeout flock taskset; do
     command -v "$tool" >/dev/null || die "$tool is not installed (see scripts/deps.sh)"
 done
+for e in $EXPERIMENTS; do
+    case " $ALL_EXPERIMENTS " in *" $e "*) ;; *) die "EXPERIMENTS: unknown experiment \"$e\" (known: $ALL_EXPERIMENTS)" ;; esac
+done
+if [ -n "$SERVER" ]; then
+    [[ $SERVER =~ ^[^:]+:[0-9]+$ ]] || die "SERVER: \"$SERVER\" is not HOST:PORT"
+fi
 
 cores=$(nproc)
 day=$(date +%F)   # the folder is named after the day the bench started
 if [ "$QUICK" = 1 ]; then
     mode=quick
-    SAMPLES=2 RUNS=2 WARMUP=0      # direct runs, hyperfine runs, warmups
-    TARGET_S=0.15                  # aim for runs this long (cpu, net)
-    SERIAL_CAP_S=1                 # skip serial net runs predicted longer
+    ROUNDS=${ROUNDS:-3}
+    TARGET_S=0.25                  # aim for runs this long (cpu, net)
+    CAP_S=2.5                      # skip configurations predicted longer
     RUN_TIMEOUT=120                # a run longer than this is killed (exit 124)
     SLEEP_N="3 1000"
-    CPU_N="1 $cores $((2 * cores))"
-    SLOW_C="10 100 1000"
-    FORK_MAX=100 THREADS_MAX=1000   # largest task counts (see max_tasks)
-    FAST_C="1 4 16 64"
-    GRID_C="1 100 1000" GRID_D="0 10 50"
+    CPU_N="1 $((2 * cores))"
+    SLOW_C="1000"
+    SLOW_REQUESTS=5
+    FAST_C="1 4 16"
+    GRID_C="1 1000" GRID_D="0 10"
 else
     mode=full
-    SAMPLES=3 RUNS=3 WARMUP=1
-    TARGET_S=0.3
-    SERIAL_CAP_S=3.5
+    ROUNDS=${ROUNDS:-5}
+    TARGET_S=0.5
+    CAP_S=4
     RUN_TIMEOUT=600
-    SLEEP_N="3 10 100 1000 10000 100000"
-    CPU_N=$(printf '%s\n' 1 $((cores / 2)) "$cores" $((cores + 1)) $((2 * cores)) $((4 * cores)) |
-        awk '$1 >= 1' | sort -nu | tr '\n' ' ')
-    SLOW_C="10 100 1000 3000 10000"
-    FORK_MAX=1000 THREADS_MAX=10000
-    FAST_C="1 2 4 8 16 32 64"
+    SLEEP_N="3 100 10000 100000"
+    CPU_N=$(printf '%s\n' 1 "$cores" $((2 * cores)) $((4 * cores)) | sort -nu | tr '\n' ' ')
+    SLOW_C="100 1000 10000"
+    SLOW_REQUESTS=20
+    FAST_C="1 2 4 8 16"
     GRID_C="1 10 100 1000" GRID_D="0 1 10 50"
 fi
+if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || [ "$ROUNDS" -lt 1 ]; then die "ROUNDS: \"$ROUNDS\" is not a whole number ≥ 1"; fi
+SEED=${SEED:-$(date +%Y%m%d)}
+[[ $SEED =~ ^[0-9]+$ ]] || die "SEED: \"$SEED\" is not a whole number"
 SLEEP_MS=1000
 NET_DELAY_SLOW=50
-# Largest task counts per model: serial takes n x 1 s to sleep; fork pays
-# ~3 ms per process here and threads ~0.25 ms per thread, so they stop at
-# FORK_MAX and THREADS_MAX; async goes to the end of every range.
-max_tasks() {  # max_tasks EXPERIMENT MODEL
-    case $1:$2 in
-        sleep:serial) echo 3 ;; *:fork) echo "$FORK_MAX" ;; *:threads) echo "$THREADS_MAX" ;;
-        *) echo 1000000 ;;
-    esac
+
+# Client and server on their own cores: the first half for the client, the
+# second for the server (one each on 2 cores). One core: nothing to split.
+user_client_cpus=${CLIENT_CPUS:-}
+half=$(((cores + 1) / 2))
+if [ "$cores" -ge 2 ]; then
+    CLIENT_CPUS=${CLIENT_CPUS:-0-$((half - 1))}
+    SERVER_CPUS=${SERVER_CPUS:-$half-$((cores - 1))}
+else
+    CLIENT_CPUS=${CLIENT_CPUS:-} SERVER_CPUS=${SERVER_CPUS:-}
+fi
+cpu_count() {  # cpu_count LIST : how many CPUs a taskset list names
+    python3 -c 'import sys
+n = 0
+for part in sys.argv[1].split(","):
+    lo, _, hi = part.partition("-")
+    n += int(hi or lo) - int(lo) + 1
+print(n)' "$1"
 }
+for v in CLIENT_CPUS SERVER_CPUS; do
+    [ -z "${!v}" ] || [[ ${!v} =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] ||
+        die "$v: \"${!v}\" is not a CPU list (e.g. 0 or 0-3 or 0,2)"
+done
+
+# One bench at a time: two at once change each other's figures.
+mkdir -p "$RESULTS_ROOT"
+exec 9>"$RESULTS_ROOT/.bench.lock"
+if ! flock -n 9; then
+    echo "bench.sh: another make bench is running on this machine (lock $RESULTS_ROOT/.bench.lock);" \
+        "two at once would change each other's figures. Wait for it to finish, or stop it." >&2
+    exit 1
+fi
+# We hold the lock, so a .tmp- folder left here is from a bench that died.
+for stale in "$RESULTS_ROOT"/.tmp-*; do
+    [ -e "$stale" ] || continue
+    echo "bench.sh: removing $stale, left by a bench that was killed"
+    rm -rf "$stale"
+done
 
 # Many connections need many descriptors (client and server side).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-mkdir -p "$RESULTS_ROOT"
 tmp=$(mktemp -d "$RESULTS_ROOT/.tmp-XXXXXX")
 chmod 755 "$tmp"
-# Every run goes through bg_run: in the background, under timeout (its own
-# process group, so a hung run or a leftover fork child is killed with it),
-# and waited for with `wait`, which a trapped signal interrupts at once.
+# Every run goes through bg_run: in the background, under timeout (a hung
+# run is killed, then its process group), waited for with `wait`, which a
+# trapped signal interrupts at once.
 child="" server_pid=""
 bg_run() {  # bg_run OUT ERR SECONDS CMD... : sets status
     local out=$1 err=$2 secs=$3
@@ -108,7 +151,7 @@ bg_run() {  # bg_run OUT ERR SECONDS CMD... : sets status
     wait "$child" || status=$?
     child=""
 }
-stop_server() {  # the server net-wrk started, if it runs
+stop_server() {
     if [ -n "$server_pid" ]; then
         kill -TERM "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
@@ -125,12 +168,12 @@ stop_child() {
 # Interrupted or failed: the run is stopped and nothing half-written is left.
 trap 'stop_child; if [ -n "$tmp" ]; then rm -rf "$tmp"; fi' EXIT
 trap 'echo; echo "bench.sh: interrupted, removing $tmp" >&2; exit 130' INT
-trap 'echo "bench.sh: terminated, removing $tmp" >&2; exit 143' TERM
-mkdir "$tmp/parts"
+trap 'echo "bench.sh: terminated, removing $tmp" >&2; exit 143' TERM HUP
 log() { printf '%s\n' "$*" >>"$tmp/bench.log"; }
 note() { printf 'note: %s\n' "$*"; printf 'note: %s\n' "$*" >>"$tmp/notes"; }
 : >"$tmp/notes"
 : >"$tmp/commands"
+: >"$tmp/bench.log"
 
 # fcalc EXPR [VAR=VALUE...] : floating-point arithmetic via awk
 fcalc() {
@@ -145,9 +188,9 @@ csv_field() {
     awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
         NR == 2 && c { print $c }' "$1"
 }
-# param FILE KEY : KEY's value in the params column (key=value;key=value)
-param() {
-    csv_field "$1" params | tr ';' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'
+# metric FILE KEY : KEY's value in the metrics or params column (k=v;k=v)
+metric() {
+    { csv_field "$1" metrics; csv_field "$1" params; } | tr ';' '\n' | awk -F= -v k="$2" '$1 == k { print $2; exit }'
 }
 probe() {  # probe ARGS... : run cbench once, output in $tmp/probe.out, sets probe_status
     printf 'probe: %s %s\n' "$CBENCH" "$*" >>"$tmp/commands"
@@ -155,184 +198,266 @@ probe() {  # probe ARGS... : run cbench once, output in $tmp/probe.out, sets pro
     probe_status=$status
 }
 
-# --- probes: CSV header, workloads, calibration -----------------------------
-echo "bench.sh: $mode matrix with $CBENCH, $cores cores; probing..."
+# --- what this cbench has: models, their traits, workloads -------------------
+echo "bench.sh: $mode matrix with $CBENCH, $cores cores, $ROUNDS rounds; probing..."
+"$CBENCH" list --format json >"$tmp/list.json" 2>"$tmp/probe.err" ||
+    die "$CBENCH list --format json failed: $(head -c 300 "$tmp/probe.err")"
+# models_where EXPR : names of the models for which the python EXPR over the
+# model's entry `m` (and its option names `opts`) is true, in list order
+models_where() {
+    python3 - "$tmp/list.json" "$1" <<'EOF'
+import json, sys
+listing = json.load(open(sys.argv[1]))
+for m in listing["models"]:
+    opts = set(m.get("options", []))
+    if eval(sys.argv[2], {}, {"m": m, "opts": opts}):
+        print(m["name"])
+EOF
+}
+has_workload() { python3 -c 'import json,sys; sys.exit(sys.argv[2] not in [w["name"] for w in json.load(open(sys.argv[1]))["workloads"]])' "$tmp/list.json" "$1"; }
+MODELS=$(models_where 'True' | tr '\n' ' ')
+BASELINE=$(models_where 'm["sequential"]' | head -n 1)                 # runs one task at a time
+CONCURRENT=$(models_where 'not m["sequential"]' | tr '\n' ' ')
+LOOPS=$(models_where '"loops" in opts' | tr '\n' ' ')                 # event loops with --loops
+GIL_MODEL=$(models_where '"gil" in opts' | head -n 1)                 # Python's lock, emulated
+EVENT_LOOP=$(models_where 'm["event_loop"]' | tr '\n' ' ')
+SINGLE_LOOP=$(models_where 'm["event_loop"] and not m["workers"]' | head -n 1)   # one loop, no pool
+if [ -z "$BASELINE" ] || [ -z "$CONCURRENT" ]; then die "cbench list has no sequential or no concurrent model"; fi
+GIL_SERIES=""
+[ -n "$GIL_MODEL" ] && GIL_SERIES="$GIL_MODEL-gil"
+has_net=0
+if ! want net-slow && ! want net-fast && ! want crossover && ! want net-hide && ! want net-wrk; then :
+elif has_workload net; then has_net=1
+else note "cbench has no net workload: the net experiments are skipped"; fi
+
 # Other work on the machine skews every figure: say so (also in meta.txt).
+other=$(pgrep -fc 'cbench (run|serve)' || true)
+[ "$other" -gt 0 ] && note "$other other cbench processes are running: results will be noisy"
 if awk -v c="$cores" '{ exit !($1 > c / 2) }' /proc/loadavg; then
     note "load average at start is $(cut -d' ' -f1 /proc/loadavg) on $cores cores: results will be noisy"
 fi
-probe run serial sleep -n 1 --ms 1 --format csv
-[ "$probe_status" -eq 0 ] || die "$CBENCH run serial sleep failed ($probe_status): $(head -c 300 "$tmp/probe.err")"
+
+probe run "$BASELINE" sleep -n 1 --ms 1 --format csv
+[ "$probe_status" -eq 0 ] || die "$CBENCH run $BASELINE sleep failed ($probe_status): $(head -c 300 "$tmp/probe.err")"
 HEADER=$(head -n 1 "$tmp/probe.out")
-for column in model workload tasks wall_s maxrss_kib ops ops_per_s lat_p99_us errors checksum params; do
+for column in model workload tasks wall_s ops ops_per_s errors checksum params metrics; do
     case ",$HEADER," in *",$column,"*) ;; *) die "cbench CSV header lacks \"$column\": $HEADER" ;; esac
 done
 NF_HEADER=$(awk -F, '{ print NF }' <<<"$HEADER")
 NOTE_COLUMN=$(awk -F, '{ for (i = 1; i <= NF; i++) if ($i == "note") { print i; exit } print NF }' <<<"$HEADER")
-printf 'experiment,%s,config,exit\n' "$HEADER" >"$tmp/runs.csv"
+printf 'experiment,round,%s,config,exit,process_s,steal_pct,idle_pct,server_cpu_s,placement\n' "$HEADER" >"$tmp/runs.csv"
 
-list=$("$CBENCH" list)
-has() { grep -Eq "^$1[[:space:]]+$2([[:space:]]|\$)" <<<"$list"; }
-for m in serial fork threads async; do has model "$m" || die "cbench list has no model $m"; done
-has_net=0
-if has workload net; then has_net=1
-else note "cbench list has no net workload: experiments net-slow, net-fast, crossover and net-hide are skipped"; fi
-
-# cpu: scale --work so that one task takes about TARGET_S / 3.
-probe run serial cpu -n 1 --format csv
+# cpu: scale --work so that one task takes about TARGET_S / 3; this is also
+# the calibration loop run before and after the matrix.
+probe run "$BASELINE" cpu -n 1 --format csv
 cpu_ok=0 cpu_args=""
 if [ "$probe_status" -eq 0 ]; then
     cpu_ok=1
-    work=$(param "$tmp/probe.out" work)
+    work=$(metric "$tmp/probe.out" work)
     wall=$(csv_field "$tmp/probe.out" wall_s)
-    if [ -n "$work" ] && [ -n "$wall" ]; then
-        work=$(fcalc 'int(w * t / 3 / s + 0.5) < 1 ? 1 : int(w * t / 3 / s + 0.5)' w="$work" t="$TARGET_S" s="$wall")
-        cpu_args="--work $work"
-    fi
+    work=$(fcalc 'int(w * t / 3 / s + 0.5) < 1 ? 1 : int(w * t / 3 / s + 0.5)' w="$work" t="$TARGET_S" s="$wall")
+    cpu_args="--work $work"
     task_s=$(fcalc 't / 3' t="$TARGET_S")
 else
-    note "cbench run serial cpu failed ($probe_status): experiment cpu is skipped"
+    note "cbench run $BASELINE cpu failed ($probe_status): experiment cpu is skipped"
 fi
-# threads --gil (Python's lock, emulated) may not exist yet: exit 2 = skip.
-has_gil=0
-if [ "$cpu_ok" = 1 ]; then
-    # shellcheck disable=SC2086 # cpu_args is "--work K" or empty
-    probe run threads cpu --gil -n 1 $cpu_args --format csv
-    if [ "$probe_status" -eq 2 ]; then note "cbench does not accept threads --gil: series threads-gil is skipped"
-    else has_gil=1; fi
-fi
-# libev backend, as the async model reports it: the note names the backend
-# libev chose ("1 loop; backend epoll"); params only has the option's value.
-probe run async sleep -n 1 --ms 1 --format csv
-backend_of() {
-    local b
-    b=$(csv_field "$1" note | sed -n 's/.*backend \([a-z0-9_]*\).*/\1/p')
-    [ -n "$b" ] || b=$(param "$1" backend)
-    echo "$b"
+# calibrate : median wall time (ms) of 5 one-task cpu runs: the machine's speed
+calibrate() {
+    local i
+    for i in 1 2 3 4 5; do
+        # shellcheck disable=SC2086 # cpu_args is "--work K"
+        probe run "$BASELINE" cpu -n 1 $cpu_args --format csv
+        csv_field "$tmp/probe.out" wall_s
+    done | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f ms (5 runs, median; min %.1f, max %.1f)", v[3] * 1000, v[1] * 1000, v[NR] * 1000 }'
 }
-backend=$(backend_of "$tmp/probe.out")
-# net: requests/s one loop reaches, to size runs (default: a guess).
-net_rate=20000
+calibration_before="not run"
+[ "$cpu_ok" = 1 ] && calibration_before=$(calibrate)
+
+# What a worker costs per model (spawn, 200 workers): caps the task counts a
+# model is given, so no configuration is predicted longer than CAP_S.
+declare -A WORKER_S
+for m in $MODELS; do
+    probe run "$m" spawn -n 200 --format csv
+    if [ "$probe_status" -eq 0 ]; then
+        WORKER_S[$m]=$(fcalc 'w / 200' w="$(csv_field "$tmp/probe.out" wall_s)")
+    else
+        WORKER_S[$m]=0.001
+    fi
+done
+# max_tasks MODEL : the most workers MODEL creates within CAP_S / 4 (a
+# quarter: with thousands alive at once each costs more than in the probe)
+max_tasks() { fcalc 'int(c / 4 / s)' c="$CAP_S" s="${WORKER_S[$1]}"; }
+fits() { [ "$2" -le "$(max_tasks "$1")" ]; }   # fits MODEL N
+
+# --- the HTTP server of the net experiments ----------------------------------
+placement=""   # for runs.csv: where client and server run
+client_prefix=()
+server_port=""
+start_server() {
+    local -a pin=()
+    local loops=$cores _
+    if [ -n "$SERVER_CPUS" ]; then
+        pin=(taskset -c "$SERVER_CPUS")
+        loops=$(cpu_count "$SERVER_CPUS")
+    fi
+    printf '%s serve --port 0 --loops %s --idle-timeout 0 (%s)\n' "$CBENCH" "$loops" "${pin[*]:-unpinned}" >>"$tmp/commands"
+    "${pin[@]}" "$CBENCH" serve --port 0 --loops "$loops" --idle-timeout 0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+    server_pid=$!
+    for _ in $(seq 100); do
+        server_port=$(sed -n 's/^cbench serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$tmp/serve.out")
+        [ -n "$server_port" ] && return 0
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    note "cbench serve did not start ($(head -c 200 "$tmp/serve.err" | tr '\n' ' ')): the net experiments are skipped"
+    stop_server
+    return 1
+}
 if [ "$has_net" = 1 ]; then
-    probe run async net -n 10 --delay-ms 0 --requests 200 --format csv
+    if [ -n "$SERVER" ]; then
+        TARGET=$SERVER
+        placement="remote=$SERVER"
+        [ -n "$user_client_cpus" ] && client_prefix=(taskset -c "$user_client_cpus")
+        note "net experiments run against $SERVER (SERVER=); its CPU time is not measured here"
+    else
+        start_server || has_net=0
+        TARGET="127.0.0.1:$server_port"
+        if [ -n "$CLIENT_CPUS" ]; then
+            client_prefix=(taskset -c "$CLIENT_CPUS")
+            placement="client=$CLIENT_CPUS server=$SERVER_CPUS"
+        else
+            placement="shared"
+            note "one core: client and server share it"
+        fi
+    fi
+fi
+if [ "$has_net" = 1 ]; then
+    # requests/s one loop reaches against this server, to size the runs
+    probe run "${SINGLE_LOOP:-$BASELINE}" net -n 10 --delay-ms 0 --requests 200 --connect "$TARGET" --format csv
     rate=$(csv_field "$tmp/probe.out" ops_per_s)
+    net_rate=20000
     if [ "$probe_status" -eq 0 ] && [ -n "$rate" ]; then
         net_rate=$(fcalc 'r < 2000 ? 2000 : r > 200000 ? 200000 : int(r)' r="$rate")
+    else
+        note "the net probe failed ($probe_status): sizing net runs for $net_rate req/s"
     fi
-    [ -n "$backend" ] || backend=$(backend_of "$tmp/probe.out")
 fi
 
 # --- the plan: one entry per configuration -----------------------------------
-P_EXP=() P_CONFIG=() P_LABEL=() P_ARGS=() P_WEIGHT=()
-# add EXP CONFIG LABEL EST_S ARGS... : plan one configuration; EST_S is the
-# predicted seconds of one run, used only for the time-left estimate.
+P_EXP=() P_CONFIG=() P_ARGS=() P_EST=() P_NET=() P_SKIP=()
+# add EXP CONFIG EST_S ARGS... : plan one configuration; EST_S is the
+# predicted seconds of one run (the time-left estimate, and CAP_S)
 add() {
-    local runs=$((SAMPLES + WARMUP + RUNS))
-    P_EXP+=("$1") P_CONFIG+=("$2") P_LABEL+=("$3")
-    P_WEIGHT+=("$(fcalc 'int((e + 0.06) * r * 1000)' e="$4" r="$runs")")
-    shift 4
-    P_ARGS+=("$*")
-}
-spawn_s() {  # cost per worker, as measured with cbench on a 2-core VM
-    case $1 in fork) echo 0.003 ;; threads) echo 0.00025 ;; *) echo 0.000005 ;; esac
-}
-# net_rate_of MODEL C DELAY_MS LOOPS : predicted requests/s: each of the
-# C connections (1 for serial) waits DELAY_MS plus a round trip per request,
-# and the server tops out near net_rate per loop.
-NET_RATE_AWK='function rate(conc, d, l) { x = conc / (d / 1000 + 1 / r); return x < r * l ? x : r * l }'
-# requests C DELAY_MS : requests per connection so that a concurrent run
-# lasts about TARGET_S; at least 3, so every connection is reused.
-requests() {
-    awk -v t="$TARGET_S" -v c="$1" -v d="$2" -v r="$net_rate" "$NET_RATE_AWK"'
-        BEGIN { q = int(t * rate(c, d, 1) / c + 0.999); print (q < 3 ? 3 : q > 1000 ? 1000 : q) }'
-}
-# net_est MODEL C DELAY_MS REQUESTS LOOPS : predicted seconds of one run
-net_est() {
-    awk -v m="$1" -v c="$2" -v d="$3" -v q="$4" -v l="$5" -v r="$net_rate" -v s="$(spawn_s "$1")" \
-        "$NET_RATE_AWK"' BEGIN { print c * q / rate(m == "serial" ? 1 : c, d, l) + c * s }'
-}
-# add_net EXP SERIES C DELAY_MS : plan a net run unless the model cannot take C
-add_net() {
-    local exp=$1 series=$2 c=$3 d=$4 model=${2%%-*} q est extra="" loops
-    [ "$c" -le "$(max_tasks "$exp" "$model")" ] || return 0
-    q=$(requests "$c" "$d")
-    loops=1
-    # One loop per core, but never more loops than connections (cbench refuses).
-    case $series in
-        async-percore)
-            loops=$((c < cores ? c : cores)) extra="--loops $loops"
-            [ "$loops" -gt 1 ] || return 0 ;;  # same as async
-        async) extra="--loops 1" ;;
-    esac
-    est=$(net_est "$model" "$c" "$d" "$q" "$loops")
-    if [ "$model" = serial ] && awk -v e="$est" -v cap="$SERIAL_CAP_S" 'BEGIN { exit !(e > cap) }'; then
-        log "skip: $exp $series n=$c delay=${d}ms (predicted ${est}s per run > $SERIAL_CAP_S s)"
+    local exp=$1 config=$2 est=$3 net=0
+    shift 3
+    case " $* " in *" net "*) net=1 ;; esac
+    if awk -v e="$est" -v cap="${ADD_CAP:-$CAP_S}" 'BEGIN { exit !(e > cap) }'; then
+        log "skip: $exp $config (predicted $(fcalc 'int(e * 10) / 10' e="$est") s per run > ${ADD_CAP:-$CAP_S} s)"
         return 0
     fi
-    # shellcheck disable=SC2086 # extra is "--loops L" or empty
-    add "$exp" "$series n=$c delay=${d}ms" "net $series n=$c delay=${d}ms" "$est" \
-        "$model" net -n "$c" --delay-ms "$d" --requests "$q" $extra
+    P_EXP+=("$exp") P_CONFIG+=("$config") P_EST+=("$est") P_ARGS+=("$*") P_NET+=("$net")
+}
+is_baseline() { [ "$1" = "$BASELINE" ]; }
+
+# net_rate_of C DELAY_MS LOOPS: each of C connections waits DELAY_MS plus a
+# round trip per request; the server tops out near net_rate per loop
+NET_RATE_AWK='function rate(conc, d, l) { x = conc / (d / 1000 + 1 / r); return x < r * l ? x : r * l }'
+# requests C DELAY_MS : requests per connection so a concurrent run lasts
+# about TARGET_S of steady serving; at least 3, so every connection is reused
+requests() {
+    awk -v t="$TARGET_S" -v c="$1" -v d="$2" -v r="$net_rate" "$NET_RATE_AWK"'
+        BEGIN { q = int(t * rate(c, d, 1) / c + 0.999); print (q < 3 ? 3 : q > 100000 ? 100000 : q) }'
+}
+# add_net EXP SERIES C DELAY_MS [REQUESTS] : plan a net run unless the model cannot take C
+add_net() {
+    local exp=$1 series=$2 c=$3 d=$4 q=${5:-} model=${2%%-*} est loops=1 conc
+    local -a extra=()
+    fits "$model" "$c" || { log "skip: $exp $series n=$c (more workers than $model makes in $CAP_S s)"; return 0; }
+    [ -n "$q" ] || q=$(requests "$c" "$d")
+    case $series in
+        *-percore) loops=$((c < cores ? c : cores)); [ "$loops" -gt 1 ] || return 0; extra=(--loops "$loops") ;;
+        *-delayed) ;;
+        *) case " $LOOPS " in *" $model "*) extra=(--loops 1) ;; esac ;;
+    esac
+    conc=$c
+    is_baseline "$model" && conc=1
+    est=$(awk -v c="$c" -v k="$conc" -v d="$d" -v q="$q" -v l="$loops" -v r="$net_rate" -v s="${WORKER_S[$model]}" \
+        "$NET_RATE_AWK"' BEGIN { print c * q / rate(k, d, l) + c * s }')
+    add "$exp" "$series n=$c delay=${d}ms" "$est" "$model" net -n "$c" --delay-ms "$d" --requests "$q" "${extra[@]}"
 }
 
-# want EXP : EXP is among $EXPERIMENTS
-want() { case " $EXPERIMENTS " in *" $1 "*) return 0 ;; esac; return 1; }
-want sleep || SLEEP_N=""
-want cpu || cpu_ok=0
-want net-slow || SLOW_C=""
-want net-fast || FAST_C=""
-want crossover || GRID_C=""
-for n in $SLEEP_N; do
-    for m in serial fork threads async; do
-        [ "$n" -le "$(max_tasks sleep "$m")" ] || continue
-        est=$(fcalc 'ms / 1000 * (m == "serial" ? n : 1) + n * s' ms="$SLEEP_MS" m="$m" n="$n" s="$(spawn_s "$m")")
-        add sleep "$m n=$n" "sleep $m n=$n ms=$SLEEP_MS" "$est" "$m" sleep -n "$n" --ms "$SLEEP_MS"
+if want sleep; then
+    for n in $SLEEP_N; do
+        for m in $MODELS; do
+            fits "$m" "$n" || continue
+            est=$(fcalc 'ms / 1000 * (b ? n : 1) + n * s' ms="$SLEEP_MS" b="$(is_baseline "$m" && echo 1 || echo 0)" n="$n" s="${WORKER_S[$m]}")
+            # room for the baseline's 3 s at n=3: the classic example (G4)
+            ADD_CAP=$(fcalc "c < 4 ? 4 : c" c="$CAP_S") add sleep "$m n=$n" "$est" "$m" sleep -n "$n" --ms "$SLEEP_MS"
+        done
     done
-done
-if [ "$cpu_ok" = 1 ]; then
-    series="serial fork threads async"
-    [ "$has_gil" = 1 ] && series="$series threads-gil"
+fi
+if want cpu && [ "$cpu_ok" = 1 ]; then
     for n in $CPU_N; do
-        for s in $series; do
-            case $s in fork|threads) est=$(fcalc 'int((n + c - 1) / c) * t' n="$n" c="$cores" t="$task_s") ;;
-                *) est=$(fcalc 'n * t' n="$n" t="$task_s") ;; esac
-            gil=""
-            [ "$s" = threads-gil ] && gil="--gil"
+        for s in $MODELS $GIL_SERIES; do
+            m=${s%%-*} gil=""
+            [ "$s" = "$GIL_SERIES" ] && gil="--gil"
+            # one core's worth: the baseline, the GIL, a single loop
+            if is_baseline "$m" || [ -n "$gil" ] || [ "$m" = "$SINGLE_LOOP" ]; then
+                est=$(fcalc 'n * t' n="$n" t="$task_s")
+            else
+                est=$(fcalc 'int((n + c - 1) / c) * t' n="$n" c="$cores" t="$task_s")
+            fi
             # shellcheck disable=SC2086 # cpu_args / gil are option words or empty
-            add cpu "$s n=$n" "cpu $s n=$n" "$est" "${s%-gil}" cpu -n "$n" $cpu_args $gil
+            add cpu "$s n=$n" "$est" "$m" cpu -n "$n" $cpu_args $gil
         done
     done
 fi
 if [ "$has_net" = 1 ]; then
+    want net-slow || SLOW_C=""
+    want net-fast || FAST_C=""
+    want crossover || GRID_C=""
+    # Many slow connections: enough requests each that serving, not
+    # connecting or creating workers, fills the run (G3), and room for it.
     for c in $SLOW_C; do
-        for s in serial fork threads async; do add_net net-slow "$s" "$c" "$NET_DELAY_SLOW"; done
+        q=$(requests "$c" "$NET_DELAY_SLOW")
+        [ "$q" -ge "$SLOW_REQUESTS" ] || q=$SLOW_REQUESTS
+        for s in $MODELS; do ADD_CAP=$(fcalc "c * 3" c="$CAP_S") add_net net-slow "$s" "$c" "$NET_DELAY_SLOW" "$q"; done
     done
     for c in $FAST_C; do
-        for s in serial fork threads async async-percore; do add_net net-fast "$s" "$c" 0; done
+        for s in $MODELS; do add_net net-fast "$s" "$c" 0; done
+        for m in $LOOPS; do add_net net-fast "$m-percore" "$c" 0; done
     done
     for c in $GRID_C; do
         for d in $GRID_D; do
-            for s in serial fork threads async; do add_net crossover "$s" "$c" "$d"; done
+            for s in $MODELS; do add_net crossover "$s" "$c" "$d"; done
         done
     done
 fi
-
 # What a worker costs (spawn, pingpong) and the classic scenarios (mixed,
-# chess, queue, chain, cancel): planned by their own files, same helpers.
-# shellcheck source=scripts/bench_cost.sh
-. scripts/bench_cost.sh && plan_cost
-# shellcheck source=scripts/bench_scenarios.sh
-. scripts/bench_scenarios.sh && plan_scenarios
-# net-hide and net-wrk compare two runs each: they run after the matrix, in
-# rounds taking turns, outside the plan.
-# shellcheck source=scripts/bench_rounds.sh
-. scripts/bench_rounds.sh && rounds_plan
-rounds_words=""   # rounds are not hyperfine configurations: count them apart
-[ "$HIDE_ROUNDS" -gt 0 ] && rounds_words+=", $HIDE_ROUNDS net-hide rounds"
-[ "$WRK_ROUNDS" -gt 0 ] && rounds_words+=", $WRK_ROUNDS net-wrk rounds"
+# chess, queue, chain, cancel), net-hide and net-wrk: planned in their own
+# file with the same helpers.
+# shellcheck source=scripts/bench_plan.sh
+. scripts/bench_plan.sh
+plan_cost
+plan_scenarios
+plan_net_checks
 
 total=${#P_EXP[@]}
-weight_total=0
-for w in "${P_WEIGHT[@]}"; do weight_total=$((weight_total + w)); done
+[ "$total" -gt 0 ] || die "nothing to run (EXPERIMENTS=\"$EXPERIMENTS\")"
+# Groups: configurations of one experiment with the same knobs, compared
+# with each other; GROUPS_OF[k] lists their plan indices.
+declare -A GROUP_INDEX=()
+GROUP_MEMBERS=()
+for ((i = 0; i < total; i++)); do
+    key="${P_EXP[$i]} ${P_CONFIG[$i]#* }"
+    if [ -z "${GROUP_INDEX[$key]+x}" ]; then
+        GROUP_INDEX[$key]=${#GROUP_MEMBERS[@]}
+        GROUP_MEMBERS+=("")
+    fi
+    g=${GROUP_INDEX[$key]}
+    GROUP_MEMBERS[g]="${GROUP_MEMBERS[g]} $i"
+done
+est_round=$(printf '%s\n' "${P_EST[@]}" | awk '{ s += $1 + 0.05 } END { printf "%d", s }')
 mmss() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 
 # --- meta.txt: everything needed to judge or redo the run --------------------
@@ -345,39 +470,51 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
     echo "cores: $cores"
     echo "memory: $(awk '/^MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)"
-    echo "gcc: $(gcc --version 2>/dev/null | head -n 1)"
-    echo "libev: $(awk '/define EV_VERSION_MAJOR/ { M = $3 } /define EV_VERSION_MINOR/ { m = $3 }
-        END { if (M != "") print M "." m; else print "unknown" }' /usr/include/ev.h 2>/dev/null)"
-    echo "libev backend: ${backend:-unknown}"
+    echo "cc: $(gcc --version 2>/dev/null | head -n 1)"
     echo "cbench: $("$CBENCH" --version 2>/dev/null | head -n 1) ($CBENCH)"
     echo "git: $git_rev"
     echo "hyperfine: $(hyperfine --version)"
-    [ "$WRK_ROUNDS" -gt 0 ] && echo "wrk: $("$WRK" --version 2>&1 | head -n 1)"
+    want net-wrk && command -v "$WRK" >/dev/null && echo "wrk: $("$WRK" --version 2>&1 | head -n 1)"
     echo "mode: $mode"
-    echo "settings: samples=$SAMPLES hyperfine_runs=$RUNS warmup=$WARMUP target_s=$TARGET_S serial_cap_s=$SERIAL_CAP_S timeout_s=$RUN_TIMEOUT fork_max=$FORK_MAX threads_max=$THREADS_MAX"
+    echo "rounds: $ROUNDS"
+    echo "seed: $SEED"
+    echo "settings: target_s=$TARGET_S cap_s=$CAP_S timeout_s=$RUN_TIMEOUT"
+    echo "placement: ${placement:-no net experiments}"
+    echo "server: ${SERVER:-started by bench.sh: cbench serve pinned to ${SERVER_CPUS:-all cores}}"
     echo "cpu work: ${cpu_args:-default}"
-    echo "net rate estimate: $net_rate req/s (sizes --requests only)"
+    echo "net rate estimate: ${net_rate:-none} req/s (sizes --requests only)"
+    echo "worker cost: $(for m in $MODELS; do printf '%s=%.1fus ' "$m" "$(fcalc 's * 1e6' s="${WORKER_S[$m]}")"; done)"
     echo "open files limit: $(ulimit -n)"
     echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "configurations: $total"
+    echo "other cbench processes at start: $other"
+    echo "calibration before: $calibration_before"
+    echo "configurations: $total in ${#GROUP_MEMBERS[@]} groups"
     cat "$tmp/notes"
 } >"$tmp/meta.txt"
 
-plan_words="$total configurations$rounds_words"
-echo "bench.sh: $plan_words, about $(mmss $((weight_total / 1000 + ROUNDS_S))) predicted"
+plan_words="$total configurations in ${#GROUP_MEMBERS[@]} groups × $ROUNDS rounds"
+echo "bench.sh: $plan_words, about $(mmss $((est_round * ROUNDS))) predicted"
 if [ "${DRY_RUN:-0}" = 1 ]; then  # show the plan, run nothing
     for ((i = 0; i < total; i++)); do
-        printf '%6.1fs  %-10s %s\n' "$(fcalc 'w / 1000' w="${P_WEIGHT[$i]}")" "${P_EXP[$i]}" "${P_ARGS[$i]}"
+        printf '%6.2fs  %-10s %-32s %s\n' "${P_EST[$i]}" "${P_EXP[$i]}" "${P_CONFIG[$i]}" "${P_ARGS[$i]}"
     done
-    rounds_dry_run
     exit 0
 fi
 
 # --- run ----------------------------------------------------------------------
-# record EXP CONFIG STATUS ARGS... : append the run in $tmp/out to runs.csv
+# cpu_ticks : "busy steal idle" jiffies of all CPUs so far (/proc/stat)
+cpu_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9, $5 + $6; exit }' /proc/stat; }
+# server_ticks : utime + stime of the server we started, in jiffies
+server_ticks() {
+    if [ -n "$server_pid" ] && [ -r "/proc/$server_pid/stat" ]; then
+        sed 's/^.*) //' "/proc/$server_pid/stat" | awk '{ print $12 + $13 }'
+    else echo ""; fi
+}
+HZ=$(getconf CLK_TCK)
+
+# record EXP ROUND CONFIG STATUS NET : append the run in $tmp/out to runs.csv
 record() {
-    local exp=$1 config=$2 status=$3 row=""
-    shift 3
+    local exp=$1 round=$2 config=$3 status=$4 net=$5 row="" steal idle server=""
     if [ "$(head -n 1 "$tmp/out")" = "$HEADER" ]; then
         # A comma inside the free-text `note` column would shift the columns
         # after it: fold the extra fields back into note, joined with ';'.
@@ -388,73 +525,85 @@ record() {
     elif [ -s "$tmp/out" ]; then
         log "unexpected output header (expected: $HEADER): $(head -n 1 "$tmp/out")"
     fi
-    if [ -z "$row" ]; then
-        # No row (crash, timeout, refused): keep model, workload and tasks so
-        # the failure is visible where it happened; the metrics stay empty.
-        row=$(awk -F, -v m="$1" -v w="$2" -v n="$4" '{
-            for (i = 1; i <= NF; i++) printf "%s%s", (i > 1 ? "," : ""),
-                ($i == "model" ? m : $i == "workload" ? w : $i == "tasks" ? n : "")
-            print "" }' <<<"$HEADER")
-    fi
-    printf '%s,%s,%s,%s\n' "$exp" "$row" "$config" "$status" >>"$tmp/runs.csv"
-    if [ "$status" -ne 0 ]; then
-        log "exit $status: $CBENCH run $* --format csv"
+    # No row (crash, timeout, refused): empty columns, the exit says why.
+    [ -n "$row" ] || row=$(awk -F, '{ s = ""; for (i = 2; i <= NF; i++) s = s ","; print s }' <<<"$HEADER")
+    read -r steal idle < <(awk -v a="$ticks0" -v b="$ticks1" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        t = (y[1] - x[1]) + (y[2] - x[2]) + (y[3] - x[3])
+        if (t > 0) printf "%.1f %.1f\n", 100 * (y[2] - x[2]) / t, 100 * (y[3] - x[3]) / t; else print "0.0 0.0" }')
+    [ "$net" = 1 ] && [ -n "$srv0" ] && [ -n "$srv1" ] && server=$(fcalc '(b - a) / hz' a="$srv0" b="$srv1" hz="$HZ")
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$exp" "$round" "$row" "$config" "$status" "$process_s" \
+        "$steal" "$idle" "$server" "$([ "$net" = 1 ] && echo "$placement")" >>"$tmp/runs.csv"
+    if [ "$status" -ne 0 ] && [ "$exp" != cancel ]; then   # cancel runs exit 1 by design
+        log "exit $status (round $round): $exp $config"
         sed 's/^/    /' "$tmp/err" | head -n 5 >>"$tmp/bench.log"
     fi
 }
 
-# run_config I : the direct runs, then hyperfine, for plan entry I
-run_config() {
-    local i=$1 exp=${P_EXP[$1]} config=${P_CONFIG[$1]} s status ok=0 cmd
-    local -a args
+# run_one I ROUND : plan entry I once, timed by hyperfine, pinned if net
+run_one() {
+    local i=$1 round=$2 net=${P_NET[$1]} cmd
+    local -a args prefix=()
     read -r -a args <<<"${P_ARGS[$i]}"
-    for ((s = 1; s <= SAMPLES; s++)); do
-        printf '%s run %s --format csv\n' "$CBENCH" "${args[*]}" >>"$tmp/commands"
-        bg_run "$tmp/out" "$tmp/err" "$RUN_TIMEOUT" "$CBENCH" run "${args[@]}" --format csv
-        record "$exp" "$config" "$status" "${args[@]}"
-        [ "$status" -eq 0 ] && ok=$((ok + 1))
-        # Bad usage, timeout or crash will not improve on a second try.
-        [ "$status" -le 1 ] || break
-    done
-    if [ "$ok" -eq 0 ]; then
-        log "skip hyperfine: $exp $config (no successful direct run)"
-        return 0
+    if [ "${args[0]}" = "@wrk" ]; then   # the reference client (net-wrk)
+        run_wrk "$i" "$round"
+        return
     fi
-    cmd=$(printf '%q ' "$CBENCH" run "${args[@]}")
-    printf 'hyperfine -N -i --warmup %s --runs %s --command-name %q %s\n' \
-        "$WARMUP" "$RUNS" "$config" "$cmd" >>"$tmp/commands"
-    bg_run "$tmp/out" "$tmp/err" $((RUN_TIMEOUT * (WARMUP + RUNS))) \
-        hyperfine -N -i --style basic --warmup "$WARMUP" --runs "$RUNS" --command-name "$config" \
-        --export-json "$tmp/parts/$exp-$(printf '%04d' "$i").json" "$cmd"
-    cat "$tmp/out" "$tmp/err" >>"$tmp/bench.log"
-    [ "$status" -eq 0 ] || log "hyperfine failed ($status) for $exp $config"
+    [ "$net" = 1 ] && { args+=(--connect "$TARGET"); prefix=("${client_prefix[@]}"); }
+    cmd=$(printf '%q ' "${prefix[@]}" "$CBENCH" run "${args[@]}" --format csv)
+    cmd=${cmd% }
+    printf 'round %s: %s\n' "$round" "$cmd" >>"$tmp/commands"
+    rm -f "$tmp/hf.json"
+    ticks0=$(cpu_ticks) srv0=$(server_ticks)
+    bg_run "$tmp/hf.out" "$tmp/err" "$RUN_TIMEOUT" hyperfine -N -i --runs 1 --style none \
+        --output "$tmp/out" --export-json "$tmp/hf.json" "$cmd"
+    ticks1=$(cpu_ticks) srv1=$(server_ticks)
+    [ "$status" -eq 0 ] || : >"$tmp/out"    # killed: hyperfine's file may be partial
+    process_s=""
+    if [ "$status" -eq 0 ]; then   # cbench's own exit status and hyperfine's time
+        read -r status process_s < <(jq -r '.results[0] | "\(.exit_codes[0] // 1) \(.times[0])"' "$tmp/hf.json" 2>/dev/null || echo 1)
+    fi
+    record "${P_EXP[$i]}" "$round" "${P_CONFIG[$i]}" "$status" "$net"
+    if [ "$status" -eq 2 ]; then   # bad usage will not improve in a later round
+        P_SKIP[i]=1
+        log "dropped from later rounds: ${P_EXP[$i]} ${P_CONFIG[$i]} (cbench refused it: exit 2)"
+    fi
+}
+
+# Shuffled order of a group's members for one round: seeded, reproducible.
+shuffle() {  # shuffle ROUND GROUP MEMBERS...
+    local round=$1 group=$2
+    shift 2
+    printf '%s\n' "$@" | awk -v seed="$((SEED * 1000003 + round * 1009 + group))" \
+        'BEGIN { srand(seed) } { print rand() "\t" $0 }' | sort -k1,1g | cut -f2
 }
 
 SECONDS=0
-weight_done=0
-for ((i = 0; i < total; i++)); do
-    if [ "$weight_done" -gt 0 ]; then
-        left=$((SECONDS * (weight_total - weight_done) / weight_done))
-        eta="elapsed $(mmss "$SECONDS"), ~$(mmss "$left") left"
-    else
-        eta="elapsed $(mmss "$SECONDS")"
-    fi
-    printf '[%d/%d] %s   (%s)\n' $((i + 1)) "$total" "${P_LABEL[$i]}" "$eta"
-    run_config "$i"
-    weight_done=$((weight_done + P_WEIGHT[i]))
+runs_total=$((total * ROUNDS)) runs_done=0
+for ((round = 1; round <= ROUNDS; round++)); do
+    for ((g = 0; g < ${#GROUP_MEMBERS[@]}; g++)); do
+        # shellcheck disable=SC2086 # the member list splits into indices
+        for i in $(shuffle "$round" "$g" ${GROUP_MEMBERS[$g]}); do
+            if [ "$runs_done" -gt 0 ]; then
+                eta="elapsed $(mmss "$SECONDS"), ~$(mmss $((SECONDS * (runs_total - runs_done) / runs_done))) left"
+            else
+                eta="elapsed 0:00"
+            fi
+            printf '[round %d/%d, run %d/%d] %s %s   (%s)\n' "$round" "$ROUNDS" $((runs_done + 1)) \
+                "$runs_total" "${P_EXP[$i]}" "${P_CONFIG[$i]}" "$eta"
+            [ -z "${P_SKIP[$i]:-}" ] && run_one "$i" "$round"
+            runs_done=$((runs_done + 1))
+        done
+    done
 done
+stop_server
 
-run_rounds
-
-# One hyperfine export per experiment, in plan order.
-for exp in $(printf '%s\n' "${P_EXP[@]}" | awk '!seen[$0]++'); do
-    parts=("$tmp/parts/$exp"-*.json)
-    [ -e "${parts[0]}" ] || continue
-    jq -s '{ results: [ .[].results[] ] }' "${parts[@]}" >"$tmp/hyperfine-$exp.json"
-done
-rm -rf "$tmp/parts" "$tmp/out" "$tmp/err" "$tmp/probe.out" "$tmp/probe.err" "$tmp/notes" "$tmp/serve.out" "$tmp/serve.err"
-
+calibration_after="not run"
+[ "$cpu_ok" = 1 ] && calibration_after=$(calibrate)
+"$CBENCH" --version >/dev/null   # still there
+rm -f "$tmp/out" "$tmp/err" "$tmp/hf.json" "$tmp/hf.out" "$tmp/probe.out" "$tmp/probe.err" \
+    "$tmp/notes" "$tmp/serve.out" "$tmp/serve.err"
 {
+    echo "calibration after: $calibration_after"
     echo "finished: $(date -Iseconds)"
     echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "duration_s: $SECONDS"
@@ -465,15 +614,19 @@ rm -f "$tmp/commands"
 
 # Charts and REPORT.md go in before the rename, so the folder appears whole.
 echo "bench.sh: drawing charts and writing REPORT.md"
-bash scripts/plot.sh "$tmp" >>"$tmp/bench.log" 2>&1 ||
-    echo "bench.sh: plotting failed (see bench.log); the data is kept" >&2
+python3 scripts/analyze.py report "$tmp" >>"$tmp/bench.log" 2>&1 ||
+    echo "bench.sh: the analysis failed (see bench.log); the data is kept" >&2
 
-# Final name: <date>-<host>, then -2, -3... if taken.
-dest="$RESULTS_ROOT/$day-$(hostname -s)"
-k=1 base=$dest
-while [ -e "$dest" ]; do k=$((k + 1)); dest="$base-$k"; done
-mv "$tmp" "$dest"
+# Final name: <date>-<host>, then -2, -3...: mkdir claims a name atomically,
+# and rename(2) onto the empty folder publishes the whole folder at once.
+base="$RESULTS_ROOT/$day-$(hostname -s)" dest="" k=1
+candidate=$base
+until mkdir "$candidate" 2>/dev/null; do k=$((k + 1)); candidate="$base-$k"; done
+dest=$candidate
+mv -T "$tmp" "$dest"
 tmp=""
-failed=$(awk -F, 'NR > 1 && $NF != 0 && $1 != "cancel"' "$dest/runs.csv" | wc -l)   # cancel runs exit 1 by design
+failed=$(python3 -c 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(sum(1 for r in rows if r["exit"] != "0" and r["experiment"] != "cancel"))' "$dest/runs.csv")
 echo "bench.sh: done in $(mmss "$SECONDS"): $dest ($plan_words, $failed failed runs)"
 echo "bench.sh: report: $dest/REPORT.md (redraw with: make plot RESULTS=$dest)"

@@ -1,0 +1,188 @@
+# shellcheck shell=bash disable=SC2154,SC2034  # MODELS, add, fits...: set by bench.sh, which sources this file; ticks0, process_s...: read by its record()
+# bench_plan.sh - the experiments beyond the sleep/cpu/net matrix, planned
+# with bench.sh's helpers (add, add_net, fits, want, fcalc) and its model
+# lists, which come from `cbench list --format json` (no model is named here):
+#
+#   spawn      workers that only start and finish (--bare: the same in a bare
+#              C loop); metrics us_per_worker, bare_us_per_worker
+#   spawn-mem  the same with --hold-ms, all alive at once: kib_per_worker
+#   pingpong   one pair passing a token: round_trip_us; blocking models also
+#              through a condvar (SERIES-condvar), and with the GIL
+#   mixed      I/O tasks beside one CPU task per core, CPU chunk 1-20 ms:
+#              io_p99_late_us; event loops also alone (SERIES-io: the floor)
+#   chess      one expert, 24 boards: wall time against theory_ratio
+#   queue      producers and consumers: handoff_p50_us below saturation
+#   chain      dependent waits: slowest_chain_ms against longest_chain_ms
+#   cancel     the last task fails at once, the rest are cancelled:
+#              cancel_ms (these runs exit 1 by design)
+#   net-hide   one loop, many connections, delay 0 against 50 ms
+#   net-wrk    wrk against cbench's one-loop client, same server
+
+if [ "${QUICK:-0}" = 1 ]; then
+    SPAWN_N="1000"
+    MIXED_CHUNKS="10" MIXED_REQUESTS=30
+    CHESS_MOVES=10
+    CHAIN_N="10"
+    CANCEL_N="1000"
+    HIDE_C=5000 WRK_S=2
+else
+    SPAWN_N="100 1000 10000 100000"
+    MIXED_CHUNKS="1 5 10 20" MIXED_REQUESTS=40
+    CHESS_MOVES=30
+    CHAIN_N="10 100"
+    CANCEL_N="100 1000 10000"
+    HIDE_C=10000 WRK_S=4
+fi
+IO_TASKS=10 IO_MS=1
+HIDE_REQUESTS=10
+WRK_CONNS=100
+ROUND_TRIP_S=0.00003   # a guess, only to size pingpong's --count
+
+# gil_words SERIES : "--gil" for the GIL series, else nothing
+gil_words() { [ -n "$GIL_SERIES" ] && [ "$1" = "$GIL_SERIES" ] && echo "--gil"; return 0; }
+blocking() { case " $EVENT_LOOP " in *" $1 "*) return 1 ;; esac; return 0; }
+
+plan_cost() {
+    local m n hold est count s
+    if want spawn; then
+        for n in $SPAWN_N; do
+            for m in $CONCURRENT; do
+                fits "$m" "$n" || continue
+                est=$(fcalc 'n * s * 3' n="$n" s="${WORKER_S[$m]}")   # the run and two bare loops
+                add spawn "$m n=$n" "$est" "$m" spawn -n "$n" --bare
+            done
+        done
+    fi
+    if want spawn-mem; then
+        for n in $SPAWN_N; do
+            for m in $CONCURRENT; do
+                fits "$m" "$n" || continue
+                # long enough that all are alive when the last one starts
+                hold=$(fcalc 'int(n * s * 2000) + 200' n="$n" s="${WORKER_S[$m]}")
+                est=$(fcalc 'n * s + h / 1000' n="$n" s="${WORKER_S[$m]}" h="$hold")
+                add spawn-mem "$m n=$n" "$est" "$m" spawn -n "$n" --hold-ms "$hold"
+            done
+        done
+    fi
+    if want pingpong; then
+        count=$(fcalc 'int(t / r) < 1000 ? 1000 : int(t / r)' t="$TARGET_S" r="$ROUND_TRIP_S")
+        for s in $CONCURRENT $GIL_SERIES; do
+            m=${s%%-*}
+            # shellcheck disable=SC2046 # gil_words is an option word or nothing
+            add pingpong "$s n=2" "$TARGET_S" "$m" pingpong -n 2 --count "$count" $(gil_words "$s")
+            if [ "$s" = "$m" ] && blocking "$m"; then
+                add pingpong "$m-condvar n=2" "$TARGET_S" "$m" pingpong -n 2 --count "$count" --via condvar
+            fi
+        done
+    fi
+}
+
+plan_scenarios() {
+    local chunk s m n est
+    local cpu_n=$cores
+    if want mixed; then
+        for m in $EVENT_LOOP; do   # the floor: the I/O tasks alone
+            add mixed "$m-io n=$IO_TASKS chunk=0ms" "$(fcalc 'r * (io + 0.2) / 1000' r="$MIXED_REQUESTS" io="$IO_MS")" \
+                "$m" mixed -n "$IO_TASKS" --cpu-tasks 0 --requests "$MIXED_REQUESTS" --io-ms "$IO_MS"
+        done
+        for chunk in $MIXED_CHUNKS; do
+            for s in $CONCURRENT $GIL_SERIES; do
+                m=${s%%-*}
+                # a single loop (and the GIL) waits for every CPU chunk
+                est=$(fcalc 'r * (io + c * k) / 1000' r="$MIXED_REQUESTS" io="$IO_MS" c="$cpu_n" k="$chunk")
+                # shellcheck disable=SC2046 # gil_words is an option word or nothing
+                add mixed "$s n=$((IO_TASKS + cpu_n)) chunk=${chunk}ms" "$est" \
+                    "$m" mixed -n "$((IO_TASKS + cpu_n))" --cpu-tasks "$cpu_n" --chunk-ms "$chunk" \
+                    --requests "$MIXED_REQUESTS" --io-ms "$IO_MS" $(gil_words "$s")
+            done
+        done
+    fi
+    if want chess; then
+        for s in $MODELS $GIL_SERIES; do
+            m=${s%%-*}
+            est=$(fcalc 'm * (b ? 24 * 6 : 12) / 1000' m="$CHESS_MOVES" b="$(is_baseline "$m" && echo 1 || echo 0)")
+            # shellcheck disable=SC2046 # gil_words is an option word or nothing
+            add chess "$s n=24 moves=$CHESS_MOVES" "$est" "$m" chess -n 24 --moves "$CHESS_MOVES" $(gil_words "$s")
+        done
+    fi
+    if want queue; then
+        for m in $CONCURRENT; do
+            add queue "$m n=7 producers=2" 0.3 "$m" queue -n 7 --producers 2
+        done
+    fi
+    if want chain; then
+        for n in $CHAIN_N; do
+            for m in $MODELS; do
+                fits "$m" "$n" || continue
+                est=$(fcalc '(b ? n : 1) * 0.21' b="$(is_baseline "$m" && echo 1 || echo 0)" n="$n")
+                add chain "$m n=$n steps=20" "$est" "$m" chain -n "$n" --steps 20
+            done
+        done
+    fi
+    if want cancel; then
+        for n in $CANCEL_N; do
+            for m in $CONCURRENT; do
+                fits "$m" "$n" || continue
+                add cancel "$m n=$n" "$(fcalc 'n * s + 0.1' n="$n" s="${WORKER_S[$m]}")" \
+                    "$m" sleep -n "$n" --ms 600000 --fail-task $((n - 1))
+            done
+        done
+    fi
+}
+
+# net-hide and net-wrk: checks on the net workload's own tools.
+plan_net_checks() {
+    [ "$has_net" = 1 ] && [ -n "$SINGLE_LOOP" ] || return 0
+    local q
+    if want net-hide; then
+        # connections / delay must exceed the delay-0 rate, or the
+        # connections bound the rate instead of the loop
+        add net-hide "$SINGLE_LOOP n=$HIDE_C requests=$HIDE_REQUESTS" \
+            "$(fcalc 'c * q / r + 0.2' c="$HIDE_C" q="$HIDE_REQUESTS" r="$net_rate")" \
+            "$SINGLE_LOOP" net -n "$HIDE_C" --delay-ms 0 --requests "$HIDE_REQUESTS" --loops 1
+        add net-hide "$SINGLE_LOOP-delayed n=$HIDE_C requests=$HIDE_REQUESTS" \
+            "$(fcalc 'c * q / r + 0.7' c="$HIDE_C" q="$HIDE_REQUESTS" r="$net_rate")" \
+            "$SINGLE_LOOP" net -n "$HIDE_C" --delay-ms "$NET_DELAY_SLOW" --requests "$HIDE_REQUESTS" --loops 1
+    fi
+    if want net-wrk; then
+        if ! command -v "$WRK" >/dev/null; then
+            note "$WRK is not installed: experiment net-wrk is skipped (scripts/deps.sh installs it)"
+            return 0
+        fi
+        # as many requests as wrk makes in WRK_S seconds, at the probed rate
+        q=$(fcalc 'int(s * r / c) < 10 ? 10 : int(s * r / c)' s="$WRK_S" r="$net_rate" c="$WRK_CONNS")
+        add net-wrk "$SINGLE_LOOP n=$WRK_CONNS delay=0ms" "$WRK_S" \
+            "$SINGLE_LOOP" net -n "$WRK_CONNS" --delay-ms 0 --requests "$q" --loops 1
+        add net-wrk "wrk n=$WRK_CONNS delay=0ms" "$WRK_S" "@wrk"
+    fi
+}
+
+# run_wrk I ROUND : one wrk run (plan entry I), recorded in runs.csv as a
+# row of model "wrk": its requests/s in ops_per_s, socket errors and non-2xx
+# answers in errors, and "external" as checksum (not cbench's work).
+run_wrk() {
+    local i=$1 round=$2 rps errors row
+    local url="http://$TARGET/?delay_ms=0&bytes=1024"
+    printf 'round %s: %s %s -t1 -c%s -d%ss %s\n' "$round" "${client_prefix[*]}" "$WRK" "$WRK_CONNS" "$WRK_S" "$url" >>"$tmp/commands"
+    ticks0=$(cpu_ticks) srv0=$(server_ticks)
+    bg_run "$tmp/out" "$tmp/err" $((WRK_S + 60)) "${client_prefix[@]}" "$WRK" -t1 -c"$WRK_CONNS" -d"${WRK_S}s" "$url"
+    ticks1=$(cpu_ticks) srv1=$(server_ticks)
+    rps=$(awk '$1 == "Requests/sec:" { print $2 }' "$tmp/out")
+    errors=$(awk '/^ *Socket errors:/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) e += $i }
+        /^ *Non-2xx or 3xx responses:/ { e += $NF } END { print e + 0 }' "$tmp/out")
+    [ -n "$rps" ] || [ "$status" -ne 0 ] || status=1   # no figure is a failure
+    process_s=$WRK_S
+    row=$(awk -F, -v rps="$rps" -v e="$errors" -v n="$WRK_CONNS" -v s="$WRK_S" '{
+        for (i = 1; i <= NF; i++) {
+            v = ""
+            if ($i == "model") v = "wrk"; else if ($i == "workload") v = "net"
+            else if ($i == "tasks") v = n; else if ($i == "wall_s") v = s
+            else if ($i == "ops_per_s") v = rps; else if ($i == "errors") v = e
+            else if ($i == "checksum") v = "external"
+            printf "%s%s", (i > 1 ? "," : ""), v
+        }
+        print "" }' <<<"$HEADER")
+    printf '%s\n%s\n' "$HEADER" "$row" >"$tmp/out"
+    rm -f "$tmp/hf.json"
+    record "${P_EXP[$i]}" "$round" "${P_CONFIG[$i]}" "$status" 1
+}

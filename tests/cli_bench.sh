@@ -1,0 +1,192 @@
+# shellcheck shell=bash
+# cli_bench.sh - the benchmark harness end to end, against a stand-in for
+# cbench (tests/fixtures/fake-cbench, which answers at once with plausible
+# figures) and for wrk: scripts/bench.sh runs the rounds and writes a results
+# folder; scripts/analyze.py turns it into REPORT.md, regenerates it byte for
+# byte and compares two folders. Also the bench's guards (lock, stale
+# folders, bad settings, interruption) and lint of every script.
+# Sourced by tests/cli.sh: uses $TMP, pass and fail; names are prefixed bn_.
+# Asserts nothing about timing.
+
+bn_fake=tests/fixtures/fake-cbench
+bn_wrk=tests/fixtures/fake-wrk
+# bn_bench ROOT OUT [VAR=VALUE...] : scripts/bench.sh (QUICK) with the fakes,
+# results under ROOT, output in OUT; sets bn_status
+bn_bench() {
+    local root=$1 out=$2
+    shift 2
+    env QUICK=1 CBENCH=$bn_fake WRK=$bn_wrk RESULTS_ROOT="$root" "$@" scripts/bench.sh >"$out" 2>&1
+    bn_status=$?
+}
+bn_newest() { find "$1" -mindepth 1 -maxdepth 1 -type d -name '2*' | sort | tail -n 1; }
+
+# --- a run: rounds, schema, meta, the report ---------------------------------------
+bn_root="$TMP/bench"
+bn_bench "$bn_root" "$TMP/bench.out" FAKE_FORK_MAX=1 EXPERIMENTS="sleep cpu net-fast net-wrk" SEED=7
+if [ "$bn_status" -eq 0 ]; then pass "bench.sh: completes, with failing runs among them"
+else fail "bench.sh: completes, with failing runs among them" "exit $bn_status" "$(tail -n 5 "$TMP/bench.out")"; fi
+bn_out=$(bn_newest "$bn_root")
+[ -n "$bn_out" ] || bn_out=/nonexistent
+case ${bn_out##*/} in "$(date +%F)-$(hostname -s)") pass "bench.sh: folder <date>-<host>" ;;
+    *) fail "bench.sh: folder <date>-<host>" "got ${bn_out##*/}" ;; esac
+bn_header=$(head -n 1 "$bn_out/runs.csv" 2>/dev/null)
+case $bn_header in
+    experiment,round,model,*,metrics,config,exit,process_s,steal_pct,idle_pct,server_cpu_s,placement)
+        pass "bench.sh: runs.csv columns" ;;
+    *) fail "bench.sh: runs.csv columns" "got: $bn_header" ;;
+esac
+# Every configuration ran once in each of the 3 rounds.
+bn_counts=$(python3 -c 'import csv,sys,collections
+c = collections.Counter((r["experiment"], r["config"]) for r in csv.DictReader(open(sys.argv[1])))
+print(" ".join(sorted({str(v) for v in c.values()})))' "$bn_out/runs.csv" 2>&1)
+if [ "$bn_counts" = 3 ]; then pass "bench.sh: every configuration once per round (3 rounds)"
+else fail "bench.sh: every configuration once per round (3 rounds)" "counts: $bn_counts"; fi
+if python3 -c 'import csv,sys
+rows = [r for r in csv.DictReader(open(sys.argv[1]))
+        if r["model"] == "fork" and r["experiment"] == "cpu" and r["tasks"] != "1"]
+sys.exit(not rows or any(r["exit"] != "1" or r["errors"] in ("", "0") for r in rows))' "$bn_out/runs.csv"; then
+    pass "bench.sh: failed runs recorded with exit 1 and their errors"
+else fail "bench.sh: failed runs recorded with exit 1 and their errors"; fi
+for bn_key in date host kernel cpu cores memory cbench git rounds seed placement "load at start" \
+    "other cbench processes at start" "calibration before" "calibration after" "worker cost" commands; do
+    if grep -q "^$bn_key:" "$bn_out/meta.txt" 2>/dev/null; then pass "bench.sh: meta.txt has $bn_key"
+    else fail "bench.sh: meta.txt has $bn_key"; fi
+done
+if grep -q '^seed: 7$' "$bn_out/meta.txt" 2>/dev/null; then pass "bench.sh: the seed is recorded"
+else fail "bench.sh: the seed is recorded" "$(grep '^seed' "$bn_out/meta.txt" 2>&1)"; fi
+if python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); sys.exit(not d["models"])' "$bn_out/list.json" 2>/dev/null; then
+    pass "bench.sh: list.json is cbench's model list"
+else fail "bench.sh: list.json is cbench's model list"; fi
+# Net runs: client and server on their own CPUs (2 cores or more), the
+# server stopped at the end.
+if [ "$(nproc)" -ge 2 ]; then
+    if grep -q '^placement: client=0-0 server=1-' "$bn_out/meta.txt" &&
+            grep -q "^  round 1: taskset -c 0-0 .*fake-cbench run .* net .*--connect 127.0.0.1:9" "$bn_out/meta.txt"; then
+        pass "bench.sh: net clients pinned apart from the server"
+    else fail "bench.sh: net clients pinned apart from the server" "$(grep -m2 'placement\|net ' "$bn_out/meta.txt")"; fi
+fi
+if [ -z "$(pgrep -f 'fake-cbench serve' 2>/dev/null)" ]; then pass "bench.sh: the server is stopped"
+else fail "bench.sh: the server is stopped" "$(pgrep -af 'fake-cbench serve')"; fi
+if grep -q '^net-wrk,[0-9]*,wrk,' "$bn_out/runs.csv" && grep -q '^net-wrk,[0-9]*,async,' "$bn_out/runs.csv"; then
+    pass "bench.sh: wrk and cbench take turns in net-wrk"
+else fail "bench.sh: wrk and cbench take turns in net-wrk"; fi
+if grep -q '^| G1 — CPU-bound → processes | ' "$bn_out/REPORT.md" 2>/dev/null &&
+        grep -q '^| H2 — ' "$bn_out/REPORT.md"; then pass "bench.sh: REPORT.md with the claims"
+else fail "bench.sh: REPORT.md with the claims" "$(head -n 20 "$bn_out/REPORT.md" 2>&1)"; fi
+if grep -q '^## Equal work and failed runs' "$bn_out/REPORT.md" && grep -q '| cpu fork n=' "$bn_out/REPORT.md"; then
+    pass "report: failed configurations listed"
+else fail "report: failed configurations listed"; fi
+if grep -Eiq -- '(^|[^a-z])-?(nan|inf)([^a-z]|$)' "$bn_out/REPORT.md"; then
+    fail "report: no NaN or inf" "$(grep -Ein -- '(^|[^a-z])-?(nan|inf)([^a-z]|$)' "$bn_out/REPORT.md" | head -n 3)"
+else pass "report: no NaN or inf"; fi
+
+# The same seed gives the same order of runs.
+bn_bench "$bn_root" "$TMP/bench-seed.out" FAKE_FORK_MAX=1 EXPERIMENTS="sleep cpu net-fast net-wrk" SEED=7
+bn_out2=$(bn_newest "$bn_root")
+# bn_order DIR : the runs in the order they ran (sizes probed at start left out)
+bn_order() {
+    sed -n 's/^  round \([0-9]*\): .*fake-cbench run \(.*\) --format csv$/\1 \2/p' "$1/meta.txt" |
+        sed -E 's/--(connect|work|requests) [^ ]*//g'
+}
+if [ "$bn_out2" = "$bn_out-2" ] && [ -n "$(bn_order "$bn_out")" ] && [ "$(bn_order "$bn_out")" = "$(bn_order "$bn_out2")" ]; then
+    pass "bench.sh: the same seed, the same order of runs (second folder <date>-<host>-2)"
+else fail "bench.sh: the same seed, the same order of runs" "folders: $bn_out $bn_out2"; fi
+bn_bench "$bn_root" "$TMP/bench-seed2.out" FAKE_FORK_MAX=1 EXPERIMENTS="sleep cpu net-fast net-wrk" SEED=8
+if [ "$(bn_order "$bn_out")" != "$(bn_order "$(bn_newest "$bn_root")")" ]; then
+    pass "bench.sh: another seed, another order"
+else fail "bench.sh: another seed, another order"; fi
+if [ -z "$(find "$bn_root" -maxdepth 1 -name '.tmp-*')" ]; then pass "bench.sh: no temporary folder left"
+else fail "bench.sh: no temporary folder left"; fi
+
+# --- make plot: REPORT.md regenerated byte for byte from the raw data ---------------
+bn_copy="$TMP/bench-copy"
+rm -rf "$bn_copy" && cp -r "$bn_out" "$bn_copy" && rm -f "$bn_copy/REPORT.md"
+if python3 scripts/analyze.py report "$bn_copy" >"$TMP/analyze.out" 2>&1 && cmp -s "$bn_out/REPORT.md" "$bn_copy/REPORT.md"; then
+    pass "analyze.py report: REPORT.md regenerated byte for byte"
+else fail "analyze.py report: REPORT.md regenerated byte for byte" "$(tail -n 3 "$TMP/analyze.out")" \
+    "$(diff "$bn_out/REPORT.md" "$bn_copy/REPORT.md" | head -n 5)"; fi
+bn_svgs=$(find "$bn_out" -name '*.svg' | wc -l)
+if [ "$bn_svgs" -gt 0 ] && for f in "$bn_out"/*.svg; do cmp -s "$f" "$bn_copy/${f##*/}" || exit 1; done; then
+    pass "analyze.py report: identical charts ($bn_svgs SVGs)"
+else fail "analyze.py report: identical charts" "$bn_svgs SVGs in the bench folder"; fi
+
+# --- make compare ------------------------------------------------------------------
+python3 scripts/analyze.py compare "$bn_out" "$bn_out2" >"$TMP/compare.out" 2>&1
+bn_st=$?
+if [ "$bn_st" -le 1 ] && grep -q '^Summary: [0-9]* configurations changed beyond noise, [0-9]* winners contradicted, [0-9]* verdicts contradicted' "$TMP/compare.out"; then
+    pass "analyze.py compare: two folders, a summary line (exit $bn_st)"
+else fail "analyze.py compare: two folders, a summary line" "exit $bn_st" "$(tail -n 3 "$TMP/compare.out")"; fi
+python3 scripts/analyze.py compare "$bn_out" "$bn_out" >"$TMP/compare-same.out" 2>&1
+bn_st=$?
+if [ "$bn_st" -eq 0 ] && grep -q 'Summary: 0 configurations changed beyond noise, 0 winners contradicted, 0 verdicts contradicted' "$TMP/compare-same.out"; then
+    pass "analyze.py compare: a folder against itself changes nothing"
+else fail "analyze.py compare: a folder against itself changes nothing" "exit $bn_st" "$(tail -n 3 "$TMP/compare-same.out")"; fi
+if make -s compare OLD="$bn_out" NEW=/nonexistent >"$TMP/compare-bad.out" 2>&1; then
+    fail "make compare: a missing folder fails"
+else pass "make compare: a missing folder fails"; fi
+
+# --- guards ----------------------------------------------------------------------
+# One bench at a time: a second one refuses while the lock is held.
+bn_root="$TMP/bench-lock"
+mkdir -p "$bn_root"
+exec 8>"$bn_root/.bench.lock"
+flock -n 8
+bn_bench "$bn_root" "$TMP/bench-lock.out" EXPERIMENTS=sleep
+exec 8>&-
+if [ "$bn_status" -eq 1 ] && grep -q 'another make bench is running' "$TMP/bench-lock.out" && [ -z "$(bn_newest "$bn_root")" ]; then
+    pass "bench.sh: a second bench at once refuses with a message"
+else fail "bench.sh: a second bench at once refuses with a message" "exit $bn_status" "$(tail -n 2 "$TMP/bench-lock.out")"; fi
+# A folder left by a killed bench is removed, and said so.
+mkdir -p "$bn_root/.tmp-stale"
+bn_bench "$bn_root" "$TMP/bench-stale.out" EXPERIMENTS=sleep
+if [ "$bn_status" -eq 0 ] && [ ! -e "$bn_root/.tmp-stale" ] && grep -q 'removing .*\.tmp-stale' "$TMP/bench-stale.out"; then
+    pass "bench.sh: a stale temporary folder is removed, with a message"
+else fail "bench.sh: a stale temporary folder is removed" "exit $bn_status" "$(head -n 3 "$TMP/bench-stale.out")"; fi
+# Bad settings: exit 2, a message naming the value, nothing written.
+for bn_case in "EXPERIMENTS=bogus:bogus" "ROUNDS=0:ROUNDS" "ROUNDS=x:ROUNDS" "SEED=-1:SEED" \
+    "SERVER=nocolon:SERVER" "CLIENT_CPUS=a-b:CLIENT_CPUS"; do
+    bn_bench "$TMP/bench-bad" "$TMP/bench-bad.out" "${bn_case%%:*}"
+    if [ "$bn_status" -eq 2 ] && grep -q "${bn_case#*:}" "$TMP/bench-bad.out" && [ -z "$(bn_newest "$TMP/bench-bad" 2>/dev/null)" ]; then
+        pass "bench.sh: ${bn_case%%:*} -> exit 2 with a message"
+    else fail "bench.sh: ${bn_case%%:*} -> exit 2 with a message" "exit $bn_status" "$(tail -n 2 "$TMP/bench-bad.out")"; fi
+done
+# A server elsewhere (SERVER=): no server started here, placement recorded.
+bn_bench "$TMP/bench-remote" "$TMP/bench-remote.out" EXPERIMENTS=net-fast SERVER=127.0.0.1:9
+bn_out=$(bn_newest "$TMP/bench-remote")
+if [ "$bn_status" -eq 0 ] && grep -q '^placement: remote=127.0.0.1:9' "$bn_out/meta.txt" 2>/dev/null &&
+        ! grep -q 'fake-cbench serve' "$bn_out/meta.txt"; then
+    pass "bench.sh: SERVER=HOST:PORT runs net against it, starts no server"
+else fail "bench.sh: SERVER=HOST:PORT runs net against it" "exit $bn_status" "$(tail -n 2 "$TMP/bench-remote.out")"; fi
+# The server does not start: the net experiments are skipped with a note.
+bn_bench "$TMP/bench-noserve" "$TMP/bench-noserve.out" EXPERIMENTS="sleep net-fast" FAKE_SERVE_FAIL=1
+bn_out=$(bn_newest "$TMP/bench-noserve")
+if [ "$bn_status" -eq 0 ] && grep -q 'cbench serve did not start' "$TMP/bench-noserve.out" &&
+        ! grep -q '^net-fast,' "$bn_out/runs.csv" 2>/dev/null && grep -q '^sleep,' "$bn_out/runs.csv" 2>/dev/null; then
+    pass "bench.sh: no server -> net skipped with a note, the rest runs"
+else fail "bench.sh: no server -> net skipped with a note" "exit $bn_status" "$(tail -n 3 "$TMP/bench-noserve.out")"; fi
+
+# Interrupted (SIGTERM; background jobs ignore SIGINT): the temporary folder
+# goes, nothing is renamed into place.
+bn_root="$TMP/bench-interrupted"
+rm -rf "$bn_root"
+env FAKE_SLEEP=1 QUICK=1 EXPERIMENTS=sleep CBENCH=$bn_fake RESULTS_ROOT="$bn_root" scripts/bench.sh >"$TMP/bench-int.out" 2>&1 &
+bn_pid=$!
+for _ in $(seq 100); do  # until the first run has been recorded (at most ~20 s)
+    [ "$(cat "$bn_root"/.tmp-*/runs.csv 2>/dev/null | wc -l)" -ge 2 ] && break
+    sleep 0.2
+done
+kill -TERM "$bn_pid" 2>/dev/null
+wait "$bn_pid" 2>/dev/null
+if [ -d "$bn_root" ] && [ -z "$(find "$bn_root" -mindepth 1 -maxdepth 1 ! -name .bench.lock)" ]; then
+    pass "bench.sh: interrupted, it removes its temporary folder"
+else fail "bench.sh: interrupted, it removes its temporary folder" "$(ls -la "$bn_root" 2>&1)"; fi
+
+# --- lint ------------------------------------------------------------------------------
+for bn_f in scripts/*.sh tests/cli*.sh tests/fixtures/fake-cbench tests/fixtures/fake-wrk .ci/run; do
+    [ -f "$bn_f" ] || continue
+    if head -n 1 "$bn_f" | grep -q '^#!/bin/sh'; then bn_sh='sh'; else bn_sh='bash'; fi
+    if "$bn_sh" -n "$bn_f" 2>"$TMP/lint.err" && shellcheck -x "$bn_f" >"$TMP/lint.err" 2>&1; then pass "lint $bn_f"
+    else fail "lint $bn_f" "$(head -n 5 "$TMP/lint.err")"; fi
+done
+if python3 -m py_compile scripts/analyze.py scripts/analysis/*.py 2>"$TMP/lint.err"; then pass "python compiles: scripts/analysis"
+else fail "python compiles: scripts/analysis" "$(head -n 5 "$TMP/lint.err")"; fi
