@@ -99,18 +99,6 @@ class Finding:
         self.check, self.group, self.a, self.b = check, group, a, b
         self.interval, self.result = interval, result
 
-    def describe(self):
-        where = f"{self.group[0]} {self.group[1]}".strip()
-        what = f"{self.a} / {self.b}" if self.b else self.a
-        metric = self.check.get("metric", "ops_per_s")
-        if self.check.get("divide_by"):
-            metric += f" ÷ {self.check['divide_by']}"
-        if self.interval is None:
-            return f"{where}: {what} ({metric}): no valid paired rounds"
-        i = self.interval
-        return (f"{where}: {what} ({metric}) = {i.mid:.4g} "
-                f"[{i.low:.4g}, {i.high:.4g}], n={i.n} → {self.result}")
-
 
 def _side(results, group, series, metric):
     """round -> value of `metric` for one series of a group (valid runs)."""
