@@ -137,10 +137,10 @@ plan_net_checks() {
     if want net-hide; then
         # connections / delay must exceed the delay-0 rate, or the
         # connections bound the rate instead of the loop
-        add net-hide "$SINGLE_LOOP n=$HIDE_C requests=$HIDE_REQUESTS" \
+        ADD_CAP=$(fcalc "c * 2" c="$CAP_S") add net-hide "$SINGLE_LOOP n=$HIDE_C requests=$HIDE_REQUESTS" \
             "$(fcalc 'c * q / r + 0.2' c="$HIDE_C" q="$HIDE_REQUESTS" r="$net_rate")" \
             "$SINGLE_LOOP" net -n "$HIDE_C" --delay-ms 0 --requests "$HIDE_REQUESTS" --loops 1
-        add net-hide "$SINGLE_LOOP-delayed n=$HIDE_C requests=$HIDE_REQUESTS" \
+        ADD_CAP=$(fcalc "c * 2" c="$CAP_S") add net-hide "$SINGLE_LOOP-delayed n=$HIDE_C requests=$HIDE_REQUESTS" \
             "$(fcalc 'c * q / r + 0.7' c="$HIDE_C" q="$HIDE_REQUESTS" r="$net_rate")" \
             "$SINGLE_LOOP" net -n "$HIDE_C" --delay-ms "$NET_DELAY_SLOW" --requests "$HIDE_REQUESTS" --loops 1
     fi
