@@ -113,7 +113,7 @@ static void output_human(FILE *f, const struct result *r)
     fprintf(f, "  memory      %.1f MiB peak RSS", r->maxrss_kib / 1024.0);
     if (r->tasks >= 1000)   /* below that the process's own baseline dominates */
         fprintf(f, " (%.2f KiB per task)", (double)r->maxrss_kib / (double)r->tasks);
-    fprintf(f, "; %.1f MiB with workers' kernel memory (mem_kib)\n", r->mem_kib / 1024.0);
+    fprintf(f, "; %.1f MiB with workers' own and kernel memory (mem_kib)\n", r->mem_kib / 1024.0);
     fprintf(f, "  operations  %llu, %.1f ops/s\n", (unsigned long long)r->ops, r->ops_per_s);
     fprintf(f, "  latency     p50 %s, p90 %s, p99 %s, max %s (%zu samples)\n",
             output_duration(a, sizeof a, r->latency.p50_us), output_duration(b, sizeof b, r->latency.p90_us),
