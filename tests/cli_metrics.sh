@@ -97,7 +97,7 @@ for metrics_w in $("$CBENCH" list | awk '$1 == "workload" { print $2 }'); do
         fi
         metrics_want=$(metrics_keys "$metrics_w")
         if [ "$metrics_w" = queue ] && ! grep -qx "$metrics_m" <<<"$metrics_sequential"; then
-            metrics_want+=" handoff_p50_us handoff_p99_us"
+            metrics_want+=" handoff_p50_us handoff_p99_us handoff_probes probe_ms items_per_s"
         fi
         if [ "$status" -ne 0 ] || [ "$(jq -r .errors "$TMP/out")" != 0 ]; then
             fail "metrics: $metrics_m $metrics_w" "exit $status" "$(head -c 300 "$TMP/err")" "$(head -c 300 "$TMP/out")"

@@ -35,7 +35,9 @@
  * the producers (serial) has no probe phase and no handoff figures.
  *
  * Metrics: producers, consumers, items, and with probes handoff_p50_us,
- * handoff_p99_us, handoff_probes, probe_ms. */
+ * handoff_p99_us, handoff_probes, probe_ms and items_per_s (the items over
+ * the wall time less the probe phase: the throughput, as ops_per_s would
+ * be without probes). */
 #include "workload.h"
 #include "../bench/stats.h"
 
@@ -410,7 +412,6 @@ static void queue_teardown(void *params)
 static void queue_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
 {
     const struct queue_params *p = params;
-    (void)run;
     metrics_add(buf, size, "producers", (double)p->producers);
     metrics_add(buf, size, "consumers", (double)p->consumers);
     metrics_add(buf, size, "items", (double)p->items);
@@ -421,6 +422,8 @@ static void queue_metrics(const void *params, const struct workload_run *run, ch
     metrics_add(buf, size, "handoff_p99_us", l.p99_us / 1e3);
     metrics_add(buf, size, "handoff_probes", QUEUE_PROBES);
     metrics_add(buf, size, "probe_ms", queue_probes.probe_ms);
+    double items_s = (double)(run->end_ns - run->start_ns) / 1e9 - queue_probes.probe_ms / 1e3;
+    metrics_add(buf, size, "items_per_s", items_s > 0 ? (double)p->items / items_s : 0);
 }
 
 static void queue_note(const void *params, char *buf, size_t size)
