@@ -44,8 +44,9 @@ static void print_help(void)
     printf("cbench %s - which concurrency model fits which workload?\n\n", CBENCH_VERSION);
     print_usage(stdout);
     printf("\nRuns the same workload under one model and reports wall time, CPU time,\n"
-           "peak memory, operations/s, latency percentiles (from every operation) and a\n"
-           "checksum that is identical under every model.\n\n"
+           "memory (one method for every model: mem_kib), operations/s, latency\n"
+           "percentiles (from every operation), a checksum that is identical under every\n"
+           "model, and the workload's own figures as key=value (metrics).\n\n"
            "Common options:\n");
     opt_print_help(common_options, "  ");
     printf("\nModels:\n");
