@@ -34,7 +34,7 @@ static const struct opt_spec common_options[] = {
 static void print_usage(FILE *f)
 {
     fprintf(f, "usage: cbench run MODEL WORKLOAD [options]   one measurement\n"
-               "       cbench list                           models and workloads\n"
+               "       cbench list [--format json]           models and workloads (json: for scripts)\n"
                "       cbench serve [options]                the HTTP server net uses\n"
                "       cbench --help | --version\n");
 }
@@ -44,8 +44,9 @@ static void print_help(void)
     printf("cbench %s - which concurrency model fits which workload?\n\n", CBENCH_VERSION);
     print_usage(stdout);
     printf("\nRuns the same workload under one model and reports wall time, CPU time,\n"
-           "peak memory, operations/s, latency percentiles (from every operation) and a\n"
-           "checksum that is identical under every model.\n\n"
+           "memory (one method for every model: mem_kib), operations/s, latency\n"
+           "percentiles (from every operation), a checksum that is identical under every\n"
+           "model, and the workload's own figures as key=value (metrics).\n\n"
            "Common options:\n");
     opt_print_help(common_options, "  ");
     printf("\nModels:\n");
@@ -72,6 +73,82 @@ static void list_all(void)
         printf("model    %-9s %s\n", (*m)->name, (*m)->summary);
     for (const struct workload *const *w = workloads; *w; w++)
         printf("workload %-9s %s\n", (*w)->name, (*w)->summary);
+}
+
+/* A JSON string: names and summaries are plain text, but escape anyway. */
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            putchar('\\');
+        if ((unsigned char)*s >= 0x20)
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static void json_options(const struct opt_spec *table)
+{
+    printf(",\"options\":[");
+    for (const struct opt_spec *o = table; o && o->name; o++) {
+        if (o != table)
+            putchar(',');
+        json_string(o->name);
+    }
+    putchar(']');
+}
+
+/* `cbench list --format json`: one document for scripts, which choose
+ * models by their traits (sequential, workers, event_loop), never by name. */
+static void list_json(void)
+{
+    printf("{\"models\":[");
+    for (const struct model *const *m = models; *m; m++) {
+        printf("%s{\"name\":", m == models ? "" : ",");
+        json_string((*m)->name);
+        printf(",\"summary\":");
+        json_string((*m)->summary);
+        printf(",\"sequential\":%s,\"workers\":%s,\"event_loop\":%s", (*m)->sequential ? "true" : "false",
+               (*m)->uses_workers ? "true" : "false", (*m)->nonblocking ? "true" : "false");
+        json_options((*m)->options);
+        putchar('}');
+    }
+    printf("],\"workloads\":[");
+    for (const struct workload *const *w = workloads; *w; w++) {
+        printf("%s{\"name\":", w == workloads ? "" : ",");
+        json_string((*w)->name);
+        printf(",\"summary\":");
+        json_string((*w)->summary);
+        json_options((*w)->options);
+        putchar('}');
+    }
+    printf("]}\n");
+}
+
+/* cbench list [--format human|json] */
+static int command_list(int argc, char **argv)
+{
+    const char *format = "human";
+    for (int i = 2; i < argc; i++) {
+        if ((strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "-f") == 0) && i + 1 < argc)
+            format = argv[++i];
+        else if (strncmp(argv[i], "--format=", 9) == 0)
+            format = argv[i] + 9;
+        else {
+            fprintf(stderr, "cbench: list: unexpected argument \"%s\" (cbench list [--format human|json])\n", argv[i]);
+            return 2;
+        }
+    }
+    if (strcmp(format, "json") == 0)
+        list_json();
+    else if (strcmp(format, "human") == 0)
+        list_all();
+    else {
+        fprintf(stderr, "cbench: list --format: \"%s\" is not one of human, json\n", format);
+        return 2;
+    }
+    return 0;
 }
 
 /* Which module, if any, owns an option we could not place: for the message. */
@@ -221,10 +298,8 @@ int main(int argc, char **argv)
         printf("cbench %s\n", CBENCH_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "list") == 0) {
-        list_all();
-        return 0;
-    }
+    if (strcmp(cmd, "list") == 0)
+        return command_list(argc, argv);
     if (strcmp(cmd, "run") == 0) {
         if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
             print_help();

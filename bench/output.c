@@ -7,7 +7,7 @@
 /* The machine-readable keys, in order. */
 #define OUTPUT_KEYS "model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s," \
                     "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note," \
-                    "cancelled,cancel_ms"
+                    "cancelled,cancel_ms,mem_kib,metrics"
 
 bool output_parse_format(const char *text, enum output_format *out)
 {
@@ -37,7 +37,12 @@ static void output_csv(FILE *f, const struct result *r)
             (unsigned long long)r->errors, r->checksum, r->workers_started, r->params, note);
     /* Keys added later go at the end of the line, so that scripts reading
      * columns by position keep working. */
-    fprintf(f, ",%ld,%.3f\n", r->cancelled, r->cancel_ms);
+    char metrics[sizeof r->metrics];
+    snprintf(metrics, sizeof metrics, "%s", r->metrics);
+    for (char *c = metrics; *c; c++)   /* never a column of its own */
+        if (*c == ',' || *c == '"' || *c == '\n')
+            *c = '_';
+    fprintf(f, ",%ld,%.3f,%ld,%s\n", r->cancelled, r->cancel_ms, r->mem_kib, metrics);
 }
 
 /* Strings we print are names, hex, "k=v" lists and notes: escape the two
@@ -72,7 +77,9 @@ static void output_json(FILE *f, const struct result *r)
     output_json_string(f, r->params);
     fprintf(f, ",\"note\":");
     output_json_string(f, r->note);
-    fprintf(f, ",\"cancelled\":%ld,\"cancel_ms\":%.3f", r->cancelled, r->cancel_ms);
+    fprintf(f, ",\"cancelled\":%ld,\"cancel_ms\":%.3f,\"mem_kib\":%ld,\"metrics\":",
+            r->cancelled, r->cancel_ms, r->mem_kib);
+    output_json_string(f, r->metrics);   /* always the last key */
     fprintf(f, "}\n");
 }
 
@@ -106,7 +113,7 @@ static void output_human(FILE *f, const struct result *r)
     fprintf(f, "  memory      %.1f MiB peak RSS", r->maxrss_kib / 1024.0);
     if (r->tasks >= 1000)   /* below that the process's own baseline dominates */
         fprintf(f, " (%.2f KiB per task)", (double)r->maxrss_kib / (double)r->tasks);
-    fputc('\n', f);
+    fprintf(f, "; %.1f MiB with workers' own and kernel memory (mem_kib)\n", r->mem_kib / 1024.0);
     fprintf(f, "  operations  %llu, %.1f ops/s\n", (unsigned long long)r->ops, r->ops_per_s);
     fprintf(f, "  latency     p50 %s, p90 %s, p99 %s, max %s (%zu samples)\n",
             output_duration(a, sizeof a, r->latency.p50_us), output_duration(b, sizeof b, r->latency.p90_us),
@@ -117,6 +124,16 @@ static void output_human(FILE *f, const struct result *r)
     if (r->fail_task >= 0)
         fprintf(f, "  cancelled   %ld tasks, all stopped %.3f ms after task %ld failed\n",
                 r->cancelled, r->cancel_ms, r->fail_task);
+    if (r->metrics[0]) {   /* "a=1;b=2" -> "a=1, b=2" */
+        fprintf(f, "  metrics     ");
+        for (const char *c = r->metrics; *c; c++) {
+            if (*c == ';')
+                fputs(", ", f);
+            else
+                fputc(*c, f);
+        }
+        fputc('\n', f);
+    }
 }
 
 void output_print(FILE *f, enum output_format format, const struct result *res)

@@ -3,7 +3,11 @@
  *
  * Timing is CLOCK_MONOTONIC around model->run() alone: creating workers is
  * part of a model's cost, setting up the workload (starting a server) is
- * not. CPU time and memory come from getrusage, children included. */
+ * not. CPU time comes from getrusage, children included.
+ *
+ * Memory has one method, the same for every model and workload (mem_kib,
+ * see run_memory below); maxrss_kib keeps its older meaning (cbench's peak
+ * RSS plus what fork's workers added) for scripts that read it. */
 #include "run.h"
 
 #include <dirent.h>
@@ -65,10 +69,13 @@ static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
 }
 
 /* Fold task results in id order, so the checksum does not depend on which
- * model ran the tasks or in which order they finished. */
+ * model ran the tasks or in which order they finished. It starts from the
+ * workload's name, so two workloads never share a checksum. */
 static void run_gather(const struct run *r, struct result *out, uint32_t *latency, uint32_t per_task)
 {
-    uint64_t checksum = 0;
+    uint64_t checksum = 0xcbf29ce484222325ULL;   /* FNV-1a of the name */
+    for (const char *c = r->workload->name; *c; c++)
+        checksum = (checksum ^ (unsigned char)*c) * 0x100000001b3ULL;
     size_t samples = 0;
     for (long i = 0; i < r->tasks; i++) {
         const struct task *t = &r->task[i];
@@ -92,6 +99,39 @@ static void run_account(struct result *out, const struct rusage *self0, const st
     out->sys_s = timeval_s(self1->ru_stime) - timeval_s(self0->ru_stime) +
                  timeval_s(kids1->ru_stime) - timeval_s(kids0->ru_stime);
     out->maxrss_kib = self1->ru_maxrss + child_kib;
+}
+
+/* Memory, one method for every model and workload (the `mem_kib` column):
+ *
+ *   mem_kib = the peak RSS of cbench's own process (getrusage: its heap,
+ *             the tasks and event-loop watchers, the pages of every thread's
+ *             stack that were touched)
+ *           + for fork, the memory each worker process added for itself: its
+ *             RssAnon just before it exits minus the parent's at fork (pages
+ *             still shared with the parent are counted once, in the parent)
+ *           + page tables: cbench's largest VmPTE seen (before the run, when
+ *             every worker exists, after the run) plus each fork worker's
+ *             VmPTE just before it exits
+ *           + one kernel stack (RUN_KERNEL_STACK_KIB) per thread or process
+ *             the model created (fork and threads workers, hybrid's pool,
+ *             async's extra loop threads).
+ *
+ * Every figure is read once per process from /proc/self/status (counters,
+ * no walk over the mappings), by the process itself: no sampler reads
+ * other processes' files during the timed run, and every worker of every
+ * model pays the same few µs. Not counted, for any model: the HTTP server
+ * of net (a separate process, not the model), kernel objects other than
+ * stacks and page tables (task_struct, socket buffers: about the same for
+ * every model), and file pages shared with other processes (libc).
+ * mem_base_kib, cbench's peak RSS + VmPTE just before the run, lets a workload
+ * report memory per worker: (mem_kib - mem_base_kib) / workers. */
+#define RUN_KERNEL_STACK_KIB 16   /* THREAD_SIZE on x86-64 and arm64 */
+
+static long run_memory(const struct run *r, long self_maxrss_kib)
+{
+    long pte = r->main_pte_kib > 0 ? r->main_pte_kib : 0;
+    return self_maxrss_kib + r->child_memory_kib + r->child_pte_kib + pte +
+           r->kernel_tasks * RUN_KERNEL_STACK_KIB;
 }
 
 /* Appends `text` to buf at *len, turning characters that would break the
@@ -220,23 +260,37 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
         return status;
     out->ran = true;
 
+    struct mem_self base = mem_read_self();
+    r->main_pte_kib = base.pte_kib;
     struct rusage self0, kids0, self1, kids1;
     getrusage(RUSAGE_SELF, &self0);
+    out->mem_base_kib = self0.ru_maxrss + base.pte_kib;
     getrusage(RUSAGE_CHILDREN, &kids0);
     int64_t t0 = clock_now_ns();
     status = r->model->run(r);
     int64_t t1 = clock_now_ns();
     getrusage(RUSAGE_SELF, &self1);
     getrusage(RUSAGE_CHILDREN, &kids1);   /* before teardown reaps a server */
+    run_sample_memory(r);
 
     if (w->teardown)
         w->teardown((void *)r->workload_params);
     out->wall_s = (double)(t1 - t0) / 1e9;
     run_account(out, &self0, &kids0, &self1, &kids1, r->child_memory_kib);
+    out->mem_kib = run_memory(r, self1.ru_maxrss);
     run_gather(r, out, latency, per_task);
     out->ops_per_s = out->wall_s > 0 ? (double)out->ops / out->wall_s : 0;
     out->workers_started = r->workers_started;
     run_note(r, out);
+    if (w->metrics) {
+        struct workload_run info = {
+            .task = r->task, .tasks = r->tasks, .start_ns = t0, .end_ns = t1,
+            .p50_us = out->latency.p50_us, .p99_us = out->latency.p99_us,
+            .samples = out->latency.count, .mem_kib = out->mem_kib,
+            .mem_base_kib = out->mem_base_kib,
+        };
+        w->metrics(r->workload_params, &info, out->metrics, sizeof out->metrics);
+    }
     if (run_cancelled(r))
         out->cancel_ms = (double)(t1 - atomic_load(&r->cancel->at_ns)) / 1e6;
     if (r->cancel && run_check_released(&before, out) != 0 && status == 0)

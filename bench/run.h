@@ -21,6 +21,9 @@ struct result {
     long cancelled;     /* tasks stopped before they finished */
     double cancel_ms;   /* from the failure until every task had stopped */
     bool ran;           /* the model ran the tasks; false: refused before (see run_measure) */
+    long mem_kib;       /* memory by the one method of run.c */
+    long mem_base_kib;  /* cbench's own memory before the run (not output) */
+    char metrics[512];  /* the workload's figures, "k=v;k=v" (may be empty) */
 };
 
 /* Everything `cbench run` parsed. */

@@ -298,6 +298,7 @@ static int async_run(struct run *r)
         snprintf(r->note, sizeof r->note, "%ld loop%s; backend %s", n, n > 1 ? "s" : "",
                  async_backend_name(ev_backend(loops[0].loop)));
         r->workers_started = n;
+        r->kernel_tasks = n > 1 ? n : 0;   /* one loop runs in this thread */
         status = async_run_loops(loops, n, r);
     }
     async_free_loops(loops, n);

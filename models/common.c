@@ -4,6 +4,8 @@
 #include "model.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,13 +18,18 @@ void task_attach(struct run *r, long i)
     t->state = r->states + (size_t)i * r->workload->state_size;
 }
 
+/* A wait's length in whole ns, rounded up: a timer never ends early, so a
+ * task that checks (wait_ended_early) never sees a correct run as early. */
+static int64_t wait_ns(double seconds)
+{
+    return (int64_t)ceil(seconds * 1e9);
+}
+
 /* Sleep the whole interval, resuming after signals. */
 static void sleep_seconds(double seconds)
 {
-    struct timespec ts = {
-        .tv_sec = (time_t)seconds,
-        .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9),
-    };
+    int64_t ns = wait_ns(seconds);
+    struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
     while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
         ;
 }
@@ -37,7 +44,7 @@ void task_wait_poll(struct run *r, struct wait w)
         { .fd = w.kind == WAIT_TIMER ? -1 : w.fd, .events = w.kind == WAIT_READ ? POLLIN : POLLOUT },
         { .fd = r->cancel ? r->cancel->fd : -1, .events = POLLIN },
     };
-    int64_t deadline = clock_now_ns() + (int64_t)(w.seconds * 1e9);
+    int64_t deadline = clock_now_ns() + wait_ns(w.seconds);
     for (;;) {
         struct timespec ts, *timeout = NULL;
         if (w.kind == WAIT_TIMER) {
@@ -119,9 +126,61 @@ struct wait task_step(struct run *r, struct task *t)
         run_cancel_request(r);
         return wait_done();
     }
+    if (!t->started)
+        t->first_step_ns = clock_now_ns();
     t->started = true;
     struct wait w = r->workload->step(t);
     if (w.kind == WAIT_DONE)
         t->finished = true;
     return w;
+}
+
+/* The two figures of /proc/self/status the memory method needs, in KiB
+ * (0 if unreadable). Plain open/read and our own scan, no stdio: a fork
+ * worker calls it just before it exits, and in a fresh child every libc
+ * page touched for the first time is a page fault (tens of µs on a VM). */
+struct mem_self mem_read_self(void)
+{
+    struct mem_self m = { 0, 0 };
+    char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return m;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return m;
+    buf[n] = '\0';
+    static const char *const keys[] = { "RssAnon:", "VmPTE:" };
+    long *out[] = { &m.anon_kib, &m.pte_kib };
+    for (char *line = buf; *line; ) {
+        for (int k = 0; k < 2; k++) {
+            const char *key = keys[k];
+            char *c = line;
+            while (*key && *c == *key)
+                key++, c++;
+            if (*key)
+                continue;
+            long v = 0;
+            while (*c == ' ' || *c == '\t')
+                c++;
+            while (*c >= '0' && *c <= '9')
+                v = v * 10 + (*c++ - '0');
+            *out[k] = v;
+        }
+        while (*line && *line != '\n')
+            line++;
+        if (*line)
+            line++;
+    }
+    return m;
+}
+
+/* A model calls this where it holds the most workers at once (all
+ * threads created...): the process's page tables are largest then. */
+void run_sample_memory(struct run *r)
+{
+    long pte = mem_read_self().pte_kib;
+    if (pte > r->main_pte_kib)
+        r->main_pte_kib = pte;
 }

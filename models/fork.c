@@ -11,11 +11,13 @@
  * parent, so Ctrl-C never leaves orphans. A start gate (a pipe that the
  * parent closes once every worker exists) makes them begin together.
  *
- * Memory: a child shares the parent's pages until it writes them, so its RSS
- * overstates what it costs. At fork a child's anonymous resident set equals
- * the parent's; what it adds beyond that (read from statm just before it
- * exits) is its own. The sum over workers is added to the parent's peak.
- * (smaps_rollup would be exact but costs ~0.7 ms per child to read.) */
+ * Memory (the one method of bench/run.c): a child shares the parent's pages
+ * until it writes them, so its RSS overstates what it costs. At fork a
+ * child's anonymous resident set (RssAnon) equals the parent's; what it adds
+ * beyond that, and its page tables (VmPTE), read from /proc/self/status
+ * just before it exits, are its own. The sums over workers are added to the
+ * parent's figures. (smaps_rollup would be exact but costs ~0.7 ms per child
+ * to read.) */
 #include "model.h"
 
 #include <errno.h>
@@ -34,43 +36,9 @@ struct fork_shared {
     atomic_long next_task;
     atomic_bool abort;
     long parent_anon_kib;      /* the parent's anonymous RSS at fork */
-    long page_kib;             /* the page size, read once by the parent */
     atomic_long private_kib;   /* what workers added, summed */
+    atomic_long pte_kib;       /* workers' page tables, summed */
 };
-
-static const char *fork_parse_long(const char *s, long *out)
-{
-    long v = 0;
-    while (*s == ' ')
-        s++;
-    while (*s >= '0' && *s <= '9')
-        v = v * 10 + (*s++ - '0');
-    *out = v;
-    return s;
-}
-
-/* This process's resident anonymous memory in KiB, from /proc/self/statm
- * (resident - shared pages): cheap enough to read inside the timed phase.
- * Plain open/read and our own parsing rather than stdio, and the page size
- * from the parent: in a fresh child every page touched for the first time
- * (libc code included) is a page fault, and fopen/fscanf/sysconf added about
- * a dozen per worker - with faults at tens of µs on a VM, a third of what a
- * worker costs (perf stat on `spawn`; `spawn --bare` shows the difference). */
-static long fork_anon_kib(long page_kib)
-{
-    char buf[128];
-    long size, resident, shared;
-    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    fork_parse_long(fork_parse_long(fork_parse_long(buf, &size), &resident), &shared);
-    return (resident - shared) * page_kib;
-}
 
 /* Block until the parent closes the gate; true if the run goes ahead. */
 static bool fork_wait_gate(int gate_fd, struct fork_shared *shared)
@@ -96,8 +64,10 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
         task_attach(r, i);
         task_run_blocking(r, &r->task[i]);
     }
-    long added = fork_anon_kib(shared->page_kib) - shared->parent_anon_kib;
+    struct mem_self m = mem_read_self();
+    long added = m.anon_kib - shared->parent_anon_kib;
     atomic_fetch_add(&shared->private_kib, added > 0 ? added : 0);
+    atomic_fetch_add(&shared->pte_kib, m.pte_kib);
     _exit(0);
 }
 
@@ -151,8 +121,8 @@ static int fork_run(struct run *r)
     atomic_init(&shared->next_task, 0);
     atomic_init(&shared->abort, false);
     atomic_init(&shared->private_kib, 0);
-    shared->page_kib = sysconf(_SC_PAGESIZE) / 1024;
-    shared->parent_anon_kib = fork_anon_kib(shared->page_kib);
+    atomic_init(&shared->pte_kib, 0);
+    shared->parent_anon_kib = mem_read_self().anon_kib;
 
     pid_t parent = getpid(), group = 0;
     int status = 0;
@@ -177,6 +147,7 @@ static int fork_run(struct run *r)
             group = pid;
         r->workers_started++;
     }
+    run_sample_memory(r);
     close(gate[0]);
     close(gate[1]);   /* open the gate: every worker starts now */
     if (r->workers_started > 0) {
@@ -186,6 +157,8 @@ static int fork_run(struct run *r)
             status = fork_reap_all(r, group, r->workers_started);
     }
     r->child_memory_kib = atomic_load(&shared->private_kib);
+    r->child_pte_kib = atomic_load(&shared->pte_kib);
+    r->kernel_tasks = r->workers_started;
     munmap(shared, sizeof *shared);
     return status;
 }

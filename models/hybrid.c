@@ -289,6 +289,8 @@ static int hybrid_run(struct run *r)
         status = 1;
     } else {
         r->workers_started = h.workers_started;
+        r->kernel_tasks = h.workers_started;
+        run_sample_memory(r);
         hybrid_run_loop(&h);
         snprintf(r->note, sizeof r->note, "1 loop + %ld CPU workers; backend %s", h.workers_started,
                  ev_backend(h.loop) == EVBACKEND_EPOLL ? "epoll" : "other");

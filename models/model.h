@@ -42,6 +42,11 @@ struct run {
     long workers_started;      /* processes/threads actually created */
     long child_memory_kib;     /* fork: private memory of all workers, added
                                   to the parent's peak RSS */
+    long child_pte_kib;        /* fork: page tables of all workers */
+    long kernel_tasks;         /* threads and processes the model created,
+                                  each pinning a kernel stack */
+    long main_pte_kib;         /* the largest page tables of this process
+                                  seen (run_sample_memory) */
     char note[160];            /* backend used, failure reason... for output */
 };
 
@@ -76,6 +81,14 @@ long run_pool_size(const struct run *r);             /* fork/threads workers */
  * --fail-task and turns cancellation into WAIT_DONE (t->finished unset). */
 struct wait task_step(struct run *r, struct task *t);
 void run_cancel_request(struct run *r);
+
+/* Memory figures of this process from /proc/self/status, KiB. */
+struct mem_self {
+    long anon_kib;   /* RssAnon */
+    long pte_kib;    /* VmPTE: page tables */
+};
+struct mem_self mem_read_self(void);
+void run_sample_memory(struct run *r);   /* see bench/run.c: one memory method */
 
 static inline bool run_cancelled(const struct run *r)
 {

@@ -163,6 +163,8 @@ static int threads_run(struct run *r)
         r->workers_started++;
     }
     pthread_attr_destroy(&attr);
+    run_sample_memory(r);   /* every stack is mapped now */
+    r->kernel_tasks = r->workers_started;
     threads_open_gate(&s, status != 0);
     for (long w = 0; w < r->workers_started; w++)
         pthread_join(ids[w], NULL);

@@ -5,7 +5,11 @@
  * the same file: a task that closes its fd and opens another gets the same
  * number back, and the closed one has left the kernel's epoll set, so a
  * watcher kept on it would wait forever. The `reopen` workload below does
- * exactly that on every step; task_prepare_fd must make async re-arm. */
+ * exactly that on every step; task_prepare_fd must make async re-arm.
+ *
+ * And the proof of equal work: a `hasty` model that serves no wait at all
+ * (a timer that fires at once) must make sleep, chain, mixed and spawn
+ * count every early wait as an error, and change the checksum. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE   /* pipe2 */
 #endif
@@ -142,10 +146,85 @@ static void test_async_rearms_after_fd_reopen(void **state)
     assert_string_equal(async.checksum, serial.checksum);
 }
 
+/* ---- a wait that ends early is an error ---- */
+
+/* A model that never waits: every WAIT_TIMER (and any other wait) is
+ * served by stepping again at once, as a broken timer would. */
+static int hasty_run(struct run *r)
+{
+    r->workers_started = 1;
+    for (long i = 0; i < r->tasks; i++) {
+        task_attach(r, i);
+        struct task *t = &r->task[i];
+        while (task_step(r, t).kind != WAIT_DONE)
+            ;
+        task_finish(r, t);
+    }
+    return 0;
+}
+
+static const struct opt_spec hasty_options[] = { OPT_END };
+static const struct model hasty_model = {
+    .name = "hasty", .summary = "test: serves no wait at all", .options = hasty_options,
+    .sequential = true, .run = hasty_run,
+};
+
+/* Runs `workload` with `options` ("--k v" pairs, NULL-terminated) under
+ * `model`; returns the exit status. */
+static int run_with(const struct model *model, const char *workload, long tasks,
+                    const char *const *options, struct result *res)
+{
+    const struct workload *w = workload_find(workload);
+    assert_non_null(w);
+    struct run_request req = { .model = model, .workload = w, .tasks = tasks,
+                               .model_params = calloc(1, 1), .workload_params = calloc(1, w->params_size) };
+    memcpy(req.workload_params, w->params_default, w->params_size);
+    for (; options && options[0]; options += 2) {
+        const struct opt_spec *spec = opt_find(w->options, options[0]);
+        assert_non_null(spec);
+        assert_true(opt_store(spec, req.workload_params, options[1]));
+    }
+    int status = run_measure(&req, res);
+    free(req.model_params);
+    free(req.workload_params);
+    return status;
+}
+
+static void test_early_waits_are_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *workload;
+        long tasks;
+        const char *options[9];
+        uint64_t early;   /* waits that must be counted as errors */
+    } cases[] = {
+        { "sleep", 3, { "--ms", "50", NULL }, 3 },
+        { "chain", 2, { "--steps", "3", "--min-ms", "5", NULL }, 6 },
+        { "mixed", 3, { "--cpu-tasks", "1", "--requests", "4", "--io-ms", "5", "--chunk-ms", "0.01", NULL }, 8 },
+        { "spawn", 3, { "--hold-ms", "20", NULL }, 3 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct result hasty, serial;
+        int status = run_with(&hasty_model, cases[i].workload, cases[i].tasks, cases[i].options, &hasty);
+        if (hasty.errors != cases[i].early || status != 1)
+            fail_msg("%s: a model that never waits gave %llu errors (want %llu), exit %d",
+                     cases[i].workload, (unsigned long long)hasty.errors,
+                     (unsigned long long)cases[i].early, status);
+        assert_int_equal(run_with(model_find("serial"), cases[i].workload, cases[i].tasks,
+                                  cases[i].options, &serial), 0);
+        assert_int_equal(serial.errors, 0);
+        /* the checksum says the work was not done */
+        if (strcmp(hasty.checksum, serial.checksum) == 0)
+            fail_msg("%s: the same checksum with and without the waits", cases[i].workload);
+    }
+}
+
 int unit_models_run(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_async_rearms_after_fd_reopen),
+        cmocka_unit_test(test_early_waits_are_errors),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }

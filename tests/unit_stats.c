@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,8 @@ static void test_percentile_matches_integer_rank(void **state)
  * (more may follow), and both carry the same keys in the same order. */
 static const char *const contract_keys =
     "model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s,"
-    "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note";
+    "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note,"
+    "cancelled,cancel_ms,mem_kib,metrics";
 
 static struct result sample_result(void)
 {
@@ -142,6 +144,8 @@ static struct result sample_result(void)
     snprintf(r.checksum, sizeof r.checksum, "00000000000000ff");
     snprintf(r.params, sizeof r.params, "work=2;stack_kib=64");
     snprintf(r.note, sizeof r.note, "a,b \"q\\\" x\ny");
+    snprintf(r.metrics, sizeof r.metrics, "move_ms=0.5;theory_ratio=11.8");
+    r.mem_kib = 3000;
     return r;
 }
 
@@ -226,6 +230,9 @@ static void test_json_is_one_object_with_the_contract_keys(void **state)
     /* quotes and backslashes escaped, the newline dropped */
     assert_contains(json, "\"note\":\"a,b \\\"q\\\\\\\" xy\"");
     assert_int_equal(json[strlen(json) - 2], '}');
+    /* mem_kib, then metrics: always the last key */
+    assert_contains(json, ",\"mem_kib\":3000,\"metrics\":\"move_ms=0.5;theory_ratio=11.8\"}\n");
+    assert_string_equal(keys + strlen(keys) - strlen(",metrics"), ",metrics");
     free(json);
 }
 
@@ -252,6 +259,11 @@ static void test_csv_header_matches_json_and_row(void **state)
     assert_null(strchr(row, '"'));
     assert_contains(row, "threads,cpu,4,2,0.500000,0.250000,0.125000,2048,4,8.000,");
     assert_contains(row, ",1,00000000000000ff,2,work=2;stack_kib=64,");
+    /* metrics is the last column, mem_kib the one before */
+    const char *last = strrchr(row, ',');
+    assert_string_equal(last, ",move_ms=0.5;theory_ratio=11.8");
+    assert_contains(row, ",3000,move_ms=0.5;theory_ratio=11.8");
+    assert_string_equal(csv + strlen(csv) - strlen(",mem_kib,metrics"), ",mem_kib,metrics");
     free(csv);
 }
 
@@ -266,6 +278,7 @@ static void test_human_output(void **state)
     assert_contains(text, "errors      1");
     /* latencies in a readable unit */
     assert_contains(text, "p50 100 µs, p90 2.000 ms, p99 3.000 ms, max 4.000 s (4 samples)");
+    assert_contains(text, "  metrics     move_ms=0.5, theory_ratio=11.8\n");
     free(text);
 }
 
@@ -345,6 +358,33 @@ static void test_checksum_mix_is_order_sensitive(void **state)
     assert_true(checksum_mix(0, 0) != checksum_mix(0, 1));
 }
 
+/* metrics_add: "k=v;k=v", plain decimals (no exponent), zeros trimmed. */
+static void test_metrics_add_format(void **state)
+{
+    (void)state;
+    char buf[256] = "";
+    metrics_add(buf, sizeof buf, "boards", 24);
+    metrics_add(buf, sizeof buf, "move_ms", 0.5);
+    metrics_add(buf, sizeof buf, "big_s", 1e7);
+    metrics_add(buf, sizeof buf, "tiny_us", 0.0000001);
+    metrics_add(buf, sizeof buf, "neg_kib", -2.25);
+    metrics_add(buf, sizeof buf, "nan_ms", NAN);
+    assert_string_equal(buf, "boards=24;move_ms=0.5;big_s=10000000;tiny_us=0;neg_kib=-2.25;nan_ms=0");
+    char small[16] = "";
+    metrics_add(small, sizeof small, "a_very_long_key", 123456);   /* truncated, terminated */
+    assert_int_equal(strlen(small), sizeof small - 1);
+}
+
+/* A wait is early only if less than the whole interval has passed. */
+static void test_wait_ended_early(void **state)
+{
+    (void)state;
+    int64_t now = clock_now_ns();
+    assert_true(wait_ended_early(now, 10.0));             /* 10 s have not passed */
+    assert_false(wait_ended_early(now - 2000000, 0.001));  /* 2 ms ago, 1 ms asked */
+    assert_false(wait_ended_early(now, 0));
+}
+
 /* ---- run_measure: the harness around a model ---- */
 
 struct request {
@@ -416,10 +456,13 @@ static void test_run_sleep_checksum_folds_tasks_in_id_order(void **state)
     assert_int_equal(res.latency.count, 5);
     assert_int_equal(res.workers_started, 1);
     assert_string_equal(res.params, "ms=0");
-    /* a sleep task's result is mix(id, µs); the run folds them by id */
-    uint64_t h = 0;
+    /* a sleep task's result is mix(mix(id, µs), kept); the run folds them
+     * by id, starting from the FNV-1a hash of the workload's name */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *c = "sleep"; *c; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
     for (uint64_t id = 0; id < 5; id++)
-        h = checksum_mix(h, checksum_mix(id, 0));
+        h = checksum_mix(h, checksum_mix(checksum_mix(id, 0), 1));
     char want[17];
     snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
     assert_string_equal(res.checksum, want);
@@ -520,6 +563,8 @@ int unit_stats_run(void)
         cmocka_unit_test(test_human_output),
         cmocka_unit_test(test_human_output_not_run),
         cmocka_unit_test(test_parse_format),
+        cmocka_unit_test(test_metrics_add_format),
+        cmocka_unit_test(test_wait_ended_early),
         cmocka_unit_test(test_registries),
         cmocka_unit_test(test_checksum_mix_is_order_sensitive),
         cmocka_unit_test(test_run_sleep_checksum_folds_tasks_in_id_order),

@@ -12,7 +12,14 @@
  * do), so under async a step ends up to 1 ms late whenever the loop wakes
  * for another task's timer in between: with many tasks, about 0.5 ms per
  * step, 2-5% of a chain here. One latency sample per task: the time its
- * whole chain took. */
+ * whole chain took. A step that ends before its interval has passed is an
+ * error (counted, and left out of the checksum).
+ *
+ * Metrics: chains; longest_chain_ms, the longest requested chain (from the
+ * seed); slowest_chain_ms, the slowest chain as its own task timed it, from
+ * its first step to its end; gate_ms, from the start of the model's run
+ * until the last task took its first step (creating workers: it is part of
+ * the wall time but not of any chain). */
 #include "workload.h"
 
 #include <stdio.h>
@@ -26,7 +33,9 @@ struct chain_params {
 };
 
 struct chain_state {
-    long step;   /* waits done so far */
+    long step;          /* waits done so far */
+    int64_t since_ns;   /* when the current wait began */
+    uint64_t ms;        /* ... and how long it was asked to be */
 };
 
 static const struct chain_params chain_defaults = {
@@ -67,16 +76,22 @@ static struct wait chain_step(struct task *t)
 {
     const struct chain_params *p = t->params;
     struct chain_state *s = t->state;
-    if (s->step == 0)
+    if (s->step == 0) {
         task_op_begin(t);
+    } else if (wait_ended_early(s->since_ns, (double)s->ms / 1e3)) {
+        t->errors++;
+    } else {
+        t->checksum = checksum_mix(t->checksum, s->ms);   /* a wait kept */
+    }
     if (s->step == p->steps) {
         task_op_end(t);             /* one sample: the whole chain */
         t->ops += (uint64_t)p->steps - 1;   /* ops counts waits; op_end added one */
+        t->figure[0] = (double)(clock_now_ns() - t->op_start_ns) / 1e6;
         return wait_done();
     }
-    uint64_t ms = chain_wait_ms(p, t->id, s->step++);
-    t->checksum = checksum_mix(t->checksum, ms);
-    return wait_timer((double)ms / 1e3);
+    s->ms = chain_wait_ms(p, t->id, s->step++);
+    s->since_ns = clock_now_ns();
+    return wait_timer((double)s->ms / 1e3);
 }
 
 /* The longest chain is what a concurrent run should take, the sum what a
@@ -109,6 +124,24 @@ static void chain_note(const void *params, char *buf, size_t size)
              p->longest_ms, p->longest_task, p->sum_ms);
 }
 
+static void chain_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+{
+    const struct chain_params *p = params;
+    double slowest = 0;
+    int64_t last_start = run->start_ns;
+    for (long i = 0; i < run->tasks; i++) {
+        const struct task *t = &run->task[i];
+        if (t->figure[0] > slowest)
+            slowest = t->figure[0];
+        if (t->started && t->first_step_ns > last_start)
+            last_start = t->first_step_ns;
+    }
+    metrics_add(buf, size, "chains", (double)run->tasks);
+    metrics_add(buf, size, "longest_chain_ms", p->longest_ms);
+    metrics_add(buf, size, "slowest_chain_ms", slowest);
+    metrics_add(buf, size, "gate_ms", (double)(last_start - run->start_ns) / 1e6);
+}
+
 const struct workload workload_chain = {
     .name = "chain",
     .summary = "each task waits --steps seeded random intervals in a row: time = longest chain",
@@ -121,4 +154,5 @@ const struct workload workload_chain = {
     .setup = chain_setup,
     .step = chain_step,
     .note = chain_note,
+    .metrics = chain_metrics,
 };

@@ -14,11 +14,21 @@
  * CPU_KERNEL_ITERS_PER_MS, about 0.5 ms on the reference VM), so the
  * checksum never depends on the machine; setup times one move for the
  * note. Latency is one move pair as the board sees it: from the
- * opponent's reply to the next one. */
+ * opponent's reply to the next one.
+ *
+ * Metrics, from this run's own measurements (never constants): move_ms,
+ * the mean CPU time of one of her moves (CLOCK_THREAD_CPUTIME_ID around
+ * each move, so a thread waiting for a core is not counted), reply_ms, and
+ * the theory for one expert: theory_serial_s = boards x moves x (move +
+ * reply), theory_async_s = moves x max(boards x move, move + reply) (she
+ * walks from board to board; a round is as long as her moves, or as one
+ * move and its reply if that is longer), theory_ratio = their ratio. A
+ * reply that ends early is an error. */
 #include "workload.h"
 #include "cpu_kernel.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHESS_REPLY_FACTOR 11.0   /* 55 s of thought per 5 s move */
@@ -35,6 +45,7 @@ enum chess_phase { CHESS_START, CHESS_MOVE, CHESS_REPLY };
 
 struct chess_state {
     enum chess_phase phase;
+    int64_t reply_ns;       /* when the opponent began to think */
     long moves_done;
     struct cpu_kernel kernel;
 };
@@ -70,9 +81,15 @@ static double chess_reply_ms(const struct chess_params *p)
 /* Her move: CPU work, then the opponent thinks. */
 static struct wait chess_move(struct task *t, const struct chess_params *p, struct chess_state *s)
 {
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     cpu_kernel_run(&s->kernel, cpu_kernel_iters(p->move_ms));
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    t->figure[0] += (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
+    t->figure[1] += 1;
     t->checksum = checksum_mix(t->checksum, s->kernel.h);
     s->phase = CHESS_REPLY;
+    s->reply_ns = clock_now_ns();
     return wait_timer(chess_reply_ms(p) / 1000);
 }
 
@@ -87,6 +104,7 @@ static struct wait chess_step(struct task *t)
     case CHESS_MOVE:
         return chess_move(t, p, s);
     case CHESS_REPLY:
+        t->errors += wait_ended_early(s->reply_ns, chess_reply_ms(p) / 1000);
         task_op_end(t);
         if (++s->moves_done == p->moves)
             return wait_done();
@@ -144,6 +162,28 @@ static void chess_note(const void *params, char *buf, size_t size)
              p->move_ms, p->measured_move_ms);
 }
 
+static void chess_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+{
+    const struct chess_params *p = params;
+    double cpu_ms = 0, moves = 0;
+    for (long i = 0; i < run->tasks; i++) {
+        cpu_ms += run->task[i].figure[0];
+        moves += run->task[i].figure[1];
+    }
+    double move = moves > 0 ? cpu_ms / moves / 1e3 : 0, reply = chess_reply_ms(p) / 1e3;
+    double boards = (double)p->boards, n = (double)p->moves;
+    double serial = boards * n * (move + reply);
+    double one = boards * move > move + reply ? boards * move : move + reply;
+    double async = n * one;
+    metrics_add(buf, size, "boards", boards);
+    metrics_add(buf, size, "moves", n);
+    metrics_add(buf, size, "move_ms", move * 1e3);
+    metrics_add(buf, size, "reply_ms", reply * 1e3);
+    metrics_add(buf, size, "theory_serial_s", serial);
+    metrics_add(buf, size, "theory_async_s", async);
+    metrics_add(buf, size, "theory_ratio", async > 0 ? serial / async : 0);
+}
+
 const struct workload workload_chess = {
     .name = "chess",
     .summary = "one expert plays 24 boards at once: moves are CPU work, opponents' replies waits",
@@ -156,4 +196,5 @@ const struct workload workload_chess = {
     .setup = chess_setup,
     .step = chess_step,
     .note = chess_note,
+    .metrics = chess_metrics,
 };

@@ -2,6 +2,8 @@
 #include "workload.h"
 
 #include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,4 +48,27 @@ int task_prepare_fd(struct task *t, int fd)
     if (fcntl(fd, F_SETFL, flags) < 0)
         return -1;
     return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+bool wait_ended_early(int64_t since_ns, double seconds)
+{
+    /* The interval in whole ns, rounded down: the models round up. */
+    return clock_now_ns() - since_ns < (int64_t)(seconds * 1e9);
+}
+
+void metrics_add(char *buf, size_t size, const char *key, double value)
+{
+    char num[64];
+    if (!isfinite(value))
+        value = 0;
+    snprintf(num, sizeof num, "%.6f", value);
+    char *end = num + strlen(num);   /* 12.500 -> 12.5, 3.000 -> 3 */
+    while (end > num && end[-1] == '0')
+        *--end = '\0';
+    if (end > num && end[-1] == '.')
+        *--end = '\0';
+    if (strcmp(num, "-0") == 0)
+        strcpy(num, "0");
+    size_t len = strlen(buf);
+    snprintf(buf + len, size > len ? size - len : 0, "%s%s=%s", len ? ";" : "", key, num);
 }

@@ -506,6 +506,10 @@ static void conn_answer(struct conn *c)
     c->state = CONN_DELAYING;
     ev_timer_stop(c->owner->loop, &c->timer);
     ev_set_cb(&c->timer, conn_delay_cb);
+    /* From now, not from when the loop last woke: this request may have
+     * been read after other work in the same wakeup, and a response must
+     * never come sooner than the delay asked for (net counts it an error). */
+    ev_now_update(c->owner->loop);
     ev_timer_set(&c->timer, (double)delay_ms / 1000.0, 0.);
     ev_timer_start(c->owner->loop, &c->timer);
 }

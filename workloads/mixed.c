@@ -14,7 +14,8 @@
  *
  * Only I/O tasks record latency and count ops. How many chunks the CPU
  * tasks got through depends on timing, so it is in the note, not in the
- * checksum. I/O tasks come first in id order so that a model running tasks
+ * checksum; each I/O wait kept is (a wait that ends before --io-ms is an
+ * error, and left out). I/O tasks come first in id order so that a model running tasks
  * one at a time (serial) finishes the I/O before any CPU task starts, and
  * each CPU task then stops after one chunk. */
 #include "workload.h"
@@ -80,9 +81,14 @@ static uint32_t mixed_latency_per_task(const void *params)
     return (uint32_t)p->requests;
 }
 
-/* One wait is over: record how late it ended, in µs (0 if on time). */
+/* One wait is over: record how late it ended, in µs (0 if on time); one
+ * that ended early is an error. */
 static void mixed_record_lateness(struct task *t, double io_ms)
 {
+    if (wait_ended_early(t->op_start_ns, io_ms / 1000))
+        t->errors++;
+    else
+        t->checksum = checksum_mix(t->checksum, (uint64_t)(io_ms * 1000));
     int64_t late_us = (clock_now_ns() - t->op_start_ns) / 1000 - (int64_t)(io_ms * 1000);
     if (late_us < 0)
         late_us = 0;
@@ -99,7 +105,7 @@ static struct wait mixed_io_step(struct task *t, const struct mixed_params *p, s
     }
     s->started = true;
     if (s->done == p->requests) {
-        t->checksum = checksum_mix((uint64_t)t->id, (uint64_t)s->done);
+        t->checksum = checksum_mix(checksum_mix(t->checksum, (uint64_t)t->id), (uint64_t)s->done);
         atomic_fetch_sub(&p->shared->io_live, 1);
         return wait_done();
     }
@@ -169,6 +175,15 @@ static void mixed_note(const void *params, char *buf, size_t size)
              "%ld chunks of %g ms", p->io_tasks, p->io_ms, p->cpu_tasks, p->chunks_done, p->chunk_ms);
 }
 
+/* io_p99_late_us: p99 of the I/O waits' lateness (the latency samples are
+ * only theirs); cpu_tasks: how many tasks loaded the CPU meanwhile. */
+static void mixed_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+{
+    const struct mixed_params *p = params;
+    metrics_add(buf, size, "io_p99_late_us", run->p99_us);
+    metrics_add(buf, size, "cpu_tasks", (double)p->cpu_tasks);
+}
+
 const struct workload workload_mixed = {
     .name = "mixed",
     .summary = "I/O tasks (timed waits) beside CPU tasks (chunks): the I/O tail under CPU load",
@@ -182,4 +197,5 @@ const struct workload workload_mixed = {
     .step = mixed_step,
     .teardown = mixed_teardown,
     .note = mixed_note,
+    .metrics = mixed_metrics,
 };

@@ -8,7 +8,17 @@
  * libhttp-parser (as wrk does); status and Content-Length are checked, the
  * body is folded into the checksum and every request's latency (first byte
  * sent to last byte received) is recorded. A refused, reset or short
- * connection counts as an error and ends that task. */
+ * connection counts as an error and ends that task; so does a response to
+ * a delayed request (--delay-ms > 0) that arrives sooner than the delay
+ * (a server that did not wait: the run did not do the work it claims).
+ *
+ * Metrics: delay_ms, requests, connect_ms, steady_s (the wall time less
+ * connect_ms) and steady_req_per_s (requests over steady_s). connect_ms is
+ * the setup phase inside the run: when every task runs at once, from the
+ * start of the model's run until the last connection was open (creating
+ * workers and connecting); when the model runs fewer at once (serial, a
+ * pool), connections open one after another between requests, so it is the
+ * time tasks spent connecting, summed, over the tasks run at once. */
 #include "workload.h"
 #include "http_server.h"
 
@@ -36,6 +46,7 @@ struct net_params {
     long delay_ms, requests, bytes, server_loops;
     const char *connect;        /* HOST:PORT, or NULL to start our own server */
     /* Filled by setup: */
+    long tasks, concurrency;    /* for connect_ms */
     struct sockaddr_storage addr;
     socklen_t addr_len;
     char target[80];            /* "127.0.0.1:34567", for messages */
@@ -145,6 +156,7 @@ static struct wait net_connect(struct task *t, struct net_state *s)
     setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     task_prepare_fd(t, s->fd);
     if (connect(s->fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0) {
+        t->mark_ns = clock_now_ns();   /* connected, for connect_ms */
         s->phase = NET_SEND;
         return wait_cpu();
     }
@@ -166,6 +178,7 @@ static bool net_connected(struct task *t, struct net_state *s)
         net_fail(t, s, "connect to", err);
         return false;
     }
+    t->mark_ns = clock_now_ns();
     s->phase = NET_SEND;
     return true;
 }
@@ -202,6 +215,10 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
     const struct net_params *p = t->params;
     if (s->parser.status_code != 200 || s->body_len != (uint64_t)p->bytes) {
         net_fail(t, s, "bad response (status or length) from", 0);
+        return wait_done();
+    }
+    if (p->delay_ms > 0 && wait_ended_early(t->op_start_ns, (double)p->delay_ms / 1e3)) {
+        net_fail(t, s, "response sooner than --delay-ms from", 0);
         return wait_done();
     }
     task_op_end(t);
@@ -397,7 +414,8 @@ static void net_teardown(void *params);
 static int net_setup(void *params, const struct workload_env *env)
 {
     struct net_params *p = params;
-    (void)env;
+    p->tasks = env->tasks;
+    p->concurrency = env->concurrency;
     p->error_reported = mmap(NULL, sizeof *p->error_reported, PROT_READ | PROT_WRITE,
                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p->error_reported == MAP_FAILED) {
@@ -429,6 +447,30 @@ static void net_teardown(void *params)
     p->error_reported = NULL;
 }
 
+static void net_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+{
+    const struct net_params *p = params;
+    int64_t connected = run->start_ns, connecting = 0;
+    uint64_t ops = 0;
+    for (long i = 0; i < run->tasks; i++) {
+        const struct task *t = &run->task[i];
+        if (t->mark_ns > connected)
+            connected = t->mark_ns;
+        if (t->mark_ns > 0 && t->started)
+            connecting += t->mark_ns - t->first_step_ns;
+        ops += t->ops;
+    }
+    double connect_s = (double)(connected - run->start_ns) / 1e9;
+    if (p->concurrency < p->tasks)   /* connections opened one after another */
+        connect_s = (double)connecting / 1e9 / (double)(p->concurrency > 0 ? p->concurrency : 1);
+    double steady_s = (double)(run->end_ns - run->start_ns) / 1e9 - connect_s;
+    metrics_add(buf, size, "delay_ms", (double)p->delay_ms);
+    metrics_add(buf, size, "requests", (double)p->requests);
+    metrics_add(buf, size, "connect_ms", connect_s * 1e3);
+    metrics_add(buf, size, "steady_s", steady_s);
+    metrics_add(buf, size, "steady_req_per_s", steady_s > 0 ? (double)ops / steady_s : 0);
+}
+
 const struct workload workload_net = {
     .name = "net",
     .summary = "each task is an HTTP/1.1 keep-alive connection making --requests requests",
@@ -443,4 +485,5 @@ const struct workload workload_net = {
     .step = net_step,
     .task_cleanup = net_task_cleanup,
     .teardown = net_teardown,
+    .metrics = net_metrics,
 };

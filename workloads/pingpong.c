@@ -353,6 +353,13 @@ static void pingpong_note(const void *params, char *buf, size_t size)
     snprintf(buf, size, "round_trip_us=%.2f", (double)p->elapsed_ns / 1e3 / (double)p->count);
 }
 
+/* round_trip_us: the median round trip, from every trip's sample. */
+static void pingpong_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+{
+    (void)params;
+    metrics_add(buf, size, "round_trip_us", run->p50_us);
+}
+
 const struct workload workload_pingpong = {
     .name = "pingpong",
     .summary = "pairs of tasks pass a token --count times (pipe or condvar): round-trip latency",
@@ -367,4 +374,5 @@ const struct workload workload_pingpong = {
     .step = pingpong_step,
     .teardown = pingpong_teardown,
     .note = pingpong_note,
+    .metrics = pingpong_metrics,
 };

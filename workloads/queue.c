@@ -19,8 +19,27 @@
  *
  * A model that runs fewer tasks at once than there are producers (serial,
  * or -w P or less) cannot run a consumer while a producer waits for room:
- * if the items do not fit in the queue the run is refused (exit 2). */
+ * if the items do not fit in the queue the run is refused (exit 2).
+ *
+ * The latency of the items above is mostly time spent waiting in a full
+ * pipe: producers outrun consumers. The hand-off itself is measured below
+ * saturation, in a probe phase: once every item has been taken (the
+ * consumer that takes the last one says so on a second pipe, `ack`), the
+ * last producer puts QUEUE_PROBES probe items one at a time, each only
+ * after a consumer has acknowledged the previous one. So every probe meets
+ * an empty queue and consumers already waiting on it, and its latency
+ * (put to take, in ns) is the hand-off: waking a waiting consumer and
+ * passing it one item, the way the model serves waits. Probes are neither
+ * ops nor latency samples; the phase is part of the wall time (probe_ms in
+ * the metrics says how much). A model that cannot run a consumer beside
+ * the producers (serial) has no probe phase and no handoff figures.
+ *
+ * Metrics: producers, consumers, items, and with probes handoff_p50_us,
+ * handoff_p99_us, handoff_probes, probe_ms and items_per_s (the items over
+ * the wall time less the probe phase: the throughput, as ops_per_s would
+ * be without probes). */
 #include "workload.h"
+#include "../bench/stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +50,8 @@
 #include <unistd.h>
 
 #define QUEUE_END UINT64_MAX          /* the end marker's id */
+#define QUEUE_PROBE (1ULL << 62)      /* a probe's id: this bit + its number */
+#define QUEUE_PROBES 200
 
 struct queue_item {
     uint64_t id;
@@ -39,6 +60,9 @@ struct queue_item {
 
 struct queue_shared {
     atomic_long producers_done, consumers_done, taken, duplicates;
+    uint32_t probe_ns[QUEUE_PROBES];  /* each probe's hand-off */
+    long probes;                      /* probes taken */
+    int64_t probe_start_ns, probe_end_ns;
     _Atomic uint64_t taken_bits[];   /* one bit per item id */
 };
 
@@ -46,17 +70,21 @@ struct queue_params {
     long producers, consumers, items;
     /* Filled by setup: */
     int fd[2];                      /* the pipe: read end, write end */
+    int ack[2];                     /* consumers -> last producer: "taken" */
+    bool probing;                   /* a probe phase follows the items */
     long capacity;                  /* items the pipe holds */
     struct queue_shared *shared;    /* MAP_SHARED, shared_size bytes */
     size_t shared_size;
 };
 
-enum queue_phase { QUEUE_START, QUEUE_ITEMS, QUEUE_ENDS, QUEUE_FINISHED };
+enum queue_phase { QUEUE_START, QUEUE_ITEMS, QUEUE_DRAIN, QUEUE_PROBING, QUEUE_ENDS, QUEUE_FINISHED };
 
 struct queue_state {
     enum queue_phase phase;
     uint64_t next;                  /* producer: next id to put */
     long ends_left;                 /* producer: end markers still to put */
+    long probe;                     /* last producer: probes put */
+    bool probe_out;                 /* ... the last one is not acknowledged */
 };
 
 static const struct queue_params queue_defaults = { .producers = 2, .consumers = 0, .items = 10000 };
@@ -116,10 +144,70 @@ static bool queue_put(struct task *t, const struct queue_params *p, uint64_t id,
 static void queue_producer_done(const struct queue_params *p, struct queue_state *s)
 {
     if (atomic_fetch_add(&p->shared->producers_done, 1) + 1 == p->producers) {
-        s->phase = QUEUE_ENDS;
+        s->phase = p->probing ? QUEUE_DRAIN : QUEUE_ENDS;
         s->ends_left = p->consumers;
     } else {
         s->phase = QUEUE_FINISHED;
+    }
+}
+
+/* Take one acknowledgement; false (and *w set) if it has not come yet. */
+static bool queue_take_ack(struct task *t, const struct queue_params *p, struct wait *w)
+{
+    char byte;
+    for (;;) {
+        ssize_t n = read(p->ack[0], &byte, 1);
+        if (n == 1)
+            return true;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            *w = wait_read(p->ack[0]);
+        } else {
+            queue_fail(t, "read of acknowledgement", n < 0 ? errno : 0);
+            *w = wait_done();
+        }
+        return false;
+    }
+}
+
+static void queue_give_ack(struct task *t, const struct queue_params *p)
+{
+    char byte = 1;
+    while (write(p->ack[1], &byte, 1) < 0)
+        if (errno != EINTR) {
+            queue_fail(t, "write of acknowledgement", errno);
+            return;
+        }
+}
+
+/* The probe phase (see the top): returns true when it is over. */
+static bool queue_probe(struct task *t, const struct queue_params *p, struct queue_state *s, struct wait *w)
+{
+    if (s->phase == QUEUE_DRAIN) {   /* every item taken? */
+        if (!queue_take_ack(t, p, w))
+            return false;
+        s->phase = QUEUE_PROBING;
+        p->shared->probe_start_ns = clock_now_ns();
+    }
+    for (;;) {
+        if (s->probe_out) {
+            if (!queue_take_ack(t, p, w))
+                return false;
+            s->probe_out = false;
+        }
+        if (s->probe == QUEUE_PROBES) {
+            p->shared->probe_end_ns = clock_now_ns();
+            s->phase = QUEUE_ENDS;
+            return true;
+        }
+        /* The queue is empty: the write cannot find it full. */
+        if (!queue_put(t, p, QUEUE_PROBE | (uint64_t)s->probe, w))
+            return false;
+        s->probe++;
+        s->probe_out = true;
+        *w = wait_read(p->ack[0]);
+        return false;   /* wait for the acknowledgement */
     }
 }
 
@@ -132,6 +220,8 @@ static struct wait queue_produce(struct task *t, const struct queue_params *p, s
     for (;;) {
         if (s->phase == QUEUE_ITEMS && s->next >= (uint64_t)p->items)
             queue_producer_done(p, s);
+        if ((s->phase == QUEUE_DRAIN || s->phase == QUEUE_PROBING) && !queue_probe(t, p, s, &w))
+            return w;
         if (s->phase == QUEUE_ENDS && s->ends_left == 0)
             s->phase = QUEUE_FINISHED;
         if (s->phase == QUEUE_FINISHED)
@@ -167,17 +257,29 @@ static void queue_consumer_done(struct task *t, const struct queue_params *p)
     }
 }
 
-/* One item taken: mark its id, record how long the hand-off took. */
+/* One item taken: mark its id, record how long the hand-off took. The
+ * consumer that takes the last item tells the probing producer. */
 static void queue_take(struct task *t, const struct queue_params *p, const struct queue_item *item)
 {
     struct queue_shared *sh = p->shared;
+    if (item->id & QUEUE_PROBE && item->id != QUEUE_END) {
+        uint64_t k = item->id & ~QUEUE_PROBE;
+        int64_t ns = clock_now_ns() - item->put_ns;
+        if (k < QUEUE_PROBES) {
+            sh->probe_ns[k] = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+            sh->probes = (long)k + 1;
+        }
+        queue_give_ack(t, p);
+        return;
+    }
     uint64_t bit = 1ULL << (item->id % 64);
     if (item->id >= (uint64_t)p->items ||
         (atomic_fetch_or(&sh->taken_bits[item->id / 64], bit) & bit))
         atomic_fetch_add(&sh->duplicates, 1);
-    atomic_fetch_add(&sh->taken, 1);
     t->op_start_ns = item->put_ns;
     task_op_end(t);
+    if (atomic_fetch_add(&sh->taken, 1) + 1 == p->items && p->probing)
+        queue_give_ack(t, p);
 }
 
 static struct wait queue_consume(struct task *t, const struct queue_params *p)
@@ -258,6 +360,14 @@ static int queue_setup(void *params, const struct workload_env *env)
         fprintf(stderr, "cbench: queue: pipe: %s\n", strerror(errno));
         return 1;
     }
+    if (pipe2(p->ack, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) < 0) {
+        fprintf(stderr, "cbench: queue: pipe: %s\n", strerror(errno));
+        close(p->fd[0]);
+        close(p->fd[1]);
+        return 1;
+    }
+    /* The probing producer waits for consumers: they must run beside it. */
+    p->probing = env->concurrency > p->producers;
     int bytes = fcntl(p->fd[1], F_GETPIPE_SZ);
     p->capacity = (bytes > 0 ? bytes : 65536) / (long)sizeof(struct queue_item);
     p->shared_size = sizeof *p->shared + ((size_t)p->items + 63) / 64 * sizeof(uint64_t);
@@ -273,16 +383,47 @@ static int queue_setup(void *params, const struct workload_env *env)
         p->shared = NULL;
         close(p->fd[0]);
         close(p->fd[1]);
+        close(p->ack[0]);
+        close(p->ack[1]);
     }
     return status;   /* the mapping is zeroed: counters and bits start at 0 */
 }
 
+/* The probe figures, copied out of the shared block before it goes. */
+static struct {
+    uint32_t ns[QUEUE_PROBES];
+    long probes;
+    double probe_ms;
+} queue_probes;
+
 static void queue_teardown(void *params)
 {
     struct queue_params *p = params;
+    queue_probes.probes = p->shared->probes;
+    memcpy(queue_probes.ns, p->shared->probe_ns, sizeof queue_probes.ns);
+    queue_probes.probe_ms = (double)(p->shared->probe_end_ns - p->shared->probe_start_ns) / 1e6;
     munmap(p->shared, p->shared_size);
     close(p->fd[0]);
     close(p->fd[1]);
+    close(p->ack[0]);
+    close(p->ack[1]);
+}
+
+static void queue_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+{
+    const struct queue_params *p = params;
+    metrics_add(buf, size, "producers", (double)p->producers);
+    metrics_add(buf, size, "consumers", (double)p->consumers);
+    metrics_add(buf, size, "items", (double)p->items);
+    if (queue_probes.probes < QUEUE_PROBES)   /* no probe phase, or cut short */
+        return;
+    struct latency_summary l = stats_summarise(queue_probes.ns, QUEUE_PROBES);   /* in ns */
+    metrics_add(buf, size, "handoff_p50_us", l.p50_us / 1e3);
+    metrics_add(buf, size, "handoff_p99_us", l.p99_us / 1e3);
+    metrics_add(buf, size, "handoff_probes", QUEUE_PROBES);
+    metrics_add(buf, size, "probe_ms", queue_probes.probe_ms);
+    double items_s = (double)(run->end_ns - run->start_ns) / 1e9 - queue_probes.probe_ms / 1e3;
+    metrics_add(buf, size, "items_per_s", items_s > 0 ? (double)p->items / items_s : 0);
 }
 
 static void queue_note(const void *params, char *buf, size_t size)
@@ -306,4 +447,5 @@ const struct workload workload_queue = {
     .step = queue_step,
     .teardown = queue_teardown,
     .note = queue_note,
+    .metrics = queue_metrics,
 };

@@ -1,6 +1,8 @@
 /* sleep.c - each task waits --ms milliseconds: the classic "three tasks that
  * each wait 1 s" example. Serially that is the sum of the waits; under any
- * concurrent model it should be the longest single wait. */
+ * concurrent model it should be the longest single wait. A wait that ends
+ * before --ms have passed is an error. The checksum folds the requested
+ * wait (in µs) and whether it was kept: a run that waited less differs. */
 #include "workload.h"
 
 struct sleep_params {
@@ -39,8 +41,10 @@ static struct wait sleep_step(struct task *t)
         task_op_begin(t);
         return wait_timer(p->ms / 1000.0);
     }
+    bool early = wait_ended_early(t->op_start_ns, p->ms / 1000.0);
     task_op_end(t);   /* latency = the wait as the task experienced it */
-    t->checksum = checksum_mix((uint64_t)t->id, (uint64_t)(p->ms * 1000.0));
+    t->errors += early;
+    t->checksum = checksum_mix(checksum_mix((uint64_t)t->id, (uint64_t)(p->ms * 1000.0)), !early);
     return wait_done();
 }
 

@@ -7,15 +7,17 @@
  * Cost per worker is the time from setup to teardown over the tasks, which
  * is the harness's wall time to within a few microseconds.
  *
- * --hold-ms H: every task waits H ms so that all are alive at once, and the
- * last one to arrive samples memory. It sums Pss (/proc/PID/smaps_rollup)
- * over the family - this process and every distinct process running a task
- * - and subtracts this process's Pss at setup. Pss divides a shared page
- * among the processes mapping it, so fork's children are not charged N times
- * for the pages they still share with the parent, and a thread's stack is
- * charged once. What the kernel keeps per worker (kernel stack, page tables,
- * unreclaimable slab: task_struct, mm) is not in Pss; it is read from
- * /proc/meminfo, which is system-wide, so that figure is approximate.
+ * --hold-ms H: every task waits H ms so that all are alive at once; the
+ * last one to arrive counts how many are still alive. Memory per worker is
+ * the run's memory by the one method of bench/run.c (mem_kib: cbench's peak
+ * RSS, what each fork worker added, page tables, a kernel stack per worker)
+ * less cbench's own before the run, over the tasks: kib_per_worker in the
+ * metrics. Nothing reads /proc during the hold. A hold that ends early is
+ * an error.
+ *
+ * Metrics: us_per_worker (the run's wall time per task: with --hold-ms it
+ * includes the hold), bare_us_per_worker and bare_seq_us_per_worker with
+ * --bare, and with --hold-ms kib_per_worker and alive (tasks alive at once).
  *
  * --bare runs bare C loops (spawn_bare.c) in setup, outside the timed run
  * and in a child process, for the model's creation pattern, so the note
@@ -38,19 +40,10 @@
 
 #define SPAWN_BARE_STACK (64 * 1024)   /* the threads model's default --stack-kib */
 
-/* Memory figures in KiB. */
-struct spawn_memory {
-    long base_pss, base_kernel;   /* at setup */
-    long pss, kernel;             /* when the last task arrived */
-    long alive;                   /* tasks alive then; 0 = no sample */
-};
-
-/* MAP_SHARED, so that a fork child can sample and the parent read it. */
+/* MAP_SHARED, so that fork's children count too. */
 struct spawn_shared {
     atomic_long arrived, finished;
-    struct spawn_memory memory;
-    pid_t setup_pid;
-    pid_t pid[];                  /* the process that ran task i */
+    long alive;                   /* tasks alive when the last arrived */
 };
 
 struct spawn_params {
@@ -62,7 +55,7 @@ struct spawn_params {
     size_t shared_size;
     int64_t start_ns, elapsed_ns;
     double bare_us, bare_seq_us;  /* 0 = not measured */
-    struct spawn_memory memory;   /* copied from shared at teardown */
+    long alive;                   /* copied from shared at teardown */
 };
 
 struct spawn_state {
@@ -90,90 +83,15 @@ static uint32_t spawn_latency_per_task(const void *params)
     return 1;
 }
 
-/* ---- memory ------------------------------------------------------------- */
-
-/* The Pss line of /proc/PID/smaps_rollup in KiB, or -1. */
-static long spawn_pss_kib(pid_t pid)
-{
-    char path[64], line[128];
-    long kib = -1;
-    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (kib < 0 && fgets(line, sizeof line, f))
-        if (sscanf(line, "Pss: %ld kB", &kib) != 1)
-            kib = -1;
-    fclose(f);
-    return kib;
-}
-
-/* Kernel memory that grows with workers, system-wide, in KiB. */
-static long spawn_kernel_kib(void)
-{
-    static const char *const fields[] = { "KernelStack:", "PageTables:", "SUnreclaim:" };
-    char line[128];
-    long total = 0;
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof line, f)) {
-        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-            size_t len = strlen(fields[i]);
-            long kib;
-            if (strncmp(line, fields[i], len) == 0 && sscanf(line + len, "%ld", &kib) == 1)
-                total += kib;
-        }
-    }
-    fclose(f);
-    return total;
-}
-
-static int spawn_compare_pid(const void *a, const void *b)
-{
-    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Pss summed over this process and every distinct process running a task
- * (threads and async: just this one; fork with -w: fewer than tasks). A
- * process already gone counts 0: `alive` will say the hold was too short. */
-static long spawn_family_pss_kib(const struct spawn_shared *s, long tasks)
-{
-    pid_t *pids = malloc((size_t)(tasks + 1) * sizeof *pids);
-    if (!pids)
-        return -1;
-    memcpy(pids, s->pid, (size_t)tasks * sizeof *pids);
-    pids[tasks] = s->setup_pid;
-    qsort(pids, (size_t)tasks + 1, sizeof *pids, spawn_compare_pid);
-    long total = 0;
-    for (long i = 0; i <= tasks; i++) {
-        if (i > 0 && pids[i] == pids[i - 1])
-            continue;
-        long kib = spawn_pss_kib(pids[i]);
-        total += kib > 0 ? kib : 0;
-    }
-    free(pids);
-    return total;
-}
-
-/* Called by the last task to arrive; `alive` is read after sampling, so a
- * task that finished meanwhile (a hold too short) shows as not alive. */
-static void spawn_sample(struct spawn_shared *s, long tasks)
-{
-    s->memory.pss = spawn_family_pss_kib(s, tasks);
-    s->memory.kernel = spawn_kernel_kib();
-    s->memory.alive = tasks - atomic_load(&s->finished);
-}
-
 /* ---- the task ----------------------------------------------------------- */
 
-static void spawn_arrive(const struct spawn_params *p, const struct task *t)
+/* The last task to arrive counts who is still there: a hold too short (or
+ * a model running tasks one at a time) shows as fewer than all. */
+static void spawn_arrive(const struct spawn_params *p)
 {
     struct spawn_shared *s = p->shared;
-    s->pid[t->id] = getpid();
     if (atomic_fetch_add(&s->arrived, 1) + 1 == p->tasks)
-        spawn_sample(s, p->tasks);
+        s->alive = p->tasks - atomic_load(&s->finished);
 }
 
 static struct wait spawn_step(struct task *t)
@@ -186,18 +104,22 @@ static struct wait spawn_step(struct task *t)
         if (p->hold_ms <= 0)
             return wait_cpu();   /* async: one watcher started and stopped */
         task_op_begin(t);
-        spawn_arrive(p, t);
+        spawn_arrive(p);
         return wait_timer(p->hold_ms / 1000.0);
     }
     /* With a hold, latency = the hold as the task experienced it. Without,
      * there is nothing to time: the cost is the model's, around the task. */
+    bool kept = true;
     if (p->shared) {
+        kept = !wait_ended_early(t->op_start_ns, p->hold_ms / 1000.0);
+        t->errors += !kept;
         atomic_fetch_add(&p->shared->finished, 1);
         task_op_end(t);
     } else {
         t->ops++;
     }
-    t->checksum = checksum_mix((uint64_t)t->id, (uint64_t)(p->hold_ms * 1000.0));
+    /* the hold asked for, and whether it was kept */
+    t->checksum = checksum_mix(checksum_mix((uint64_t)t->id, (uint64_t)(p->hold_ms * 1000.0)), kept);
     return wait_done();
 }
 
@@ -262,16 +184,13 @@ static int spawn_run_bare(struct spawn_params *p, const char *model)
 
 static int spawn_map_shared(struct spawn_params *p)
 {
-    p->shared_size = sizeof *p->shared + (size_t)p->tasks * sizeof p->shared->pid[0];
+    p->shared_size = sizeof *p->shared;
     p->shared = mmap(NULL, p->shared_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p->shared == MAP_FAILED) {
         p->shared = NULL;
         fprintf(stderr, "cbench: spawn: cannot map %zu bytes for %ld tasks\n", p->shared_size, p->tasks);
         return 1;
     }
-    p->shared->setup_pid = getpid();
-    p->shared->memory.base_pss = spawn_pss_kib(getpid());
-    p->shared->memory.base_kernel = spawn_kernel_kib();
     return 0;
 }
 
@@ -295,14 +214,14 @@ static void spawn_teardown(void *params)
     struct spawn_params *p = params;
     p->elapsed_ns = clock_now_ns() - p->start_ns;   /* first: the run just ended */
     if (p->shared) {
-        p->memory = p->shared->memory;
+        p->alive = p->shared->alive;
         munmap(p->shared, p->shared_size);
         p->shared = NULL;
     }
 }
 
-/* "worker_us=… bare_us=…" or "worker_kib=… kernel_kib=… alive=N/N": the
- * per-worker figures, as key=value words that scripts can pick out. */
+/* "worker_us=… bare_us=…" or "alive=N/N": key=value words for people;
+ * scripts read the metrics. */
 static void spawn_note(const void *params, char *buf, size_t size)
 {
     const struct spawn_params *p = params;
@@ -314,15 +233,23 @@ static void spawn_note(const void *params, char *buf, size_t size)
         len += snprintf(buf + len, size - (size_t)len, " bare_us=%.2f", p->bare_us);
     if (p->bare_seq_us > 0 && len >= 0 && (size_t)len < size)
         len += snprintf(buf + len, size - (size_t)len, " bare_seq_us=%.2f", p->bare_seq_us);
-    if (p->hold_ms > 0 && p->memory.base_pss < 0) {   /* Linux before 4.14 */
-        snprintf(buf, size, "worker_kib=unknown (cannot read /proc/PID/smaps_rollup)");
-    } else if (p->hold_ms > 0 && p->memory.alive == 0) {
-        snprintf(buf, size, "worker_kib=unknown alive=0/%ld (not every task started)", p->tasks);
-    } else if (p->hold_ms > 0) {
-        const struct spawn_memory *m = &p->memory;
-        snprintf(buf, size, "worker_kib=%.2f kernel_kib=%.2f alive=%ld/%ld%s",
-                 (double)(m->pss - m->base_pss) / n, (double)(m->kernel - m->base_kernel) / n,
-                 m->alive, p->tasks, m->alive < p->tasks ? " (not all alive: memory is not per worker)" : "");
+    if (p->hold_ms > 0)
+        snprintf(buf, size, "memory per worker in metrics (kib_per_worker); alive=%ld/%ld%s",
+                 p->alive, p->tasks, p->alive < p->tasks ? " (not all alive: memory is not per worker)" : "");
+}
+
+static void spawn_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+{
+    const struct spawn_params *p = params;
+    double n = (double)p->tasks;
+    metrics_add(buf, size, "us_per_worker", (double)p->elapsed_ns / 1e3 / n);
+    if (p->bare_us > 0)
+        metrics_add(buf, size, "bare_us_per_worker", p->bare_us);
+    if (p->bare_seq_us > 0)
+        metrics_add(buf, size, "bare_seq_us_per_worker", p->bare_seq_us);
+    if (p->hold_ms > 0) {
+        metrics_add(buf, size, "kib_per_worker", (double)(run->mem_kib - run->mem_base_kib) / n);
+        metrics_add(buf, size, "alive", (double)p->alive);
     }
 }
 
@@ -339,4 +266,5 @@ const struct workload workload_spawn = {
     .step = spawn_step,
     .teardown = spawn_teardown,
     .note = spawn_note,
+    .metrics = spawn_metrics,
 };

@@ -51,6 +51,12 @@ struct task {
     int64_t op_start_ns;     /* scratch for task_op_begin / task_op_end */
     uint32_t fds_opened;     /* bumped by task_prepare_fd: a new fd may
                                 reuse the number of one just closed */
+    int64_t first_step_ns;   /* set by the model: when step() first ran */
+    int64_t mark_ns;         /* the workload's own timestamp for its metrics
+                                (net: when the connection was open) */
+    double figure[2];        /* the workload's own per-task figures for its
+                                metrics (chess: CPU ms of its moves...);
+                                shared memory, so fork's children report too */
     bool started;            /* set by the model: step() has been called */
     bool finished;           /* set by the model: step() returned WAIT_DONE;
                                 a task never finished was cancelled */
@@ -67,6 +73,18 @@ struct workload_env {
                                 task blocked inside step() cannot be reached;
                                 fds shared by tasks must then be O_NONBLOCK
                                 (the model waits for them, cancellably) */
+};
+
+/* What a workload's metrics() may read about the run just measured. */
+struct workload_run {
+    const struct task *task;  /* tasks[0..tasks-1], results filled in */
+    long tasks;
+    int64_t start_ns, end_ns; /* CLOCK_MONOTONIC around the model's run() */
+    double p50_us, p99_us;    /* latency percentiles of every sample */
+    size_t samples;
+    long mem_kib;             /* memory by the one method (bench/run.c) */
+    long mem_base_kib;        /* ... of cbench alone (peak RSS and page
+                                 tables) just before run() began */
 };
 
 struct workload {
@@ -96,6 +114,11 @@ struct workload {
     /* A line for the output's note (theory, longest chain...), written
      * after teardown. May be NULL. */
     void (*note)(const void *params, char *buf, size_t size);
+    /* The workload's own figures for the output's `metrics` field, after
+     * teardown: call metrics_add() once per figure. Keys are lower_snake
+     * with the unit in the name (_us, _ms, _s, _kib); scripts read them by
+     * key, never from the note. May be NULL (no figures). */
+    void (*metrics)(const void *params, const struct workload_run *run, char *buf, size_t size);
 };
 
 /* The registry (workloads/workloads.c). */
@@ -111,5 +134,13 @@ uint64_t checksum_mix(uint64_t h, uint64_t v);  /* order-sensitive fold */
  * O_NONBLOCK under async, and the model learns that an fd number it watches
  * may now name a different file. */
 int task_prepare_fd(struct task *t, int fd);     /* O_NONBLOCK if async; CLOEXEC */
+/* A wait of `seconds` that began at `since_ns` ended early (before the
+ * whole interval had passed, by CLOCK_MONOTONIC): the caller counts it in
+ * t->errors. Every model serves a timer with the same clock and never
+ * early (see models/common.c and models/async.c), so no tolerance. */
+bool wait_ended_early(int64_t since_ns, double seconds);
+/* Appends "key=value" to a metrics buffer ("k=v;k=v"): a plain decimal
+ * number, no exponent, trailing zeros dropped. */
+void metrics_add(char *buf, size_t size, const char *key, double value);
 
 #endif
