@@ -2,7 +2,7 @@
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -pthread
-LDLIBS  += -lev -lhttp_parser -lm -pthread
+LDLIBS  += -lev -lhttp_parser -luring -lm -pthread
 # Bind every symbol at start-up: with lazy binding every fork child resolves
 # again (and page-faults on) each libc function it calls first - about 10 of
 # the ~40 page faults a fork worker took (perf stat on `cbench run fork

@@ -67,10 +67,21 @@ static void print_help(void)
            "  cbench run threads cpu -f json          CPU work on every core, as JSON\n");
 }
 
+/* Whether a model can run on this machine; `why` says why not. */
+static bool model_available(const struct model *m, char *why, size_t size)
+{
+    why[0] = '\0';
+    return !m->available || m->available(why, size) == 0;
+}
+
 static void list_all(void)
 {
-    for (const struct model *const *m = models; *m; m++)
-        printf("model    %-9s %s\n", (*m)->name, (*m)->summary);
+    char why[200];
+    for (const struct model *const *m = models; *m; m++) {
+        bool ok = model_available(*m, why, sizeof why);
+        printf("model    %-9s %s%s%s%s\n", (*m)->name, (*m)->summary,
+               ok ? "" : " [unavailable: ", why, ok ? "" : "]");
+    }
     for (const struct workload *const *w = workloads; *w; w++)
         printf("workload %-9s %s\n", (*w)->name, (*w)->summary);
 }
@@ -111,6 +122,13 @@ static void list_json(void)
         json_string((*m)->summary);
         printf(",\"sequential\":%s,\"workers\":%s,\"event_loop\":%s", (*m)->sequential ? "true" : "false",
                (*m)->uses_workers ? "true" : "false", (*m)->nonblocking ? "true" : "false");
+        char why[200];
+        bool ok = model_available(*m, why, sizeof why);
+        printf(",\"available\":%s", ok ? "true" : "false");
+        if (!ok) {
+            printf(",\"unavailable\":");
+            json_string(why);
+        }
         json_options((*m)->options);
         putchar('}');
     }
@@ -258,7 +276,10 @@ static int command_run(int argc, char **argv)
     }
     struct run_request req = { .model = model_find(argv[2]), .workload = workload_find(argv[3]) };
     if (!req.model) {
-        fprintf(stderr, "cbench: unknown model \"%s\" (models: serial, fork, threads, async, hybrid; see cbench list)\n", argv[2]);
+        fprintf(stderr, "cbench: unknown model \"%s\" (models:", argv[2]);
+        for (const struct model *const *m = models; *m; m++)
+            fprintf(stderr, "%s %s", m == models ? "" : ",", (*m)->name);
+        fprintf(stderr, "; see cbench list)\n");
         return 2;
     }
     if (!req.workload) {

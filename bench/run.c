@@ -40,6 +40,17 @@ static bool shared_alloc(struct shared_block *b, size_t size)
     return b->base != MAP_FAILED;
 }
 
+/* A model this machine cannot run (io_uring disabled...) fails before any
+ * task is set up, saying why and how to enable it. */
+static int run_check_available(const struct model *m)
+{
+    char why[200] = "";
+    if (!m->available || m->available(why, sizeof why) == 0)
+        return 0;
+    fprintf(stderr, "cbench: model %s is not available on this machine: %s\n", m->name, why);
+    return 1;
+}
+
 /* A run needing more descriptors than RLIMIT_NOFILE fails up front with a
  * message, rather than half-way with EMFILE. main() has already raised the
  * soft limit to the hard limit. */
@@ -361,7 +372,9 @@ static int run_measure_once(const struct run_request *req, struct result *out)
     run_format_params(out->params, sizeof out->params, req->workload->options, req->workload_params);
     run_format_params(out->params, sizeof out->params, req->model->options, req->model_params);
 
-    int status = req->model->check ? req->model->check(&r) : 0;
+    int status = run_check_available(req->model);
+    if (status == 0 && req->model->check)
+        status = req->model->check(&r);
     if (status == 0)
         status = run_check_fd_limit(&r);
     if (status != 0)

@@ -59,6 +59,9 @@ struct model {
     bool nonblocking;          /* tasks get O_NONBLOCK fds (event loops) */
     bool uses_workers;         /* -w/--workers is meaningful */
     bool sequential;           /* runs one task at a time (serial) */
+    /* Can this machine run the model at all (io_uring may be disabled)?
+     * 0, or -errno after writing why into `why`. May be NULL: always. */
+    int (*available)(char *why, size_t size);
     /* Validate params against the run (e.g. select's FD_SETSIZE) before any
      * task is set up. Returns 0, or 2 after printing why. May be NULL. */
     int (*check)(struct run *r);

@@ -2,7 +2,7 @@
 #include <string.h>
 #include "model.h"
 
-extern const struct model model_serial, model_fork, model_threads, model_async, model_hybrid;
+extern const struct model model_serial, model_fork, model_threads, model_async, model_hybrid, model_uring;
 
 const struct model *const models[] = {
     &model_serial,
@@ -10,6 +10,7 @@ const struct model *const models[] = {
     &model_threads,
     &model_async,
     &model_hybrid,
+    &model_uring,
     NULL,
 };
 

@@ -1,0 +1,323 @@
+/* uring.c - one io_uring per loop runs every task (or --loops L rings in
+ * L threads, tasks dealt round-robin, as async deals them to libev loops).
+ *
+ * A task's wait becomes one submission: WAIT_READ/WAIT_WRITE a one-shot
+ * IORING_OP_POLL_ADD, WAIT_TIMER an IORING_OP_TIMEOUT, WAIT_CPU a NOP (so a
+ * task computing in chunks lets the others run in between, as async's zero
+ * timer does). The loop submits everything its tasks asked for and waits
+ * for at least one completion in a single io_uring_submit_and_wait: one
+ * syscall per loop turn, however many tasks moved. CPU work runs inline in
+ * the loop and blocks every other task, as in async.
+ *
+ * Cancellation (--fail-task) polls the run's cancel eventfd through the
+ * ring; when it fires, every pending operation is cancelled with
+ * IORING_OP_ASYNC_CANCEL and each task is released once its cancelled
+ * operation has completed. */
+#include "model.h"
+
+#include <errno.h>
+#include <liburing.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct uring_params {
+    long loops;
+    long entries;
+    bool sqpoll;
+};
+
+static const struct uring_params uring_defaults = { .loops = 1, .entries = 256, .sqpoll = false };
+
+static const struct opt_spec uring_options[] = {
+    { "loops", 0, OPT_INT, offsetof(struct uring_params, loops), 1, 1024,
+      "rings, each in its own thread (default 1)" },
+    { "entries", 0, OPT_INT, offsetof(struct uring_params, entries), 1, 32768,
+      "submission queue entries per ring (default 256; completions: 2x, at least the tasks)" },
+    { "sqpoll", 0, OPT_FLAG, offsetof(struct uring_params, sqpoll), 0, 0,
+      "a kernel thread polls the submission queue (IORING_SETUP_SQPOLL): no syscall to submit" },
+    OPT_END,
+};
+
+struct uring_task {
+    struct task *task;
+    struct __kernel_timespec timeout;   /* read by the kernel at submission */
+    bool pending;                       /* an operation is in flight */
+};
+
+struct uring_loop {
+    struct io_uring ring;
+    bool ring_ready;
+    struct run *run;
+    struct uring_task *tasks;   /* the tasks this ring owns */
+    long count;
+    long active;                /* tasks not yet finished */
+    bool cancelling;
+    uint64_t enters;            /* io_uring_submit_and_wait calls */
+    pthread_t thread;
+};
+
+/* user_data of the cancel eventfd's poll: no task has this address. */
+#define URING_CANCEL_TAG ((uint64_t)1)
+
+/* A test hook: CBENCH_TEST_URING_ERRNO=38 makes setup fail with ENOSYS, so
+ * the message for a machine without io_uring can be tested on one with it. */
+static int uring_setup_ring(struct io_uring *ring, const struct uring_params *p, long tasks)
+{
+    const char *fake = getenv("CBENCH_TEST_URING_ERRNO");
+    if (fake && *fake)
+        return -atoi(fake);
+    struct io_uring_params up;
+    memset(&up, 0, sizeof up);
+    long cq = 2 * p->entries > tasks + 1 ? 2 * p->entries : tasks + 1;
+    up.flags = IORING_SETUP_CQSIZE | (p->sqpoll ? IORING_SETUP_SQPOLL : 0);
+    up.cq_entries = (unsigned)cq;
+    return io_uring_queue_init_params((unsigned)p->entries, ring, &up);
+}
+
+/* Why io_uring is not there, and what to do about it. */
+static const char *uring_advice(int err)
+{
+    switch (err) {
+    case ENOSYS: return "this kernel has no io_uring";
+    case EPERM: return "io_uring is disabled: set sysctl kernel.io_uring_disabled=0 (or run as a member of kernel.io_uring_group)";
+    case ENOMEM: return "not enough locked memory for the ring: raise ulimit -l, or use fewer --entries";
+    case EINVAL: return "this kernel does not support the ring's flags (--sqpoll needs 5.11+ for unprivileged users)";
+    default: return "see io_uring_setup(2)";
+    }
+}
+
+/* Is io_uring usable here? 0, or -errno after writing why into `why`. */
+static int uring_probe(char *why, size_t size)
+{
+    struct io_uring ring;
+    int err = uring_setup_ring(&ring, &uring_defaults, 1);
+    if (err < 0) {
+        snprintf(why, size, "%s (%s)", strerror(-err), uring_advice(-err));
+        return err;
+    }
+    io_uring_queue_exit(&ring);
+    return 0;
+}
+
+static int uring_check(struct run *r)
+{
+    const struct uring_params *p = r->model_params;
+    if (p->loops > r->tasks) {
+        fprintf(stderr, "cbench: --loops: %ld is more than the %ld tasks\n", p->loops, r->tasks);
+        return 2;
+    }
+    return 0;
+}
+
+/* A free submission slot: when the queue is full, submit what is there. */
+static struct io_uring_sqe *uring_sqe(struct uring_loop *l)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+    while (!sqe) {
+        io_uring_submit(&l->ring);
+        sqe = io_uring_get_sqe(&l->ring);
+    }
+    return sqe;
+}
+
+static void uring_finish(struct uring_loop *l, struct uring_task *ut)
+{
+    task_finish(l->run, ut->task);
+    l->active--;
+}
+
+/* Queue the submission that serves the task's next wait. */
+static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w)
+{
+    if (w.kind == WAIT_DONE) {
+        uring_finish(l, ut);
+        return;
+    }
+    struct io_uring_sqe *sqe = uring_sqe(l);
+    switch (w.kind) {
+    case WAIT_READ:
+        io_uring_prep_poll_add(sqe, w.fd, POLLIN);
+        break;
+    case WAIT_WRITE:
+        io_uring_prep_poll_add(sqe, w.fd, POLLOUT);
+        break;
+    case WAIT_TIMER: {
+        /* rounded up to the ns: a timer never ends before its time */
+        double ns = w.seconds * 1e9;
+        int64_t whole = (int64_t)ns + ((double)(int64_t)ns < ns);
+        ut->timeout.tv_sec = whole / 1000000000;
+        ut->timeout.tv_nsec = whole % 1000000000;
+        io_uring_prep_timeout(sqe, &ut->timeout, 0, 0);
+        break;
+    }
+    case WAIT_CPU:
+    case WAIT_DONE:
+        io_uring_prep_nop(sqe);
+        break;
+    }
+    io_uring_sqe_set_data(sqe, ut);
+    ut->pending = true;
+}
+
+/* The run was cancelled: cancel every operation in flight; each task is
+ * released when its (cancelled or completed) operation comes back. */
+static void uring_cancel_all(struct uring_loop *l)
+{
+    l->cancelling = true;
+    for (long i = 0; i < l->count; i++) {
+        if (!l->tasks[i].pending)
+            continue;
+        struct io_uring_sqe *sqe = uring_sqe(l);
+        io_uring_prep_cancel(sqe, &l->tasks[i], 0);
+        io_uring_sqe_set_data64(sqe, 0);   /* the cancel's own completion: ignored */
+    }
+}
+
+static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
+{
+    uint64_t tag = io_uring_cqe_get_data64(cqe);
+    if (tag == 0)            /* an ASYNC_CANCEL's own result */
+        return;
+    if (tag == URING_CANCEL_TAG) {
+        uring_cancel_all(l);
+        return;
+    }
+    struct uring_task *ut = io_uring_cqe_get_data(cqe);
+    ut->pending = false;
+    if (l->cancelling) {
+        uring_finish(l, ut);
+        return;
+    }
+    /* POLL_ADD gives the ready events, TIMEOUT -ETIME when it expired, NOP
+     * 0: in every case the task steps again and sees for itself (a read
+     * that would still block returns EAGAIN and asks to wait again). */
+    uring_arm(l, ut, task_step(l->run, ut->task));
+}
+
+static void *uring_loop_run(void *arg)
+{
+    struct uring_loop *l = arg;
+    if (l->run->cancel) {
+        struct io_uring_sqe *sqe = uring_sqe(l);
+        io_uring_prep_poll_add(sqe, l->run->cancel->fd, POLLIN);
+        io_uring_sqe_set_data64(sqe, URING_CANCEL_TAG);
+    }
+    for (long i = 0; i < l->count; i++)
+        uring_arm(l, &l->tasks[i], task_step(l->run, l->tasks[i].task));
+    while (l->active > 0) {
+        int err = io_uring_submit_and_wait(&l->ring, 1);
+        l->enters++;
+        if (err < 0 && err != -EINTR && err != -EBUSY) {
+            fprintf(stderr, "cbench: uring: io_uring_submit_and_wait: %s\n", strerror(-err));
+            run_cancel_request(l->run);
+            break;
+        }
+        struct io_uring_cqe *cqe;
+        unsigned head, seen = 0;
+        io_uring_for_each_cqe(&l->ring, head, cqe) {
+            uring_complete(l, cqe);
+            seen++;
+        }
+        io_uring_cq_advance(&l->ring, seen);
+    }
+    return NULL;
+}
+
+/* Deal tasks round-robin: ring k owns tasks k, k+L, k+2L... */
+static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long loops)
+{
+    const struct uring_params *p = r->model_params;
+    l->run = r;
+    l->count = (r->tasks - k + loops - 1) / loops;
+    l->active = l->count;
+    l->tasks = calloc((size_t)l->count, sizeof *l->tasks);
+    if (!l->tasks) {
+        fprintf(stderr, "cbench: out of memory\n");
+        return 1;
+    }
+    int err = uring_setup_ring(&l->ring, p, l->count);
+    if (err < 0) {
+        fprintf(stderr, "cbench: uring: cannot create ring %ld: %s (%s)\n", k + 1, strerror(-err),
+                uring_advice(-err));
+        snprintf(r->note, sizeof r->note, "io_uring unavailable: %s", strerror(-err));
+        return 1;
+    }
+    l->ring_ready = true;
+    for (long j = 0; j < l->count; j++) {
+        long i = k + j * loops;
+        task_attach(r, i);
+        l->tasks[j].task = &r->task[i];
+    }
+    return 0;
+}
+
+static int uring_run_loops(struct uring_loop *loops, long n, struct run *r)
+{
+    if (n == 1) {
+        uring_loop_run(&loops[0]);
+        return 0;
+    }
+    int status = 0;
+    long started = 0;
+    for (; started < n; started++) {
+        int err = pthread_create(&loops[started].thread, NULL, uring_loop_run, &loops[started]);
+        if (err) {
+            fprintf(stderr, "cbench: uring: could not start ring thread %ld of %ld: %s\n",
+                    started + 1, n, strerror(err));
+            snprintf(r->note, sizeof r->note, "ring thread %ld failed", started + 1);
+            status = 1;
+            break;
+        }
+    }
+    for (long k = 0; k < started; k++)
+        pthread_join(loops[k].thread, NULL);
+    return status;
+}
+
+static int uring_run(struct run *r)
+{
+    const struct uring_params *p = r->model_params;
+    long n = p->loops;
+    struct uring_loop *loops = calloc((size_t)n, sizeof *loops);
+    if (!loops) {
+        fprintf(stderr, "cbench: out of memory\n");
+        return 1;
+    }
+    int status = 0;
+    for (long k = 0; k < n && status == 0; k++)
+        status = uring_setup_loop(&loops[k], r, k, n);
+    if (status == 0) {
+        r->workers_started = n;
+        r->kernel_tasks = n > 1 ? n : 0;   /* one ring runs in this thread */
+        status = uring_run_loops(loops, n, r);
+        uint64_t enters = 0;
+        for (long k = 0; k < n; k++)
+            enters += loops[k].enters;
+        snprintf(r->note, sizeof r->note, "%ld ring%s of %ld entries%s; %llu io_uring_enter calls",
+                 n, n > 1 ? "s" : "", p->entries, p->sqpoll ? ", sqpoll" : "",
+                 (unsigned long long)enters);
+    }
+    for (long k = 0; k < n; k++) {
+        if (loops[k].ring_ready)
+            io_uring_queue_exit(&loops[k].ring);
+        free(loops[k].tasks);
+    }
+    free(loops);
+    return status;
+}
+
+const struct model model_uring = {
+    .name = "uring",
+    .summary = "one io_uring per loop (or --loops L in L threads); waits become submissions",
+    .options = uring_options,
+    .params_size = sizeof(struct uring_params),
+    .params_default = &uring_defaults,
+    .nonblocking = true,
+    .available = uring_probe,
+    .check = uring_check,
+    .run = uring_run,
+};
