@@ -264,6 +264,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     const struct workload *w = r->workload;
     struct workload_env env = { .tasks = r->tasks, .nonblocking = r->nonblocking,
                                 .model = r->model->name, .concurrency = run_concurrency(r),
+                                .bare_spawn = r->model->bare_spawn,
                                 .cancellable = r->cancel != NULL };
     struct run_resources before = run_resources_now();
     int status = w->setup ? w->setup((void *)r->workload_params, &env) : 0;

@@ -312,6 +312,7 @@ const struct model model_async = {
     .params_size = sizeof(struct async_params),
     .params_default = &async_defaults,
     .nonblocking = true,
+    .bare_spawn = bare_spawn_libev,
     .check = async_check,
     .run = async_run,
 };

@@ -167,5 +167,6 @@ const struct model model_fork = {
     .name = "fork",
     .summary = "a process per task (or a pool of -w processes), results via shared memory",
     .uses_workers = true,
+    .bare_spawn = bare_spawn_fork,
     .run = fork_run,
 };

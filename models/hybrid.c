@@ -307,5 +307,6 @@ const struct model model_hybrid = {
     .summary = "one libev loop for waits + a pool of -w threads (default: cores) for CPU steps",
     .nonblocking = true,
     .uses_workers = true,
+    .bare_spawn = bare_spawn_libev,
     .run = hybrid_run,
 };

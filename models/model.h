@@ -62,6 +62,9 @@ struct model {
     /* Can this machine run the model at all (io_uring may be disabled)?
      * 0, or -errno after writing why into `why`. May be NULL: always. */
     int (*available)(char *why, size_t size);
+    /* spawn --bare: the same workers in a bare C loop (bare_spawn.c, or the
+     * model's own file). May be NULL: the model has none. */
+    int (*bare_spawn)(long n, double us[2]);
     /* Validate params against the run (e.g. select's FD_SETSIZE) before any
      * task is set up. Returns 0, or 2 after printing why. May be NULL. */
     int (*check)(struct run *r);
@@ -73,6 +76,11 @@ struct model {
 
 extern const struct model *const models[];
 const struct model *model_find(const char *name);
+
+/* Bare loops for spawn --bare (bare_spawn.c): see struct model. */
+int bare_spawn_fork(long n, double us[2]);
+int bare_spawn_threads(long n, double us[2]);
+int bare_spawn_libev(long n, double us[2]);
 
 /* Shared by models: set up and run one task with blocking waits. */
 void task_attach(struct run *r, long i);             /* wire task i's state */

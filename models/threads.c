@@ -192,6 +192,7 @@ const struct model model_threads = {
     .params_size = sizeof(struct threads_params),
     .params_default = &threads_defaults,
     .uses_workers = true,
+    .bare_spawn = bare_spawn_threads,
     .check = threads_check,
     .run = threads_run,
 };

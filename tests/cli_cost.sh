@@ -159,7 +159,7 @@ else fail "threads --gil: params" "$(jq -r .params "$TMP/out")"; fi
 
 expect_usage "usage: spawn --tasks 0" '--tasks: 0 is out of range' run fork spawn --tasks 0
 expect_usage "usage: spawn --hold-ms -1" '--hold-ms: -1 is out of range' run threads spawn --hold-ms -1
-expect_usage "usage: spawn --bare under serial" 'no bare loop for model serial' run serial spawn --bare
+expect_usage "usage: spawn --bare under serial" 'model serial has no bare loop' run serial spawn --bare
 expect_usage "usage: spawn --bare with --hold-ms" '--bare .* without --hold-ms' run fork spawn --bare --hold-ms 5
 expect_usage "usage: pingpong --tasks 0" '--tasks: 0 is out of range' run threads pingpong --tasks 0
 expect_usage "usage: pingpong --count over the limit" '--count: 10000001 is out of range' \

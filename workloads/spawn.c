@@ -24,7 +24,6 @@
  * shows what the model adds.
  */
 #include "workload.h"
-#include "spawn_bare.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +37,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SPAWN_BARE_STACK (64 * 1024)   /* the threads model's default --stack-kib */
 
 /* MAP_SHARED, so that fork's children count too. */
 struct spawn_shared {
@@ -125,36 +123,17 @@ static struct wait spawn_step(struct task *t)
 
 /* ---- setup, teardown, note ------------------------------------------------ */
 
-/* Which bare loops mirror `model`; false if it has none. */
-static bool spawn_bare_loops(const char *model, long n, double us[2])
-{
-    us[0] = us[1] = 0;
-    if (strcmp(model, "fork") == 0) {
-        us[0] = spawn_bare_fork_alive(n);
-        us[1] = spawn_bare_fork_seq(n);
-    } else if (strcmp(model, "threads") == 0) {
-        us[0] = spawn_bare_threads_alive(n, SPAWN_BARE_STACK);
-        us[1] = spawn_bare_threads_seq(n, SPAWN_BARE_STACK);
-    } else if (strcmp(model, "async") == 0) {
-        us[0] = spawn_bare_async(n);
-    } else {
-        return false;
-    }
-    return true;
-}
-
 /* The bare loops run in a child process, so that nothing they leave behind
  * helps or hinders the model's run that follows: above all glibc's cache of
  * thread stacks, which would hand the model stacks already paged in (here a
  * page fault costs tens of µs), and the heap the async loop's timers grew.
  * The child sends its figures back through a pipe. */
-static int spawn_run_bare(struct spawn_params *p, const char *model)
+static int spawn_run_bare(struct spawn_params *p, const struct workload_env *env)
 {
     double us[2] = { -1, -1 };
     int fd[2], status;
-    if (!model || (strcmp(model, "fork") && strcmp(model, "threads") && strcmp(model, "async"))) {
-        fprintf(stderr, "cbench: spawn --bare: no bare loop for model %s (fork, threads and async have one)\n",
-                model ? model : "?");
+    if (!env->bare_spawn) {
+        fprintf(stderr, "cbench: spawn --bare: model %s has no bare loop to compare with\n", env->model);
         return 2;
     }
     if (pipe2(fd, O_CLOEXEC) < 0) {
@@ -166,7 +145,8 @@ static int spawn_run_bare(struct spawn_params *p, const char *model)
     if (pid == 0) {
         close(fd[0]);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        spawn_bare_loops(model, p->tasks, us);
+        if (env->bare_spawn(p->tasks, us) != 0)
+            us[0] = us[1] = -1;
         _exit(write(fd[1], us, sizeof us) == (ssize_t)sizeof us ? 0 : 1);
     }
     close(fd[1]);
@@ -202,7 +182,7 @@ static int spawn_setup(void *params, const struct workload_env *env)
         fprintf(stderr, "cbench: spawn: --bare times creation alone; use it without --hold-ms\n");
         return 2;
     }
-    int status = p->bare ? spawn_run_bare(p, env->model) : 0;
+    int status = p->bare ? spawn_run_bare(p, env) : 0;
     if (status == 0 && p->hold_ms > 0)
         status = spawn_map_shared(p);
     p->start_ns = clock_now_ns();   /* last: the model's run starts now */

@@ -68,7 +68,10 @@ struct workload_env {
     bool nonblocking;        /* the model serves waits with an event loop */
     long concurrency;        /* tasks the model runs at once: 1 for serial,
                                 the pool size for fork/threads -w, else tasks */
-    const char *model;       /* the model's name (spawn --bare mirrors it) */
+    const char *model;       /* the model's name, for messages */
+    /* spawn --bare: the model's bare loop (us[0] all alive, us[1] one at a
+     * time, µs per worker; 0 or -1), or NULL when it has none */
+    int (*bare_spawn)(long n, double us[2]);
     bool cancellable;        /* --fail-task: the run may be cancelled, and a
                                 task blocked inside step() cannot be reached;
                                 fds shared by tasks must then be O_NONBLOCK

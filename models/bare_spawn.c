@@ -1,4 +1,12 @@
-/* spawn_bare.c - bare loops that create and destroy workers, for spawn --bare.
+/* bare_spawn.c - bare loops that create and destroy workers, for spawn
+ * --bare: each model names its own in its registry entry (.bare_spawn), so
+ * the workload never needs to know which model it runs under.
+ *
+ * Each fills us[0] with µs per worker when all workers are alive at once
+ * (created first, each blocked on a gate, then released and reaped: the
+ * pattern of the fork and threads models) and us[1] when they are created
+ * and destroyed one at a time (the textbook figure; 0 where it means
+ * nothing, as for a loop's timers). It returns 0, or -1 after saying why.
  *
  * spawn.c runs them in a child of cbench's process, before the measured
  * run, so they fork the same address space the model forks: the difference
@@ -8,8 +16,7 @@
  * The gate is a pipe: a worker blocks reading it and gets end-of-file once
  * every write end is closed. That wakes all of them at once and, for fork,
  * also releases the children if this process dies, so none is left behind. */
-#include "spawn_bare.h"
-#include "workload.h"
+#include "model.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -41,7 +48,7 @@ static void bare_reap(const pid_t *pids, long n)
             ;
 }
 
-double spawn_bare_fork_alive(long n)
+static double bare_fork_alive(long n)
 {
     int gate[2];
     pid_t *pids = calloc((size_t)n, sizeof *pids);
@@ -74,7 +81,7 @@ double spawn_bare_fork_alive(long n)
     return started == n ? us : -1;
 }
 
-double spawn_bare_fork_seq(long n)
+static double bare_fork_seq(long n)
 {
     fflush(NULL);
     int64_t t0 = clock_now_ns();
@@ -112,7 +119,7 @@ static bool bare_thread_attr(pthread_attr_t *attr, size_t stack_bytes)
     return true;
 }
 
-double spawn_bare_threads_alive(long n, size_t stack_bytes)
+static double bare_threads_alive(long n, size_t stack_bytes)
 {
     int gate[2];
     pthread_attr_t attr;
@@ -141,7 +148,7 @@ double spawn_bare_threads_alive(long n, size_t stack_bytes)
     return started == n ? us : -1;
 }
 
-double spawn_bare_threads_seq(long n, size_t stack_bytes)
+static double bare_threads_seq(long n, size_t stack_bytes)
 {
     pthread_attr_t attr;
     if (!bare_thread_attr(&attr, stack_bytes))
@@ -167,7 +174,7 @@ static void bare_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
     ev_timer_stop(loop, w);
 }
 
-double spawn_bare_async(long n)
+static double bare_libev(long n)
 {
     int64_t t0 = clock_now_ns();
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
@@ -187,4 +194,34 @@ double spawn_bare_async(long n)
     free(timers);
     ev_loop_destroy(loop);
     return bare_us_per(t0, n);
+}
+
+#define BARE_STACK (64 * 1024)   /* the threads model's default --stack-kib */
+
+static int bare_result(double us[2])
+{
+    return us[0] < 0 || us[1] < 0 ? -1 : 0;
+}
+
+int bare_spawn_fork(long n, double us[2])
+{
+    us[0] = bare_fork_alive(n);
+    us[1] = bare_fork_seq(n);
+    return bare_result(us);
+}
+
+int bare_spawn_threads(long n, double us[2])
+{
+    us[0] = bare_threads_alive(n, BARE_STACK);
+    us[1] = bare_threads_seq(n, BARE_STACK);
+    return bare_result(us);
+}
+
+/* n zero-second libev timers started together, fired and stopped in one
+ * loop: what an async (or hybrid) task costs to start and finish. */
+int bare_spawn_libev(long n, double us[2])
+{
+    us[0] = bare_libev(n);
+    us[1] = 0;
+    return bare_result(us);
 }
