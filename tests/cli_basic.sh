@@ -267,6 +267,13 @@ expect_usage "usage: run with nothing" 'run needs a MODEL and a WORKLOAD' run
 # fork beyond RLIMIT_NPROC. Root ignores RLIMIT_NPROC (CAP_SYS_RESOURCE), so
 # as root the run drops to the user nobody, whose processes we count: the
 # limit is what nobody already runs plus 20, so a 200-worker run must fail.
+# nobody may not be able to reach the checkout (a clone in /root or in a
+# `mktemp -d` folder is 0700), so it runs a copy of the binary from a
+# world-readable folder of its own, with / as its working directory.
+basic_exe_dir=$(mktemp -d /tmp/cbench-basic.XXXXXX)
+chmod 755 "$basic_exe_dir"
+cp "$CBENCH" "$basic_exe_dir/cbench"
+chmod 755 "$basic_exe_dir/cbench"
 if [ "$(id -u)" -eq 0 ]; then
     basic_as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
     basic_uid=65534
@@ -274,11 +281,11 @@ else
     basic_as_user=()
     basic_uid=$(id -u)
 fi
-if "${basic_as_user[@]}" "$CBENCH" --version >/dev/null 2>&1; then
+if (cd / && "${basic_as_user[@]}" "$basic_exe_dir/cbench" --version) >/dev/null 2>&1; then
     basic_nproc=$(( $(ps -u "$basic_uid" --no-headers | wc -l) + 20 ))
     # shellcheck disable=SC2016  # $1 and $2 belong to the inner bash
-    "${basic_as_user[@]}" bash -c 'ulimit -u "$1" && exec "$2" run fork sleep -n 200 --ms 50 -f json' \
-        _ "$basic_nproc" "$CBENCH" >"$TMP/out" 2>"$TMP/err"
+    (cd / && "${basic_as_user[@]}" bash -c 'ulimit -u "$1" && exec "$2" run fork sleep -n 200 --ms 50 -f json' \
+        _ "$basic_nproc" "$basic_exe_dir/cbench") >"$TMP/out" 2>"$TMP/err"
     status=$?
     if [ "$status" -eq 1 ] && grep -q 'fork: could not start worker [0-9]* of 200' "$TMP/err" &&
        jq -e '.workers_started < 200 and (.note | test("fork failed after"))' "$TMP/out" >/dev/null; then
@@ -289,8 +296,9 @@ if "${basic_as_user[@]}" "$CBENCH" --version >/dev/null 2>&1; then
     fi
     basic_no_leftovers "fork beyond ulimit -u: every started worker was reaped"
 else
-    printf 'skip fork beyond ulimit -u: %s cannot run %s\n' "${basic_as_user[*]:-this user}" "$CBENCH"
+    skip "fork beyond ulimit -u" "${basic_as_user[*]:-this user} cannot run a copy of $CBENCH in $basic_exe_dir"
 fi
+rm -rf "$basic_exe_dir"
 
 # pthread_create beyond RLIMIT_AS, which binds root too: 1 GiB stacks under a
 # 1.5 GiB address-space limit, so the second thread cannot be created.
@@ -308,7 +316,7 @@ if ( ulimit -v 1572864 && exec "$CBENCH" --version ) >/dev/null 2>&1; then
             "stdout: $(head -c 300 "$TMP/out")"
     fi
 else
-    printf 'skip threads beyond ulimit -v: %s cannot start under the limit (a sanitizer build?)\n' "$CBENCH"
+    skip "threads beyond ulimit -v" "$CBENCH cannot start under the limit (a sanitizer build?)"
 fi
 
 # Nothing any run of this suite started is still alive. (File descriptors
