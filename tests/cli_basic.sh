@@ -99,8 +99,14 @@ basic_json_run() {
 }
 
 basic_configs=("sleep --ms 10 -n 5" "cpu --work 2 -n 4")
-basic_variants=("fork" "fork -w 2" "threads" "threads -w 2" "async" "async --loops 2"
-                "async --backend poll" "async --backend select" "async --backend epoll")
+# Every model `cbench list` shows (so a new model is tested without being
+# named here), then the pool and loop variants.
+basic_variants=()
+for name in $basic_listed_models; do
+    [ "$name" = serial ] || basic_variants+=("$name")
+done
+basic_variants+=("fork -w 2" "threads -w 2" "async --loops 2" "hybrid -w 1"
+                 "async --backend poll" "async --backend select" "async --backend epoll")
 for basic_config in "${basic_configs[@]}"; do
     read -r basic_workload basic_options <<<"$basic_config"
     basic_tasks=${basic_options##*-n }
@@ -141,7 +147,7 @@ fi
 
 # What the pool options change is visible in workers_started (not timing).
 for basic_case in "fork -w 2:2" "fork:5" "threads -w 2:2" "threads:5" "async --loops 2:2" \
-                  "async:1" "serial:1" "fork -w 9:5" "threads -w 9:5"; do
+                  "async:1" "serial:1" "fork -w 9:5" "threads -w 9:5" "hybrid -w 1:1" "hybrid -w 3:3"; do
     basic_variant=${basic_case%:*}
     read -r basic_model basic_model_options <<<"$basic_variant"
     # shellcheck disable=SC2086
@@ -167,7 +173,7 @@ done
 # carry the same keys in the same order.
 basic_keys="model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s,lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note"
 basic_string_keys="model workload checksum params note"
-for basic_model in "${basic_models[@]}"; do
+for basic_model in $basic_listed_models; do
     basic_json_run "json: $basic_model" run "$basic_model" sleep --ms 1 -n 3 || continue
     basic_problems=""
     [ "$(jq -s length "$TMP/out")" = 1 ] || basic_problems+=" not-one-object"
