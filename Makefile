@@ -1,4 +1,4 @@
-# cbench - see README.md.  make | make test | make bench | make plot | make sanitize | make clean
+# cbench - see README.md.  make | make test | make bench | make plot | make sanitize | make fuzz | make clean
 #
 # The usual variables are the user's: `make CC=clang`, `make CFLAGS=-O3`,
 # `make CPPFLAGS=... LDFLAGS=... LDLIBS=...` replace only what they name.
@@ -27,7 +27,7 @@ UNIT_SRC  := $(wildcard tests/unit_*.c)
 # One object tree per flavour: normal, ASan+UBSan, TSan.
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all deps deps-build test unit cli sanitize bench plot clean
+.PHONY: all deps deps-build test unit cli sanitize bench plot fuzz clean
 all: build/cbench
 
 # Install missing Debian packages (or say exactly which): deps-build only what
@@ -53,9 +53,19 @@ build/obj/tests/%.o: tests/%.c $(wildcard */*.h) | deps
 	@mkdir -p $(dir $@)
 	$(COMPILE) -c -o $@ $<
 
+# The CLI fuzzer (tests/fuzz_cli.py): a quick pass in `make test`, the full
+# run in `make fuzz`. Same seed, same cases.
+FUZZ_SEED  ?= 1
+FUZZ_CASES ?= 5000
+FUZZ_QUICK ?= 300
+
 test: build/cbench build/unit_tests | deps
 	build/unit_tests
 	bash tests/cli.sh
+	python3 tests/fuzz_cli.py --cbench build/cbench --seed $(FUZZ_SEED) --cases $(FUZZ_QUICK)
+
+fuzz: build/cbench | deps
+	python3 tests/fuzz_cli.py --cbench build/cbench --seed $(FUZZ_SEED) --cases $(FUZZ_CASES)
 
 # Sanitizers: ASan+UBSan over the whole suite, TSan over the threaded models.
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer
