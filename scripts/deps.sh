@@ -25,8 +25,8 @@ esac
 
 # The Debian package that provides the compiler command.
 case ${compiler##*/} in
-gcc*|cc|c99|c11) compiler_package=gcc ;;
-clang*) compiler_package=clang ;;
+gcc|cc|c99|c89) compiler_package=gcc ;;
+gcc-[0-9]*|clang|clang-[0-9]*) compiler_package=${compiler##*/} ;;   # gcc-12, clang-14
 *) compiler_package="" ;;
 esac
 
