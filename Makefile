@@ -1,13 +1,24 @@
-# cbench - see README.md.  make | make test | make bench | make plot | make sanitize | make clean
-CC      ?= gcc
+# cbench - see README.md.  make | make test | make bench | make plot | make sanitize | make fuzz | make clean
+#
+# The usual variables are the user's: `make CC=clang`, `make CFLAGS=-O3`,
+# `make CPPFLAGS=... LDFLAGS=... LDLIBS=...` replace only what they name.
+# What cbench itself needs lives in the CBENCH_* variables, which come first
+# on every command line (so a user's flag can still override them).
+ifeq ($(origin CC),default)
+CC := gcc
+endif
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -pthread
-LDLIBS  += -lev -lhttp_parser -luring -lm -pthread
+CBENCH_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -pthread
+CBENCH_LDLIBS  := -lev -lhttp_parser -luring -lm -pthread
 # Bind every symbol at start-up: with lazy binding every fork child resolves
 # again (and page-faults on) each libc function it calls first - about 10 of
 # the ~40 page faults a fork worker took (perf stat on `cbench run fork
 # spawn`), in the model and in spawn's bare loop alike.
-LDFLAGS += -Wl,-z,now
+CBENCH_LDFLAGS := -Wl,-z,now
+
+COMPILE = $(CC) $(CBENCH_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LINK    = $(CC) $(CBENCH_CFLAGS) $(CFLAGS) $(CBENCH_LDFLAGS) $(LDFLAGS)
+LIBS    = $(CBENCH_LDLIBS) $(LDLIBS)
 
 SRC       := $(wildcard bench/*.c models/*.c workloads/*.c)
 LIB_SRC   := $(filter-out bench/main.c,$(SRC))
@@ -16,48 +27,66 @@ UNIT_SRC  := $(wildcard tests/unit_*.c)
 # One object tree per flavour: normal, ASan+UBSan, TSan.
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all deps test unit cli sanitize bench plot readme compare clean
+.PHONY: all deps deps-build test unit cli sanitize bench plot readme compare fuzz clean
 all: build/cbench
 
-# Installs missing Debian packages (or says how); order-only, so it never
-# forces a rebuild.
+# Install missing Debian packages (or say exactly which): deps-build only what
+# compiling needs, deps also the test and benchmark tools. Order-only
+# prerequisites, so they never force a rebuild.
+deps-build:
+	@sh scripts/deps.sh build "$(CC)"
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh all "$(CC)"
 
 build/cbench: $(call objs,build,$(SRC))
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) -o $@ $^ $(LIBS)
 
 build/unit_tests: $(call objs,build,$(UNIT_SRC) $(LIB_SRC))
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(LINK) -o $@ $^ $(LIBS) -lcmocka
 
-build/obj/%.o: %.c $(wildcard */*.h) | deps
+build/obj/%.o: %.c $(wildcard */*.h) | deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(COMPILE) -c -o $@ $<
 
-test: build/cbench build/unit_tests
+# The unit tests need cmocka: the full dependency check comes first.
+build/obj/tests/%.o: tests/%.c $(wildcard */*.h) | deps
+	@mkdir -p $(dir $@)
+	$(COMPILE) -c -o $@ $<
+
+# The CLI fuzzer (tests/fuzz_cli.py): a quick pass in `make test`, the full
+# run in `make fuzz`. Same seed, same cases.
+FUZZ_SEED  ?= 1
+FUZZ_CASES ?= 5000
+FUZZ_QUICK ?= 300
+
+test: build/cbench build/unit_tests | deps
 	build/unit_tests
 	python3 -m unittest discover -s tests -p 'test_*.py'
 	bash tests/cli.sh
+	python3 tests/fuzz_cli.py --cbench build/cbench --seed $(FUZZ_SEED) --cases $(FUZZ_QUICK)
+
+fuzz: build/cbench | deps
+	python3 tests/fuzz_cli.py --cbench build/cbench --seed $(FUZZ_SEED) --cases $(FUZZ_CASES)
 
 # Sanitizers: ASan+UBSan over the whole suite, TSan over the threaded models.
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer
-build-asan/obj/%.o: %.c $(wildcard */*.h) | deps
+build-asan/obj/%.o: %.c $(wildcard */*.h) | deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined -c -o $@ $<
+	$(COMPILE) $(SAN_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined -c -o $@ $<
 build-asan/cbench: $(call objs,build-asan,$(SRC))
-	$(CC) $(CFLAGS) -fsanitize=address,undefined -o $@ $^ $(LDLIBS)
-build-tsan/obj/%.o: %.c $(wildcard */*.h) | deps
+	$(LINK) -fsanitize=address,undefined -o $@ $^ $(LIBS)
+build-tsan/obj/%.o: %.c $(wildcard */*.h) | deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -fsanitize=thread -c -o $@ $<
+	$(COMPILE) $(SAN_FLAGS) -fsanitize=thread -c -o $@ $<
 build-tsan/cbench: $(call objs,build-tsan,$(SRC))
-	$(CC) $(CFLAGS) -fsanitize=thread -o $@ $^ $(LDLIBS)
+	$(LINK) -fsanitize=thread -o $@ $^ $(LIBS)
 
-sanitize: build-asan/cbench build-tsan/cbench
+sanitize: build-asan/cbench build-tsan/cbench | deps
 	CBENCH=build-asan/cbench ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/cli.sh
 	CBENCH=build-tsan/cbench TSAN_OPTIONS=halt_on_error=1 bash tests/cli.sh tests/cli_tsan.sh
 
-bench: build/cbench
+bench: build/cbench | deps
 	bash scripts/bench.sh
 
 # make plot [RESULTS=dir]: charts and REPORT.md again from the folder's raw data.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # CLI tests: runs every tests/cli_*.sh suite against build/cbench and ends
-# with "N passed, N failed". Each suite is a file of calls to the helpers
+# with "N passed, N failed, N skipped" (a skip is never a pass). Each suite is a file of calls to the helpers
 # below; a suite must clean up whatever it starts (servers, children).
 #
 #   tests/cli.sh               all suites
@@ -12,9 +12,13 @@ TMP=$(mktemp -d /tmp/cbench-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 passed=0
 failed=0
+skipped=0
 
+# pass NAME / fail NAME [DETAIL...] / skip NAME WHY : the outcome of one
+# test. A skip is counted apart: it is neither a pass nor a failure.
 pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
 fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1"; shift; [ $# -gt 0 ] && printf '     %s\n' "$@"; }
+skip() { skipped=$((skipped + 1)); printf 'skip %s: %s\n' "$1" "$2"; }
 
 # run_cbench ARGS... : runs cbench, leaves $TMP/out, $TMP/err and $status
 run_cbench() {
@@ -99,5 +103,5 @@ for suite in "${suites[@]}"; do
     . "$suite"
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

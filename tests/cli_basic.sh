@@ -99,8 +99,14 @@ basic_json_run() {
 }
 
 basic_configs=("sleep --ms 10 -n 5" "cpu --work 2 -n 4")
-basic_variants=("fork" "fork -w 2" "threads" "threads -w 2" "async" "async --loops 2"
-                "async --backend poll" "async --backend select" "async --backend epoll")
+# Every model `cbench list` shows (so a new model is tested without being
+# named here), then the pool and loop variants.
+basic_variants=()
+for name in $basic_listed_models; do
+    [ "$name" = serial ] || basic_variants+=("$name")
+done
+basic_variants+=("fork -w 2" "threads -w 2" "async --loops 2" "hybrid -w 1"
+                 "async --backend poll" "async --backend select" "async --backend epoll")
 for basic_config in "${basic_configs[@]}"; do
     read -r basic_workload basic_options <<<"$basic_config"
     basic_tasks=${basic_options##*-n }
@@ -141,7 +147,7 @@ fi
 
 # What the pool options change is visible in workers_started (not timing).
 for basic_case in "fork -w 2:2" "fork:5" "threads -w 2:2" "threads:5" "async --loops 2:2" \
-                  "async:1" "serial:1" "fork -w 9:5" "threads -w 9:5"; do
+                  "async:1" "serial:1" "fork -w 9:5" "threads -w 9:5" "hybrid -w 1:1" "hybrid -w 3:3"; do
     basic_variant=${basic_case%:*}
     read -r basic_model basic_model_options <<<"$basic_variant"
     # shellcheck disable=SC2086
@@ -167,7 +173,7 @@ done
 # carry the same keys in the same order.
 basic_keys="model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s,lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note"
 basic_string_keys="model workload checksum params note"
-for basic_model in "${basic_models[@]}"; do
+for basic_model in $basic_listed_models; do
     basic_json_run "json: $basic_model" run "$basic_model" sleep --ms 1 -n 3 || continue
     basic_problems=""
     [ "$(jq -s length "$TMP/out")" = 1 ] || basic_problems+=" not-one-object"
@@ -267,6 +273,13 @@ expect_usage "usage: run with nothing" 'run needs a MODEL and a WORKLOAD' run
 # fork beyond RLIMIT_NPROC. Root ignores RLIMIT_NPROC (CAP_SYS_RESOURCE), so
 # as root the run drops to the user nobody, whose processes we count: the
 # limit is what nobody already runs plus 20, so a 200-worker run must fail.
+# nobody may not be able to reach the checkout (a clone in /root or in a
+# `mktemp -d` folder is 0700), so it runs a copy of the binary from a
+# world-readable folder of its own, with / as its working directory.
+basic_exe_dir=$(mktemp -d /tmp/cbench-basic.XXXXXX)
+chmod 755 "$basic_exe_dir"
+cp "$CBENCH" "$basic_exe_dir/cbench"
+chmod 755 "$basic_exe_dir/cbench"
 if [ "$(id -u)" -eq 0 ]; then
     basic_as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
     basic_uid=65534
@@ -274,11 +287,11 @@ else
     basic_as_user=()
     basic_uid=$(id -u)
 fi
-if "${basic_as_user[@]}" "$CBENCH" --version >/dev/null 2>&1; then
+if (cd / && "${basic_as_user[@]}" "$basic_exe_dir/cbench" --version) >/dev/null 2>&1; then
     basic_nproc=$(( $(ps -u "$basic_uid" --no-headers | wc -l) + 20 ))
     # shellcheck disable=SC2016  # $1 and $2 belong to the inner bash
-    "${basic_as_user[@]}" bash -c 'ulimit -u "$1" && exec "$2" run fork sleep -n 200 --ms 50 -f json' \
-        _ "$basic_nproc" "$CBENCH" >"$TMP/out" 2>"$TMP/err"
+    (cd / && "${basic_as_user[@]}" bash -c 'ulimit -u "$1" && exec "$2" run fork sleep -n 200 --ms 50 -f json' \
+        _ "$basic_nproc" "$basic_exe_dir/cbench") >"$TMP/out" 2>"$TMP/err"
     status=$?
     if [ "$status" -eq 1 ] && grep -q 'fork: could not start worker [0-9]* of 200' "$TMP/err" &&
        jq -e '.workers_started < 200 and (.note | test("fork failed after"))' "$TMP/out" >/dev/null; then
@@ -289,8 +302,9 @@ if "${basic_as_user[@]}" "$CBENCH" --version >/dev/null 2>&1; then
     fi
     basic_no_leftovers "fork beyond ulimit -u: every started worker was reaped"
 else
-    printf 'skip fork beyond ulimit -u: %s cannot run %s\n' "${basic_as_user[*]:-this user}" "$CBENCH"
+    skip "fork beyond ulimit -u" "${basic_as_user[*]:-this user} cannot run a copy of $CBENCH in $basic_exe_dir"
 fi
+rm -rf "$basic_exe_dir"
 
 # pthread_create beyond RLIMIT_AS, which binds root too: 1 GiB stacks under a
 # 1.5 GiB address-space limit, so the second thread cannot be created.
@@ -308,7 +322,7 @@ if ( ulimit -v 1572864 && exec "$CBENCH" --version ) >/dev/null 2>&1; then
             "stdout: $(head -c 300 "$TMP/out")"
     fi
 else
-    printf 'skip threads beyond ulimit -v: %s cannot start under the limit (a sanitizer build?)\n' "$CBENCH"
+    skip "threads beyond ulimit -v" "$CBENCH cannot start under the limit (a sanitizer build?)"
 fi
 
 # Nothing any run of this suite started is still alive. (File descriptors

@@ -56,9 +56,9 @@ cost_note() {
 # ---- spawn ----
 
 cost_same_checksum "spawn -n 20" 20 serial spawn -n 20 -- \
-    fork "fork -w 3" threads "threads -w 3" "threads --gil" async "async --loops 2"
+    fork "fork -w 3" threads "threads -w 3" "threads --gil" async "async --loops 2" hybrid "hybrid -w 1"
 cost_same_checksum "spawn -n 6 --hold-ms 20" 6 serial spawn -n 6 --hold-ms 20 -- \
-    fork threads "threads --gil" async
+    fork threads "threads --gil" async hybrid
 cost_sums=""
 for cost_config in "-n 20" "-n 21" "-n 20 --hold-ms 1"; do
     # shellcheck disable=SC2086  # options split into words
@@ -70,7 +70,7 @@ else
     fail "checksum: spawn's differs with the options" "$cost_sums"
 fi
 
-for cost_model in fork threads async; do
+for cost_model in fork threads async hybrid; do
     cost_note "spawn: $cost_model: cost per worker in the note" '(^|[ ;])worker_us=[0-9.]+' \
         run "$cost_model" spawn -n 50
 done
@@ -83,12 +83,12 @@ cost_note "spawn --bare: async: a bare libev loop" 'worker_us=[0-9.]+ bare_us=[0
 # A generous hold, so that all are alive even on a loaded machine.
 # Memory per worker is in the metrics (the one method of bench/run.c); a
 # fork worker or a thread pins at least its kernel stack (16 KiB).
-for cost_model in fork threads async; do
+for cost_model in fork threads async hybrid; do
     cost_note "spawn --hold-ms: $cost_model: all alive" \
         'alive=10/10$' run "$cost_model" spawn -n 10 --hold-ms 1000
     cost_kib=$(jq -r '.metrics | capture("kib_per_worker=(?<k>-?[0-9.]+)").k' "$TMP/out" 2>/dev/null)
     cost_floor=16
-    [ "$cost_model" = async ] && cost_floor=-8
+    case $cost_model in async|hybrid) cost_floor=-8 ;; esac   # tasks, not workers
     if awk -v k="$cost_kib" -v f="$cost_floor" 'BEGIN { exit !(k != "" && k + 0 >= f && k + 0 < 1024) }'; then
         pass "spawn --hold-ms: $cost_model: kib_per_worker=$cost_kib in the metrics"
     else
@@ -110,7 +110,7 @@ else fail "spawn: processes left behind" "$cost_pids" "$(ps -o pid,ppid,stat,arg
 
 cost_same_checksum "pingpong -n 6 --count 200" 600 fork pingpong -n 6 --count 200 -- \
     "fork -w 2" "fork --via condvar" threads "threads -w 3" "threads --via condvar" "threads --gil" \
-    async "async --loops 2" "async --loops 3"
+    async "async --loops 2" "async --loops 3" hybrid "hybrid -w 1"
 cost_sums=""
 for cost_config in "-n 2 --count 200" "-n 2 --count 201" "-n 4 --count 200"; do
     # shellcheck disable=SC2086
@@ -129,7 +129,7 @@ cost_run "pingpong: a latency sample per round trip" run async pingpong -n 4 --c
 # A cancelled run must not leave a task blocked in a hand-off: the condvar
 # wait is timed, and a killed fork worker must not hang the teardown.
 if "$CBENCH" --help | grep -q -- '--fail-task'; then
-    for cost_variant in "fork --via condvar" "threads --via condvar" "threads --gil" "fork" "async"; do
+    for cost_variant in "fork --via condvar" "threads --via condvar" "threads --gil" "fork" "async" "hybrid"; do
         read -r -a cost_words <<<"$cost_variant"
         timeout 30 "$CBENCH" run "${cost_words[0]}" pingpong -n 4 --count 1000000 --fail-task 1 \
             "${cost_words[@]:1}" -f json >"$TMP/out" 2>"$TMP/err"

@@ -8,7 +8,7 @@ net_expected=$(jq -r .checksum "$TMP/out")
 if [ "$status" -eq 0 ] && [ -n "$net_expected" ]; then pass "net: serial run"
 else fail "net: serial run" "exit $status" "$(head -c 300 "$TMP/err")"; fi
 for variant in "fork" "fork -w 2" "threads" "threads -w 3" "async" "async --loops 2" \
-               "async --backend poll" "async --backend select"; do
+               "async --backend poll" "async --backend select" "hybrid" "hybrid -w 1"; do
     read -r net_model net_model_options <<<"$variant"
     # shellcheck disable=SC2086  # the model's options split into words
     run_cbench run "$net_model" net "${net_small[@]}" $net_model_options -f json
@@ -57,14 +57,14 @@ expect_error 2 'delay-ms.*out of range' "net: --delay-ms -1 -> exit 2" \
 net_server=$!
 for _ in $(seq 50); do grep -q listening "$TMP/serve.out" && break; sleep 0.1; done
 net_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/serve.out")
-for model in serial threads async; do
+for model in serial threads async hybrid; do
     got=$(json_field checksum run "$model" net "${net_small[@]}" --connect "127.0.0.1:$net_port")
     if [ "$got" = "$net_expected" ]; then pass "net --connect: $model = own server"
     else fail "net --connect: $model" "expected $net_expected, got $got"; fi
 done
 
 # A server that dies mid-run: every model reports errors and exits 1, no hang.
-for model in fork threads async; do
+for model in fork threads async hybrid; do
     # In a subshell, so that bash does not report the SIGKILL below.
     ( "$CBENCH" serve --port 0 >"$TMP/dying.out" 2>&1 & echo $! >"$TMP/dying.pid"; wait ) 2>/dev/null &
     dying_shell=$!

@@ -131,7 +131,7 @@ else
         if [ "$serve_code" = 400 ]; then pass "serve: ?delay_ms=60001 (over the limit) -> 400"
         else fail "serve: ?delay_ms=60001 -> 400" "got ${serve_code:-no answer}"; fi
     else
-        pass "serve: curl checks skipped (curl not installed)"
+        skip "serve: curl checks" "curl is not installed"
     fi
 
     # Pipelining: three requests in one write, answered in order.

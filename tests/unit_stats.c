@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../bench/output.h"
 #include "../bench/run.h"
@@ -325,7 +326,7 @@ static void test_parse_format(void **state)
 static void test_registries(void **state)
 {
     (void)state;
-    static const char *const model_names[] = { "serial", "fork", "threads", "async" };
+    static const char *const model_names[] = { "serial", "fork", "threads", "async", "hybrid" };
     for (size_t i = 0; i < COUNT(model_names); i++) {
         const struct model *m = model_find(model_names[i]);
         assert_non_null(m);
@@ -342,6 +343,14 @@ static void test_registries(void **state)
         assert_non_null(w->default_tasks);
         assert_true(w->default_tasks() >= 1);
     }
+    /* and every model the registry holds, whatever its name */
+    size_t nmodels = 0;
+    for (const struct model *const *m = models; *m; m++, nmodels++) {
+        assert_ptr_equal(model_find((*m)->name), *m);
+        assert_non_null((*m)->run);
+        assert_non_null((*m)->summary);
+    }
+    assert_true(nmodels >= COUNT(model_names));
     assert_null(model_find("nosuch"));
     assert_null(model_find(""));
     assert_null(model_find("Serial"));
@@ -353,9 +362,28 @@ static void test_registries(void **state)
 static void test_checksum_mix_is_order_sensitive(void **state)
 {
     (void)state;
-    assert_true(checksum_mix(0, 1) == checksum_mix(0, 1));
+    /* Known values: checksums in published results stay comparable only as
+     * long as the fold does not change. checksum_mix(0, 0) is splitmix64's
+     * finaliser applied to its golden-ratio increment, i.e. the first output
+     * of splitmix64 seeded with 0, a published constant. */
+    assert_true(checksum_mix(0, 0) == 0xe220a8397b1dcdafULL);
+    assert_true(checksum_mix(0, 1) == 0x910a2dec89025cc1ULL);
+    assert_true(checksum_mix(checksum_mix(0, 1), 2) == 0x35eaeb1c84d55087ULL);
+    /* Order matters, within a fold and between h and v. */
     assert_true(checksum_mix(checksum_mix(0, 1), 2) != checksum_mix(checksum_mix(0, 2), 1));
-    assert_true(checksum_mix(0, 0) != checksum_mix(0, 1));
+    assert_true(checksum_mix(0, 1) != checksum_mix(1, 0));
+    /* 1,000 values folded into the same h give 1,000 different results, and
+     * a result never equals its input h (a fold that loses v would). */
+    enum { N = 1000 };
+    static uint64_t seen[N];
+    for (uint64_t v = 0; v < N; v++) {
+        seen[v] = checksum_mix(42, v);
+        assert_true(seen[v] != 42);
+        for (uint64_t k = 0; k < v; k++)
+            if (seen[k] == seen[v])
+                fail_msg("checksum_mix(42, %llu) == checksum_mix(42, %llu)",
+                         (unsigned long long)v, (unsigned long long)k);
+    }
 }
 
 /* metrics_add: "k=v;k=v", plain decimals (no exponent), zeros trimmed. */
@@ -472,7 +500,7 @@ struct variant {
     const char *model;
     long workers;
     const char *loops;
-    long started;   /* expected workers_started for 3 tasks */
+    long started;   /* expected workers_started for 3 tasks; -1: one per core */
 };
 
 static void test_run_every_model_gives_the_serial_checksum(void **state)
@@ -481,8 +509,19 @@ static void test_run_every_model_gives_the_serial_checksum(void **state)
     static const struct variant variants[] = {
         { "serial", 0, NULL, 1 }, { "fork", 0, NULL, 3 }, { "fork", 2, NULL, 2 },
         { "threads", 0, NULL, 3 }, { "threads", 2, NULL, 2 }, { "async", 0, NULL, 1 },
-        { "async", 0, "2", 2 },
+        { "async", 0, "2", 2 }, { "hybrid", 0, NULL, -1 }, { "hybrid", 1, NULL, 1 },
+        { "hybrid", 2, NULL, 2 },
     };
+    /* Every model of the registry is among the variants: a new model cannot
+     * be left out of this test by accident. */
+    for (const struct model *const *m = models; *m; m++) {
+        size_t v = 0;
+        while (v < COUNT(variants) && strcmp(variants[v].model, (*m)->name) != 0)
+            v++;
+        if (v == COUNT(variants))
+            fail_msg("model %s is not tested here: add it to variants[]", (*m)->name);
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);   /* hybrid's default pool */
     static const char *const workloads_[][3] = {   /* workload, option, value */
         { "cpu", "--work", "1" }, { "sleep", "--ms", "1" },
     };
@@ -501,7 +540,7 @@ static void test_run_every_model_gives_the_serial_checksum(void **state)
                 fail_msg("%s %s -w %ld: status %d, ops %llu, errors %llu: %s", variants[v].model,
                          workloads_[k][0], variants[v].workers, status,
                          (unsigned long long)res.ops, (unsigned long long)res.errors, r.message);
-            assert_int_equal(res.workers_started, variants[v].started);
+            assert_int_equal(res.workers_started, variants[v].started < 0 ? cores : variants[v].started);
             assert_int_equal(strlen(res.checksum), 16);
             if (v == 0)
                 memcpy(serial, res.checksum, sizeof serial);

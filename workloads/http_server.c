@@ -14,7 +14,7 @@
  * pipelined request stay unparsed (copied aside) until the current response
  * is out: responses leave in order and at most one is in flight.
  *
- * Memory per connection is one struct conn (552 bytes on x86-64). Reads go into a
+ * Memory per connection is one struct conn (560 bytes on x86-64). Reads go into a
  * per-loop scratch buffer and bodies are sent straight from one shared,
  * read-only pattern buffer, so 10,000 idle connections cost a few MiB and a
  * request in the common case costs one recv, one sendmsg and no malloc.
@@ -44,7 +44,11 @@
 #define HTTP_SERVER_DEFAULT_PORT   8080
 #define HTTP_SERVER_MAX_LOOPS      1024
 #define HTTP_SERVER_MIN_IDLE_S     0.001
-#define HTTP_SERVER_READ_CHUNK     (64 * 1024)   /* per-loop scratch read buffer */
+/* One read. Input that follows a request whose answer cannot leave at once
+ * (a pipelining client that does not read) is kept, so this also bounds the
+ * input a connection can make us hold: the rest waits in the kernel, which
+ * stops the client once its buffers are full. */
+#define HTTP_SERVER_READ_CHUNK     HTTP_SERVER_MAX_PENDING
 #define HTTP_SERVER_BODY_SPAN      (256 * 1024)  /* body bytes offered to one sendmsg */
 #define HTTP_SERVER_ACCEPT_PAUSE_S 0.1           /* back-off after EMFILE / ENFILE */
 #define HTTP_SERVER_LINGER_S       2.0           /* how long a closing connection may drain */
@@ -84,6 +88,7 @@ struct http_server_loop {
 struct http_server {
     const struct server_config *cfg;
     double idle_timeout_s;        /* cfg's, clamped; 0 = never */
+    double header_timeout_s;      /* cfg's, clamped; 0 = never */
     char *pattern;                /* HTTP_SERVER_BODY_SPAN + 26 bytes of body pattern */
     int port;                     /* the port actually bound */
     int nloops;
@@ -104,9 +109,11 @@ struct conn {
     struct conn *older, *newer;   /* the loop's activity list */
     struct http_server_loop *owner;
     ev_io io;
-    ev_timer timer;               /* the response delay, then the linger when draining */
+    ev_timer timer;               /* the request deadline while reading, the
+                                     response delay, the linger when draining */
     http_parser parser;
     ev_tstamp last_active;
+    ev_tstamp request_start;      /* when the request being read began */
     int fd;
     uint8_t state;                /* enum conn_state */
     uint8_t method;               /* enum http_method of the current request */
@@ -114,6 +121,7 @@ struct conn {
     bool close_after;             /* close once the response is sent */
     bool too_large;               /* request line + headers over the limit */
     bool in_head;                 /* the parser is in a request line or headers */
+    bool request_begun;           /* a byte of the next request has been parsed */
     uint32_t head_bytes;          /* size of that head so far */
     uint16_t status;              /* of the response being prepared */
     /* The request target, accumulated across reads (the parser hands it over
@@ -132,6 +140,8 @@ struct conn {
 };
 
 /* ---------------------------------------------------------------- helpers */
+
+static void conn_header_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
 static const char *http_server_reason(int status)
 {
@@ -384,6 +394,12 @@ enum feed_result { FEED_MORE, FEED_REQUEST, FEED_ERROR };
 static enum feed_result conn_feed(struct conn *c, const char *data, size_t len, size_t *used)
 {
     size_t off = 0;
+    /* The request deadline runs from the first byte of a request, whatever
+     * it is (even the blank lines a parser skips before a request line). */
+    if (!c->request_begun && len > 0) {
+        c->request_begun = true;
+        c->request_start = ev_now(c->owner->loop);
+    }
     for (;;) {
         size_t n = http_parser_execute(&c->parser, &conn_parser_settings, data + off, len - off);
         enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
@@ -402,6 +418,7 @@ static enum feed_result conn_feed(struct conn *c, const char *data, size_t len, 
         if (!c->in_head) {
             c->in_head = true;   /* what follows is the next request's head */
             c->head_bytes = 0;
+            c->request_begun = false;
             return FEED_REQUEST;
         }
         c->in_head = false;      /* end of the head: go on with the body */
@@ -466,6 +483,7 @@ static void conn_prepare_text(struct conn *c, int status)
  * where the next request would start. */
 static void conn_fail(struct conn *c)
 {
+    ev_timer_stop(c->owner->loop, &c->timer);   /* the request deadline */
     c->close_after = true;
     c->method = HTTP_GET;   /* the parsed method (if any) is meaningless now */
     conn_pending_free(c);
@@ -488,6 +506,7 @@ static void conn_answer(struct conn *c)
 {
     long delay_ms = 0, bytes = 0;
     int status = 405;
+    ev_timer_stop(c->owner->loop, &c->timer);   /* the request deadline: met */
     c->close_after = !c->keep_alive;
     if (c->method == HTTP_GET || c->method == HTTP_HEAD)
         status = http_server_parse_target(c->url, c->url_len, &delay_ms, &bytes);
@@ -607,6 +626,37 @@ static void conn_drain(struct conn *c)
     conn_close(c);   /* EOF, error, or a client that will not stop talking */
 }
 
+/* A request has begun but is not complete: it must be, line, headers and
+ * any body, within header_timeout_s of its first byte, however slowly the
+ * bytes come (nginx's client_header_timeout; the idle timeout alone would
+ * let a client hold a connection forever with a byte every few seconds).
+ * The timer is armed only while we wait for the rest of a request, so the
+ * usual request, which arrives in one read, never touches it.
+ * Returns false if the deadline has already passed (c is closed). */
+static bool conn_arm_deadline(struct conn *c)
+{
+    struct ev_loop *loop = c->owner->loop;
+    double timeout = c->owner->server->header_timeout_s;
+    if (!c->request_begun || timeout <= 0 || ev_is_active(&c->timer))
+        return true;
+    double left = c->request_start + timeout - ev_now(loop);
+    if (left <= 0) {
+        conn_close(c);
+        return false;
+    }
+    ev_set_cb(&c->timer, conn_header_timeout_cb);
+    ev_timer_set(&c->timer, left, 0.);
+    ev_timer_start(loop, &c->timer);
+    return true;
+}
+
+static void conn_header_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    conn_close(w->data);   /* as nginx does: no answer, the client is not listening */
+}
+
 /* Drive the connection as far as it goes without waiting: send the response,
  * then answer pipelined requests already received, then wait for input. */
 static void conn_run(struct conn *c)
@@ -631,7 +681,8 @@ static void conn_run(struct conn *c)
             c->state = CONN_READING;
         }
         if (c->pending_len == 0) {
-            conn_watch(c, EV_READ);
+            if (conn_arm_deadline(c))
+                conn_watch(c, EV_READ);
             return;
         }
         size_t used;
@@ -662,8 +713,10 @@ static void conn_on_readable(struct conn *c)
     conn_touch(c);
     size_t used;
     enum feed_result r = conn_feed(c, buf, (size_t)n, &used);
-    if (r == FEED_MORE)
+    if (r == FEED_MORE) {
+        conn_arm_deadline(c);
         return;
+    }
     if (r == FEED_ERROR) {
         conn_fail(c);
     } else {
@@ -705,6 +758,14 @@ static void conn_open(struct http_server_loop *l, int fd)
     /* Responses are one sendmsg each; Nagle would hold back the next one. */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* Back-pressure: the kernel takes no more of our output while more than
+     * HTTP_SERVER_MAX_UNSENT bytes of it wait unsent (a client that does not
+     * read), and reports the socket writable only once they fall below.
+     * Until then the response stays unfinished and, one response at a time,
+     * we read nothing more from this client (see conn_run). Without it the
+     * send buffer grows to tcp_wmem's maximum (4 MiB) per connection. */
+    int unsent = HTTP_SERVER_MAX_UNSENT;
+    setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, sizeof unsent);
     c->fd = fd;
     c->owner = l;
     c->url = c->url_inline;
@@ -1061,9 +1122,9 @@ static char *http_server_make_pattern(void)
 static bool http_server_config_valid(const struct server_config *cfg)
 {
     if (cfg->port < 0 || cfg->port > 65535 || cfg->loops < 1 || cfg->loops > HTTP_SERVER_MAX_LOOPS ||
-        !(cfg->idle_timeout_s >= 0)) {
-        fprintf(stderr, "cbench serve: invalid configuration (port %d, loops %d, idle timeout %g)\n",
-                cfg->port, cfg->loops, cfg->idle_timeout_s);
+        !(cfg->idle_timeout_s >= 0) || !(cfg->header_timeout_s >= 0)) {
+        fprintf(stderr, "cbench serve: invalid configuration (port %d, loops %d, idle timeout %g, "
+                "header timeout %g)\n", cfg->port, cfg->loops, cfg->idle_timeout_s, cfg->header_timeout_s);
         return false;
     }
     return true;
@@ -1087,6 +1148,7 @@ void http_server_config_default(struct server_config *cfg)
         .port = HTTP_SERVER_DEFAULT_PORT,
         .loops = cpus < 1 ? 1 : cpus > HTTP_SERVER_MAX_LOOPS ? HTTP_SERVER_MAX_LOOPS : (int)cpus,
         .idle_timeout_s = 10.0,
+        .header_timeout_s = HTTP_SERVER_HEADER_TIMEOUT_S,
         .ready_fd = -1,
         .stop_fd = -1,
     };
@@ -1101,6 +1163,8 @@ int http_server_run(const struct server_config *cfg)
     http_server_raise_nofile();
     s.idle_timeout_s = cfg->idle_timeout_s > 0 && cfg->idle_timeout_s < HTTP_SERVER_MIN_IDLE_S
                            ? HTTP_SERVER_MIN_IDLE_S : cfg->idle_timeout_s;
+    s.header_timeout_s = cfg->header_timeout_s > 0 && cfg->header_timeout_s < HTTP_SERVER_MIN_IDLE_S
+                           ? HTTP_SERVER_MIN_IDLE_S : cfg->header_timeout_s;
     s.nloops = cfg->loops;
     s.pattern = http_server_make_pattern();
     s.loops = calloc((size_t)s.nloops, sizeof *s.loops);
@@ -1130,6 +1194,7 @@ struct http_server_params {
     const char *host;
     long loops;
     double idle_timeout;
+    double header_timeout;
 };
 
 static const struct opt_spec http_server_options[] = {
@@ -1141,12 +1206,15 @@ static const struct opt_spec http_server_options[] = {
       .min = 1, .max = HTTP_SERVER_MAX_LOOPS, .help = "event loops, one thread each (default: online CPUs)" },
     { .name = "idle-timeout", .type = OPT_DOUBLE, .offset = offsetof(struct http_server_params, idle_timeout),
       .min = 0, .max = 86400, .help = "close a connection silent this many seconds; 0 = never (default 10)" },
+    { .name = "header-timeout", .type = OPT_DOUBLE, .offset = offsetof(struct http_server_params, header_timeout),
+      .min = 0, .max = 86400,
+      .help = "a request must be complete this many seconds after its first byte; 0 = never (default 10)" },
     OPT_END
 };
 
 static void http_server_usage(void)
 {
-    printf("usage: cbench serve [--port P] [--host H] [--loops L] [--idle-timeout S]\n"
+    printf("usage: cbench serve [--port P] [--host H] [--loops L] [--idle-timeout S] [--header-timeout S]\n"
            "\n"
            "HTTP/1.1 server for the net workload. GET /?delay_ms=D&bytes=B answers\n"
            "200 after D ms (0..%ld) with B bytes (0..%ld), byte i = 'a' + i %% 26.\n"
@@ -1154,7 +1222,19 @@ static void http_server_usage(void)
            "\n"
            "options:\n", HTTP_SERVER_MAX_DELAY_MS, HTTP_SERVER_MAX_BYTES);
     opt_print_help(http_server_options, "  ");
-    printf("  -h, --help                 this help\n");
+    printf("  -h, --help               this help\n"
+           "\n"
+           "limits, per connection:\n"
+           "  request line + headers     %d bytes at most (else 431, then close)\n"
+           "  a request's bytes          all within --header-timeout of its first byte\n"
+           "                             (slow bytes do not extend it; else closed)\n"
+           "  between requests           --idle-timeout of silence (else closed); a\n"
+           "                             delayed answer is not silence\n"
+           "  unsent output              %d KiB: beyond it the server stops reading the\n"
+           "                             connection until the client has read some\n"
+           "  pipelined input held       %d KiB: the rest waits in the kernel\n"
+           "  one answer at a time       pipelined requests are answered in order\n",
+           HTTP_SERVER_MAX_HEADER_BYTES, HTTP_SERVER_MAX_UNSENT / 1024, HTTP_SERVER_MAX_PENDING / 1024);
 }
 
 /* Parse argv into params. Returns -1 to go on, else an exit status. */
@@ -1212,6 +1292,7 @@ int http_server_main(int argc, char **argv)
     http_server_config_default(&cfg);
     struct http_server_params p = {
         .port = cfg.port, .host = cfg.host, .loops = cfg.loops, .idle_timeout = cfg.idle_timeout_s,
+        .header_timeout = cfg.header_timeout_s,
     };
     int status = http_server_parse_args(argc, argv, &p);
     if (status >= 0)
@@ -1222,6 +1303,7 @@ int http_server_main(int argc, char **argv)
     cfg.host = p.host;
     cfg.loops = (int)p.loops;
     cfg.idle_timeout_s = p.idle_timeout;
+    cfg.header_timeout_s = p.header_timeout;
     cfg.on_ready = http_server_print_ready;
     return http_server_run(&cfg);
 }

@@ -23,6 +23,15 @@
  * response carries Content-Length. A connection that sends nothing for
  * idle_timeout_s is closed (a response being delayed does not count as idle,
  * nor does one being sent, as long as the client reads it).
+ *
+ * Slow or greedy clients cannot hold the server: a request (line, headers,
+ * any body) must be complete within header_timeout_s of its first byte, or
+ * the connection is closed, however often bytes trickle in (nginx's
+ * client_header_timeout). Responses go out one at a time, and while more
+ * than HTTP_SERVER_MAX_UNSENT bytes of output wait unsent (TCP_NOTSENT_LOWAT)
+ * the connection is not read; at most HTTP_SERVER_MAX_PENDING bytes of input
+ * are held beyond the request being answered. A client that pipelines
+ * without reading is therefore stopped by TCP flow control.
  */
 #ifndef CBENCH_HTTP_SERVER_H
 #define CBENCH_HTTP_SERVER_H
@@ -32,6 +41,9 @@
 #define HTTP_SERVER_MAX_DELAY_MS    60000L
 #define HTTP_SERVER_MAX_BYTES       (16L * 1024 * 1024)
 #define HTTP_SERVER_MAX_HEADER_BYTES 8192
+#define HTTP_SERVER_MAX_UNSENT      (64 * 1024)   /* output queued unsent, per connection */
+#define HTTP_SERVER_MAX_PENDING     (16 * 1024)   /* input held unparsed, per connection */
+#define HTTP_SERVER_HEADER_TIMEOUT_S 10.0         /* default request deadline */
 
 /* Byte i of every response body. */
 static inline char http_server_body_byte(size_t i) { return (char)('a' + i % 26); }
@@ -43,6 +55,8 @@ struct server_config {
                               SO_REUSEPORT; default = number of online CPUs */
     double idle_timeout_s; /* close a connection that sends nothing for this long;
                               default 10; 0 = never */
+    double header_timeout_s; /* close a connection whose request is not complete
+                              this long after its first byte; default 10; 0 = never */
     int ready_fd;          /* if >= 0: once listening, write the chosen port as decimal
                               + '\n' to this fd, then close it; default -1 */
     int stop_fd;           /* the stop pipe: if >= 0, the server stops (as on SIGTERM)
@@ -66,7 +80,8 @@ void http_server_config_default(struct server_config *cfg);
  * it runs (restored to the default action when it returns). */
 int http_server_run(const struct server_config *cfg);
 
-/* `cbench serve [--port P] [--host H] [--loops L] [--idle-timeout S]`: parses
+/* `cbench serve [--port P] [--host H] [--loops L] [--idle-timeout S]
+ * [--header-timeout S]`: parses
  * argv (argv[0] is "serve"), prints "cbench serve: listening on HOST:PORT" on
  * stdout (flushed; an IPv6 HOST is bracketed: "[::1]:8080") once ready, runs.
  * Bad option values: one-line message on stderr naming the value, return 2.

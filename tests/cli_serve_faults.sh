@@ -1,0 +1,197 @@
+# shellcheck shell=bash disable=SC2154  # sourced by tests/cli.sh, which sets $status
+# cbench serve against hostile clients (tests/hostile_client.py, python3
+# stdlib): a slowloris client is closed by the request deadline
+# (--header-timeout) however slowly its bytes come; a slow but complete
+# request is still answered; the deadline does not run between requests;
+# --idle-timeout closes a silent keep-alive connection and 0 never does; a
+# client that pipelines requests and never reads is stopped by back-pressure
+# (the server's unsent output and memory stay bounded). After each, the
+# server still answers, its fds are back to where they were, SIGTERM/SIGINT
+# stop it with exit 0, and no process is left. 127.0.0.1 only. Sourced by
+# tests/cli.sh; names are faults_*.
+
+faults_pids=()
+faults_pid=""
+faults_port=""
+faults_client=(python3 tests/hostile_client.py)
+
+# faults_start ARGS... : starts `cbench serve --port 0 ARGS`; sets faults_pid
+# and faults_port once it listens (10 s at most). Returns 1 if it never does.
+faults_start() {
+    local _
+    "$CBENCH" serve --port 0 "$@" >"$TMP/faults.out" 2>"$TMP/faults.err" &
+    faults_pid=$!
+    faults_pids+=("$faults_pid")
+    faults_port=""
+    for _ in $(seq 100); do
+        faults_port=$(sed -n 's/^cbench serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/faults.out")
+        [ -n "$faults_port" ] && return 0
+        kill -0 "$faults_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# faults_client MODE ARGS... : runs the hostile client against the server
+# (30 s at most); leaves its result line in $faults_result, its exit in $status
+faults_client() {
+    local mode=$1
+    shift
+    faults_result=$(timeout 30 "${faults_client[@]}" "$mode" 127.0.0.1 "$faults_port" "$@" 2>"$TMP/faults.client.err")
+    status=$?
+}
+
+# faults_get KEY : the value of KEY=... in $faults_result
+faults_get() {
+    sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$faults_result"
+}
+
+# faults_between VALUE LOW HIGH : LOW <= VALUE <= HIGH (decimals allowed)
+faults_between() {
+    awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v + 0 >= lo && v + 0 <= hi) }'
+}
+
+# faults_fds : open fds of the server
+faults_fds() {
+    find "/proc/$faults_pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# faults_fds_back NAME BASELINE : within 3 s the server holds BASELINE fds again
+faults_fds_back() {
+    local name=$1 base=$2 now _
+    for _ in $(seq 30); do
+        now=$(faults_fds)
+        [ "$now" -le "$base" ] && break
+        sleep 0.1
+    done
+    if [ "$now" -le "$base" ]; then pass "$name"
+    else fail "$name" "the server holds $now fds, $base before"; fi
+}
+
+# faults_answers NAME : the server still answers a plain request
+faults_answers() {
+    faults_client idle --max 0
+    if [ "$status" -eq 0 ] && [ "$(faults_get answered)" = 1 ]; then pass "$1"
+    else fail "$1" "exit $status: $faults_result" "$(head -c 300 "$TMP/faults.client.err")"; fi
+}
+
+# faults_stop NAME SIGNAL : SIGNAL stops the server with exit 0 within 2 s,
+# nothing on its stderr
+faults_stop() {
+    local name=$1 sig=$2 st _
+    kill "-$sig" "$faults_pid" 2>/dev/null
+    for _ in $(seq 40); do
+        kill -0 "$faults_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$faults_pid" 2>/dev/null; then
+        fail "$name" "still running 2 s after SIG$sig"
+        kill -KILL "$faults_pid" 2>/dev/null
+        wait "$faults_pid" 2>/dev/null
+        return
+    fi
+    wait "$faults_pid"
+    st=$?
+    if [ "$st" -eq 0 ] && [ ! -s "$TMP/faults.err" ]; then pass "$name"
+    else fail "$name" "exit $st" "stderr: $(head -c 300 "$TMP/faults.err")"; fi
+}
+
+if ! command -v python3 >/dev/null; then
+    skip "serve faults" "python3 is not installed (scripts/deps.sh installs it)"
+    return 0 2>/dev/null
+fi
+
+# --- the limits are stated, and the new option is checked like the others --
+run_cbench serve --help
+if [ "$status" -eq 0 ] && grep -q -- '--header-timeout' "$TMP/out" && grep -q 'unsent output *64 KiB' "$TMP/out" &&
+   grep -q 'pipelined input held *16 KiB' "$TMP/out" && grep -q '8192 bytes' "$TMP/out"; then
+    pass "serve --help: states the header deadline, the unsent-output and input bounds"
+else
+    fail "serve --help: limits" "exit $status" "$(head -c 600 "$TMP/out")"
+fi
+expect_error 2 'header-timeout.*"abc"' "serve: --header-timeout abc -> exit 2, names the value" serve --header-timeout abc
+expect_error 2 'header-timeout.*-1' "serve: --header-timeout -1 -> exit 2, names the value" serve --header-timeout -1
+
+# --- no idle timeout (as the net workload's own server), 1 s request deadline
+if ! faults_start --loops 1 --idle-timeout 0 --header-timeout 1; then
+    fail "serve faults: server starts" "stdout: $(head -c 300 "$TMP/faults.out")" \
+        "stderr: $(head -c 300 "$TMP/faults.err")"
+else
+    faults_base=$(faults_fds)
+
+    # One header byte every 0.3 s: each byte would reset an idle timer (and
+    # there is none here); the deadline counts from the first byte.
+    faults_client slowloris --interval 0.3 --max 8
+    if [ "$status" -eq 0 ] && [ "$(faults_get closed)" = 1 ] && faults_between "$(faults_get after)" 0.8 3; then
+        pass "serve: slowloris (a byte every 0.3 s) closed by --header-timeout 1 after $(faults_get after) s"
+    else
+        fail "serve: slowloris closed by --header-timeout 1" "exit $status: $faults_result" \
+            "$(head -c 300 "$TMP/faults.client.err")"
+    fi
+
+    faults_client trickle --pieces 3 --interval 0.3
+    if [ "$status" -eq 0 ] && [ "$(faults_get status)" = 200 ]; then
+        pass "serve: a slow but complete request (3 pieces in 0.6 s) is answered"
+    else
+        fail "serve: slow complete request" "exit $status: $faults_result" "$(head -c 300 "$TMP/faults.client.err")"
+    fi
+
+    # The deadline is for a begun request: 1.5 s of silence between two
+    # requests is not a late request, and with --idle-timeout 0 the
+    # connection stays open afterwards too.
+    faults_client idle --requests 2 --pause 1.5 --max 1.5
+    if [ "$status" -eq 0 ] && [ "$(faults_get answered)" = 2 ] && [ "$(faults_get closed)" = 0 ]; then
+        pass "serve: no deadline between requests; --idle-timeout 0 never closes a silent connection"
+    else
+        fail "serve: silence between requests" "exit $status: $faults_result" "$(head -c 300 "$TMP/faults.client.err")"
+    fi
+
+    # 100 clients pipeline requests for 64 KiB answers and never read. The
+    # server must stop reading them (their sends block), keep at most about
+    # 64 KiB of unsent output per connection in its kernel (not tcp_wmem's
+    # 4 MiB: 3.8 MB before back-pressure) and hold at most 16 KiB of input
+    # each: 100 x 62 KB (what it held before) would be 6 MB of RSS.
+    faults_client pipeline --conns 100 --bytes 65536 --stall 1.5 --max 15 --pid "$faults_pid"
+    faults_rss=$(( $(faults_get rss_during) - $(faults_get rss_before) ))
+    if [ "$status" -eq 0 ] && [ "$(faults_get blocked)" = 100 ] && faults_between "$(faults_get unsent_max)" 0 262144 &&
+       [ "$faults_rss" -le 3072 ]; then
+        pass "serve: 100 clients pipelining without reading: all blocked, unsent <= 256 KiB each ($(faults_get unsent_max)), RSS +$faults_rss KiB"
+    else
+        fail "serve: pipelining without reading stays bounded" "exit $status: $faults_result (RSS +$faults_rss KiB)" \
+            "$(head -c 300 "$TMP/faults.client.err")"
+    fi
+
+    faults_fds_back "serve: every hostile connection's fd released" "$faults_base"
+    faults_answers "serve: still answers after the hostile clients"
+    faults_stop "serve faults: SIGTERM -> exit 0, nothing on stderr" TERM
+fi
+
+# --- idle timeout between requests -----------------------------------------
+if ! faults_start --loops 2 --idle-timeout 1; then
+    fail "serve faults: server with --idle-timeout 1 starts" "stderr: $(head -c 300 "$TMP/faults.err")"
+else
+    faults_base=$(faults_fds)
+    faults_client idle --requests 2 --pause 0.5 --max 5
+    if [ "$status" -eq 0 ] && [ "$(faults_get answered)" = 2 ] && [ "$(faults_get closed)" = 1 ] &&
+       faults_between "$(faults_get after)" 0.8 3; then
+        pass "serve: --idle-timeout 1 closes a silent keep-alive connection after $(faults_get after) s"
+    else
+        fail "serve: --idle-timeout 1 between requests" "exit $status: $faults_result" \
+            "$(head -c 300 "$TMP/faults.client.err")"
+    fi
+    faults_fds_back "serve: the idle connection's fd released" "$faults_base"
+    faults_stop "serve faults --loops 2: SIGINT -> exit 0, nothing on stderr" INT
+fi
+
+for faults_p in "${faults_pids[@]}"; do
+    if kill -0 "$faults_p" 2>/dev/null; then
+        kill -KILL "$faults_p" 2>/dev/null
+        wait "$faults_p" 2>/dev/null
+    fi
+done
+faults_pids=()
+if [ -z "$(pgrep -f 'tests/hostile_client.py')" ] && [ "$(cbench_processes)" -eq 0 ]; then
+    pass "serve faults: no server or hostile client left running"
+else
+    fail "serve faults: processes left" "$(pgrep -af 'hostile_client.py|cbench')"
+fi
