@@ -510,7 +510,7 @@ static void test_run_every_model_gives_the_serial_checksum(void **state)
         { "serial", 0, NULL, 1 }, { "fork", 0, NULL, 3 }, { "fork", 2, NULL, 2 },
         { "threads", 0, NULL, 3 }, { "threads", 2, NULL, 2 }, { "async", 0, NULL, 1 },
         { "async", 0, "2", 2 }, { "hybrid", 0, NULL, -1 }, { "hybrid", 1, NULL, 1 },
-        { "hybrid", 2, NULL, 2 },
+        { "hybrid", 2, NULL, 2 }, { "uring", 0, NULL, 1 }, { "uring", 0, "2", 2 },
     };
     /* Every model of the registry is among the variants: a new model cannot
      * be left out of this test by accident. */
