@@ -1,4 +1,5 @@
 /* main.c - the cbench command line: run, list, serve, --help, --version. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,18 @@ static int command_run(int argc, char **argv)
     return status;
 }
 
-int main(int argc, char **argv)
+/* `cbench list extra` is a mistake, not a list: commands that take no
+ * arguments say so (exit 2) rather than ignore them. */
+static bool no_extra_arguments(int argc, char **argv)
+{
+    if (argc <= 2)
+        return true;
+    fprintf(stderr, "cbench: %s takes no arguments (got \"%s\")\n", argv[1], argv[2]);
+    print_usage(stderr);
+    return false;
+}
+
+static int command(int argc, char **argv)
 {
     if (argc < 2) {
         print_usage(stderr);
@@ -214,19 +226,27 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        if (!no_extra_arguments(argc, argv))
+            return 2;
         print_help();
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        if (!no_extra_arguments(argc, argv))
+            return 2;
         printf("cbench %s\n", CBENCH_VERSION);
         return 0;
     }
     if (strcmp(cmd, "list") == 0) {
+        if (!no_extra_arguments(argc, argv))
+            return 2;
         list_all();
         return 0;
     }
     if (strcmp(cmd, "run") == 0) {
         if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            if (!no_extra_arguments(argc - 1, argv + 1))
+                return 2;
             print_help();
             return 0;
         }
@@ -237,4 +257,31 @@ int main(int argc, char **argv)
     fprintf(stderr, "cbench: unknown command \"%s\"\n", cmd);
     print_usage(stderr);
     return 2;
+}
+
+/* A result that could not be written is not a result (coreutils'
+ * close_stdout): `cbench run ... > /dev/full` exits 1 with a message. */
+static int close_std_streams(int status)
+{
+    bool failed = ferror(stdout) != 0;
+    errno = 0;
+    if (fclose(stdout) != 0)
+        failed = true;
+    if (failed) {
+        int err = errno;
+        if (err)
+            fprintf(stderr, "cbench: write error on standard output: %s\n", strerror(err));
+        else
+            fprintf(stderr, "cbench: write error on standard output\n");
+        if (status == 0)
+            status = 1;
+    }
+    if ((ferror(stderr) || fclose(stderr) != 0) && status == 0)
+        status = 1;
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    return close_std_streams(command(argc, argv));
 }
