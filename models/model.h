@@ -70,7 +70,8 @@ const struct model *model_find(const char *name);
 void task_attach(struct run *r, long i);             /* wire task i's state */
 void task_run_blocking(struct run *r, struct task *t); /* until WAIT_DONE */
 void task_finish(struct run *r, struct task *t);     /* workload cleanup */
-void task_wait_poll(struct run *r, struct wait w);   /* poll a wait, cancellably */
+/* poll a wait, cancellably, up to the task's deadline */
+void task_wait_poll(struct run *r, const struct task *t, struct wait w);
 long run_pool_size(const struct run *r);             /* fork/threads workers */
 /* Every model calls the workload's step() through this: it injects
  * --fail-task and turns cancellation into WAIT_DONE (t->finished unset). */

@@ -49,6 +49,10 @@ struct task {
     uint32_t latency_cap;    /* room in latency_us */
     uint32_t *latency_us;    /* per-operation latency, µs (shared memory) */
     int64_t op_start_ns;     /* scratch for task_op_begin / task_op_end */
+    int64_t deadline_ns;     /* 0, or CLOCK_MONOTONIC ns after which the task's
+                                WAIT_READ/WAIT_WRITE ends anyway: the model
+                                steps it again (set by the workload, which
+                                then finds its fd not ready and fails it) */
     uint32_t fds_opened;     /* bumped by task_prepare_fd: a new fd may
                                 reuse the number of one just closed */
     bool started;            /* set by the model: step() has been called */
