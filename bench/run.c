@@ -208,6 +208,20 @@ static void run_note(const struct run *r, struct result *out)
         snprintf(out->note + len, sizeof out->note - len, "%s%s", len ? "; " : "", extra);
 }
 
+/* A run that failed after its tasks started (a worker not created or
+ * killed, a loop not created) counts at least one error, one for each task
+ * it did not finish; and a run with errors has no checksum: output prints
+ * it as invalid ("-", null), never as a figure that looks right. */
+static void run_invalidate(struct result *out, int status)
+{
+    if (status != 0 && out->errors == 0)
+        out->errors = out->cancelled > 0 ? (uint64_t)out->cancelled : 1;
+    else if (status != 0 && out->fail_task < 0)
+        out->errors += (uint64_t)out->cancelled;
+    if (out->errors > 0)
+        out->checksum[0] = '\0';
+}
+
 static int run_execute(struct run *r, struct result *out, uint32_t *latency, uint32_t per_task)
 {
     const struct workload *w = r->workload;
@@ -241,6 +255,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
         out->cancel_ms = (double)(t1 - atomic_load(&r->cancel->at_ns)) / 1e6;
     if (r->cancel && run_check_released(&before, out) != 0 && status == 0)
         status = 1;
+    run_invalidate(out, status);
     if (status == 0 && out->errors > 0)
         status = 1;
     return status;
@@ -317,11 +332,11 @@ static int run_measure_once(const struct run_request *req, struct result *out)
                         req->workload->latency_per_task(req->workload_params) : 0;
     struct shared_block tasks, latency;
     if (!shared_alloc(&tasks, (size_t)r.tasks * sizeof *r.task)) {
-        fprintf(stderr, "cbench: cannot map memory for %ld tasks: %s\n", r.tasks, strerror(errno));
+        fprintf(stderr, "cbench: out of memory: cannot map %ld tasks: %s\n", r.tasks, strerror(errno));
         return 1;
     }
     if (!shared_alloc(&latency, (size_t)r.tasks * per_task * sizeof(uint32_t))) {
-        fprintf(stderr, "cbench: cannot map latency buffer for %ld tasks: %s\n", r.tasks, strerror(errno));
+        fprintf(stderr, "cbench: out of memory: cannot map the latency buffer of %ld tasks: %s\n", r.tasks, strerror(errno));
         munmap(tasks.base, tasks.size);
         return 1;
     }

@@ -14,7 +14,7 @@ struct result {
     uint64_t ops, errors;
     double ops_per_s;
     struct latency_summary latency;
-    char checksum[17];
+    char checksum[17];  /* "" when the run failed or had errors: printed as -/null */
     char params[512];   /* workload and model options, "k=v;k=v" */
     char note[320];     /* backend, failure reason, the workload's note */
     long fail_task;     /* --fail-task, or -1 */

@@ -281,6 +281,7 @@ static int async_setup_loop(struct async_loop *l, struct run *r, long k, long lo
     if (!l->tasks || !l->loop) {
         fprintf(stderr, "cbench: async: cannot create event loop %ld (backend flags %#x)\n",
                 k + 1, flags);
+        snprintf(r->note, sizeof r->note, "event loop %ld could not be created", k + 1);
         return 1;
     }
     ev_set_userdata(l->loop, l);
@@ -333,8 +334,11 @@ static int async_run(struct run *r)
     unsigned flags = async_backend_flag(p->backend);
     long n = p->loops;
     struct async_loop *loops = calloc((size_t)n, sizeof *loops);
-    if (!loops)
+    if (!loops) {
+        fprintf(stderr, "cbench: async: out of memory for %ld loops\n", n);
+        snprintf(r->note, sizeof r->note, "out of memory");
         return 1;
+    }
     int status = 0;
     for (long k = 0; k < n && status == 0; k++)
         status = async_setup_loop(&loops[k], r, k, n, flags);

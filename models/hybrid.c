@@ -315,6 +315,7 @@ static int hybrid_run(struct run *r)
     int status = 0;
     if (!h.tasks || !h.loop) {
         fprintf(stderr, "cbench: hybrid: cannot create the event loop for %ld tasks\n", r->tasks);
+        snprintf(r->note, sizeof r->note, "the event loop could not be created");
         status = 1;
     } else if (hybrid_start_pool(&h) != 0) {
         snprintf(r->note, sizeof r->note, "pool failed after %ld workers", h.workers_started);
