@@ -1,9 +1,11 @@
 /* main.c - the cbench command line: run, list, serve, --help, --version. */
 #include <errno.h>
+#include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "../models/model.h"
 #include "../workloads/http_server.h"
@@ -85,6 +87,26 @@ static const char *option_owner(const char *arg)
         if (opt_find((*w)->options, arg))
             return (*w)->name;
     return NULL;
+}
+
+/* libev's own allocator aborts (SIGABRT, no message) when memory runs out,
+ * and its callers cannot recover. So an allocation failure inside libev
+ * (async, hybrid, serve) ends cbench with exit 1 and a message, before any
+ * result is printed. write(2), not stdio: nothing is left to allocate. */
+static void *ev_realloc_or_exit(void *ptr, long size) EV_NOEXCEPT
+{
+    static const char msg[] = "cbench: out of memory (an event loop could not allocate)\n";
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    void *p = realloc(ptr, (size_t)size);
+    if (!p) {
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(1);
+    }
+    return p;
 }
 
 static void *params_new(size_t size, const void *defaults)
@@ -194,8 +216,10 @@ static int command_run(int argc, char **argv)
     req.model_params = params_new(req.model->params_size, req.model->params_default);
     req.workload_params = params_new(req.workload->params_size, req.workload->params_default);
     int status = 2;
-    if (req.model_params && req.workload_params &&
-        parse_run_options(argc, argv, &req, &common, &format)) {
+    if (!req.model_params || !req.workload_params) {
+        fprintf(stderr, "cbench: out of memory\n");
+        status = 1;
+    } else if (parse_run_options(argc, argv, &req, &common, &format)) {
         struct result res;
         raise_fd_limit();
         status = run_measure(&req, &res);
@@ -283,5 +307,6 @@ static int close_std_streams(int status)
 
 int main(int argc, char **argv)
 {
+    ev_set_allocator(ev_realloc_or_exit);
     return close_std_streams(command(argc, argv));
 }
