@@ -36,19 +36,55 @@ static bool shared_alloc(struct shared_block *b, size_t size)
     return b->base != MAP_FAILED;
 }
 
+/* Descriptors open now (stdio, anything inherited). */
+static long run_open_fds(void)
+{
+    long n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n > 1 ? n - 1 : 3;   /* less the directory's own */
+}
+
+/* Descriptors the harness adds while tasks run: the cancel eventfd and
+ * fork's start gate (a setup's own, such as net's probe, are closed by
+ * then). */
+#define RUN_FDS_RESERVE 3
+
+/* How many descriptors the process holding the most needs at once: the
+ * model decides how many tasks one process holds at a time - serial one,
+ * fork one per worker process (each has its own table), threads its pool,
+ * event loops every task - plus the model's own (loops). Descriptors a
+ * workload opens at setup are held by every process, for every task. */
+long run_fd_need(const struct run *r, long open_now)
+{
+    long per_task = r->workload->fds_per_task, held;
+    if (r->workload->fds_at_setup)
+        held = r->tasks;
+    else if (r->model->sequential || r->model->worker_processes)
+        held = 1;
+    else if (r->model->nonblocking)
+        held = r->tasks;
+    else
+        held = run_pool_size(r);
+    return open_now + RUN_FDS_RESERVE + held * per_task + r->model_fds;
+}
+
 /* A run needing more descriptors than RLIMIT_NOFILE fails up front with a
  * message, rather than half-way with EMFILE. main() has already raised the
  * soft limit to the hard limit. */
 static int run_check_fd_limit(const struct run *r)
 {
     struct rlimit rl;
-    long need = r->tasks * r->workload->fds_per_task + 64;
-    if (r->workload->fds_per_task == 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-        rl.rlim_cur == RLIM_INFINITY || (rlim_t)need <= rl.rlim_cur)
+    long need = run_fd_need(r, run_open_fds());
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        (rlim_t)need <= rl.rlim_cur)
         return 0;
-    fprintf(stderr, "cbench: %ld tasks need about %ld file descriptors but the limit is %llu "
-            "(ulimit -n; the hard limit is %llu)\n", r->tasks, need,
-            (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+    fprintf(stderr, "cbench: %ld tasks under %s need about %ld file descriptors in one process "
+            "but the limit is %llu (ulimit -n; the hard limit is %llu)\n", r->tasks,
+            r->model->name, need, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
     return 1;
 }
 
@@ -228,6 +264,9 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     struct workload_env env = { .tasks = r->tasks, .nonblocking = r->nonblocking,
                                 .model = r->model->name, .concurrency = run_concurrency(r),
                                 .cancellable = r->cancel != NULL };
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        env.fd_limit = (long)rl.rlim_cur;
     struct run_resources before = run_resources_now();
     int status = w->setup ? w->setup((void *)r->workload_params, &env) : 0;
     if (status != 0)

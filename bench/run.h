@@ -40,6 +40,10 @@ struct run_request {
  * in its note and every task counted in `errors`. */
 int run_measure(const struct run_request *req, struct result *out);
 
+/* Descriptors the busiest process of run `r` needs, given `open_now`
+ * already open (for the up-front check; exported for the unit tests). */
+long run_fd_need(const struct run *r, long open_now);
+
 /* "k=v;k=v" of every option in `table` as stored in `params`. */
 void run_format_params(char *buf, size_t size, const struct opt_spec *table, const void *params);
 

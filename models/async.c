@@ -22,6 +22,9 @@
 #include <sys/select.h>
 
 #define ASYNC_SWEEP_S 0.1   /* how late a deadline may be noticed */
+/* What one libev loop holds: the backend's fd (epoll) and, once an
+ * ev_async or signal watcher exists, its wakeup eventfd. */
+#define ASYNC_FDS_PER_LOOP 2
 
 struct async_params {
     long loops;
@@ -108,6 +111,7 @@ static int async_check(struct run *r)
         fprintf(stderr, "cbench: --loops: %ld is more than the %ld tasks\n", p->loops, r->tasks);
         return 2;
     }
+    r->model_fds = p->loops * ASYNC_FDS_PER_LOOP;
     return 0;
 }
 

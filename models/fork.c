@@ -194,5 +194,6 @@ const struct model model_fork = {
     .name = "fork",
     .summary = "a process per task (or a pool of -w processes), results via shared memory",
     .uses_workers = true,
+    .worker_processes = true,
     .run = fork_run,
 };

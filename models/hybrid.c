@@ -333,10 +333,18 @@ static int hybrid_run(struct run *r)
     return status;
 }
 
+/* One loop's descriptors: epoll's and the eventfd of the ev_async. */
+static int hybrid_check(struct run *r)
+{
+    r->model_fds = 2;
+    return 0;
+}
+
 const struct model model_hybrid = {
     .name = "hybrid",
     .summary = "one libev loop for waits + a pool of -w threads (default: cores) for CPU steps",
     .nonblocking = true,
     .uses_workers = true,
+    .check = hybrid_check,
     .run = hybrid_run,
 };

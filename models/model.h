@@ -37,6 +37,8 @@ struct run {
     bool nonblocking;          /* tasks get O_NONBLOCK fds; check() may change it */
     long fail_task;            /* --fail-task: this task fails at once (if cancel) */
     struct run_cancel *cancel; /* NULL unless --fail-task: no cost otherwise */
+    long model_fds;            /* descriptors the model itself holds (event
+                                  loops), set by check() for the fd check */
 
     /* Filled by the model. */
     long workers_started;      /* processes/threads actually created */
@@ -54,6 +56,8 @@ struct model {
     bool nonblocking;          /* tasks get O_NONBLOCK fds (event loops) */
     bool uses_workers;         /* -w/--workers is meaningful */
     bool sequential;           /* runs one task at a time (serial) */
+    bool worker_processes;     /* workers are processes, each with its own
+                                  descriptor table (fork) */
     /* Validate params against the run (e.g. select's FD_SETSIZE) before any
      * task is set up. Returns 0, or 2 after printing why. May be NULL. */
     int (*check)(struct run *r);

@@ -513,10 +513,27 @@ static int net_probe(const struct net_params *p)
 
 static void net_teardown(void *params);
 
+/* The server cbench starts is a process of its own with the same
+ * RLIMIT_NOFILE: it holds a connection for every task running at once, plus
+ * its listening socket and each loop's descriptors (about 4, as async.c). */
+static int net_check_server_fds(const struct net_params *p, const struct workload_env *env)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long loops = p->server_loops > 0 ? p->server_loops : cpus < 1 ? 1 : cpus;
+    long need = env->concurrency + loops * 4 + 16;
+    if (p->connect || env->fd_limit <= 0 || need <= env->fd_limit)
+        return 0;
+    fprintf(stderr, "cbench: net: the server cbench starts needs about %ld file descriptors for "
+            "%ld connections at once but the limit is %ld (ulimit -n; or --connect a server "
+            "started with more)\n", need, env->concurrency, env->fd_limit);
+    return 1;
+}
+
 static int net_setup(void *params, const struct workload_env *env)
 {
     struct net_params *p = params;
-    (void)env;
+    if (net_check_server_fds(p, env) != 0)
+        return 1;
     p->shared = mmap(NULL, sizeof *p->shared, PROT_READ | PROT_WRITE,
                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p->shared == MAP_FAILED) {

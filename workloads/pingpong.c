@@ -362,6 +362,7 @@ const struct workload workload_pingpong = {
     .default_tasks = pingpong_default_tasks,
     .state_size = sizeof(struct pingpong_state),
     .fds_per_task = 2,
+    .fds_at_setup = true,
     .latency_per_task = pingpong_latency_per_task,
     .setup = pingpong_setup,
     .step = pingpong_step,

@@ -66,6 +66,7 @@ struct workload_env {
     bool nonblocking;        /* the model serves waits with an event loop */
     long concurrency;        /* tasks the model runs at once: 1 for serial,
                                 the pool size for fork/threads -w, else tasks */
+    long fd_limit;           /* RLIMIT_NOFILE (0: none), for a server child */
     const char *model;       /* the model's name (spawn --bare mirrors it) */
     bool cancellable;        /* --fail-task: the run may be cancelled, and a
                                 task blocked inside step() cannot be reached;
@@ -82,6 +83,8 @@ struct workload {
     long (*default_tasks)(void);      /* tasks when -n is not given */
     size_t state_size;                /* bytes of private state per task */
     int fds_per_task;                 /* descriptors a task holds at once */
+    bool fds_at_setup;                /* ... opened by setup for every task,
+                                         so every process holds them all */
 
     /* Upper bound of latency samples one task records (0: none). */
     uint32_t (*latency_per_task)(const void *params);
