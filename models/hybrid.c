@@ -180,8 +180,12 @@ static void hybrid_on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     for (long i = 0; i < h->run->tasks; i++) {
         struct hybrid_task *ht = &h->tasks[i];
-        int64_t deadline = ht->task ? ht->task->deadline_ns : 0;
-        if (deadline && now >= deadline && ev_is_active(&ht->w.io) && ht->w.io.cb == hybrid_on_io) {
+        /* Only a task waiting on the loop is the loop's: one in the pool may
+         * be writing its deadline right now. */
+        if (!ev_is_active(&ht->w.io) || ht->w.io.cb != hybrid_on_io)
+            continue;
+        int64_t deadline = ht->task->deadline_ns;
+        if (deadline && now >= deadline) {
             ev_io_stop(loop, &ht->w.io);
             hybrid_advance(h, ht);
         }
