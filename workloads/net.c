@@ -500,6 +500,8 @@ static int net_start_server(struct net_params *p)
 static int net_probe(const struct net_params *p)
 {
     int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0)
+        net_bound_blocking(p, fd);   /* a full backlog: EINPROGRESS, not minutes */
     int ok = fd >= 0 && connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0;
     int err = errno;
     if (fd >= 0)
