@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -283,24 +284,36 @@ static int command(int argc, char **argv)
     return 2;
 }
 
+/* gnulib's close_stream: a stream failed if a write failed or its close
+ * did, except that closing an fd that was never open (`2>&-`) with nothing
+ * to write is fine. errno is 0 when the error is an earlier write's. */
+static int close_stream(FILE *f)
+{
+    bool some_pending = __fpending(f) != 0;
+    bool prev_fail = ferror(f) != 0;
+    errno = 0;
+    bool fclose_fail = fclose(f) != 0;
+    if (prev_fail || (fclose_fail && (some_pending || errno != EBADF))) {
+        if (!fclose_fail)
+            errno = 0;
+        return EOF;
+    }
+    return 0;
+}
+
 /* A result that could not be written is not a result (coreutils'
  * close_stdout): `cbench run ... > /dev/full` exits 1 with a message. */
 static int close_std_streams(int status)
 {
-    bool failed = ferror(stdout) != 0;
-    errno = 0;
-    if (fclose(stdout) != 0)
-        failed = true;
-    if (failed) {
-        int err = errno;
-        if (err)
-            fprintf(stderr, "cbench: write error on standard output: %s\n", strerror(err));
+    if (close_stream(stdout) != 0) {
+        if (errno)
+            fprintf(stderr, "cbench: write error on standard output: %s\n", strerror(errno));
         else
             fprintf(stderr, "cbench: write error on standard output\n");
         if (status == 0)
             status = 1;
     }
-    if ((ferror(stderr) || fclose(stderr) != 0) && status == 0)
+    if (close_stream(stderr) != 0 && status == 0)
         status = 1;
     return status;
 }

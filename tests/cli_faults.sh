@@ -241,6 +241,15 @@ if [ -w /dev/full ]; then
 else
     printf 'skip > /dev/full: no writable /dev/full\n'
 fi
+"$CBENCH" run serial sleep -n 1 --ms 1 >&- 2>"$TMP/err"
+status=$?
+if [ "$status" -eq 1 ] && grep -q 'write error' "$TMP/err"; then pass "stdout closed: exit 1, 'write error'"
+else fail "stdout closed" "exit $status" "$(head -c 300 "$TMP/err")"; fi
+# ... but a closed stderr with nothing to say is no error (as coreutils)
+"$CBENCH" run serial sleep -n 1 --ms 1 >/dev/null 2>&-
+status=$?
+if [ "$status" -eq 0 ]; then pass "stderr closed, nothing to write: exit 0"
+else fail "stderr closed, nothing to write" "exit $status"; fi
 
 # ---- a fork worker killed from outside ----
 
