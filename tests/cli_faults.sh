@@ -32,16 +32,27 @@ faults_timed() {
 # reads nor answers; "huge" answers every connection with a Content-Length of
 # a terabyte and 3 bytes, then stalls.
 cat >"$TMP/faults_server.py" <<'EOF'
-import socket, sys
+import socket, sys, threading, time
 mode = sys.argv[1]
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen(256)
 print(s.getsockname()[1], flush=True)
 held = []
+def trickle(c):
+    try:
+        c.recv(4096)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1024\r\n\r\n")
+        for _ in range(1024):
+            time.sleep(0.2)
+            c.sendall(b"x")
+    except OSError:
+        pass
 while True:
     c, _ = s.accept()
     held.append(c)
+    if mode == "trickle":
+        threading.Thread(target=trickle, args=(c,), daemon=True).start()
     if mode == "huge":
         c.settimeout(2)
         try:
@@ -105,6 +116,18 @@ if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" 
     done
     faults_server_stop
     faults_no_leftovers "huge server: no process left behind"
+
+    # a byte every 200 ms: each recv() returns, but the request's deadline holds
+    faults_server trickle
+    for model in serial async; do
+        faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 1 --requests 1 --timeout-ms 1000
+        if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err" && [ "$faults_ms" -lt 3000 ]; then
+            pass "trickling server under $model: timeout after $faults_ms ms"
+        else
+            fail "trickling server under $model" "exit $status after $faults_ms ms" "$(head -c 300 "$TMP/err")"
+        fi
+    done
+    faults_server_stop
 else
     printf 'skip silent and huge servers: no python3 or the test server did not start\n'
 fi
