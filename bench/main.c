@@ -1,8 +1,12 @@
 /* main.c - the cbench command line: run, list, serve, --help, --version. */
+#include <errno.h>
+#include <ev.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "../models/model.h"
 #include "../workloads/http_server.h"
@@ -181,6 +185,26 @@ static const char *option_owner(const char *arg)
     return NULL;
 }
 
+/* libev's own allocator aborts (SIGABRT, no message) when memory runs out,
+ * and its callers cannot recover. So an allocation failure inside libev
+ * (async, hybrid, serve) ends cbench with exit 1 and a message, before any
+ * result is printed. write(2), not stdio: nothing is left to allocate. */
+static void *ev_realloc_or_exit(void *ptr, long size) EV_NOEXCEPT
+{
+    static const char msg[] = "cbench: out of memory (an event loop could not allocate)\n";
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    void *p = realloc(ptr, (size_t)size);
+    if (!p) {
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(1);
+    }
+    return p;
+}
+
 static void *params_new(size_t size, const void *defaults)
 {
     void *p = calloc(1, size ? size : 1);
@@ -291,8 +315,10 @@ static int command_run(int argc, char **argv)
     req.model_params = params_new(req.model->params_size, req.model->params_default);
     req.workload_params = params_new(req.workload->params_size, req.workload->params_default);
     int status = 2;
-    if (req.model_params && req.workload_params &&
-        parse_run_options(argc, argv, &req, &common, &format)) {
+    if (!req.model_params || !req.workload_params) {
+        fprintf(stderr, "cbench: out of memory\n");
+        status = 1;
+    } else if (parse_run_options(argc, argv, &req, &common, &format)) {
         struct result res;
         raise_fd_limit();
         status = run_measure(&req, &res);
@@ -304,7 +330,18 @@ static int command_run(int argc, char **argv)
     return status;
 }
 
-int main(int argc, char **argv)
+/* `cbench list extra` is a mistake, not a list: commands that take no
+ * arguments say so (exit 2) rather than ignore them. */
+static bool no_extra_arguments(int argc, char **argv)
+{
+    if (argc <= 2)
+        return true;
+    fprintf(stderr, "cbench: %s takes no arguments (got \"%s\")\n", argv[1], argv[2]);
+    print_usage(stderr);
+    return false;
+}
+
+static int command(int argc, char **argv)
 {
     if (argc < 2) {
         print_usage(stderr);
@@ -312,10 +349,14 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        if (!no_extra_arguments(argc, argv))
+            return 2;
         print_help();
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        if (!no_extra_arguments(argc, argv))
+            return 2;
         printf("cbench %s\n", CBENCH_VERSION);
         return 0;
     }
@@ -323,6 +364,8 @@ int main(int argc, char **argv)
         return command_list(argc, argv);
     if (strcmp(cmd, "run") == 0) {
         if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            if (!no_extra_arguments(argc - 1, argv + 1))
+                return 2;
             print_help();
             return 0;
         }
@@ -333,4 +376,44 @@ int main(int argc, char **argv)
     fprintf(stderr, "cbench: unknown command \"%s\"\n", cmd);
     print_usage(stderr);
     return 2;
+}
+
+/* gnulib's close_stream: a stream failed if a write failed or its close
+ * did, except that closing an fd that was never open (`2>&-`) with nothing
+ * to write is fine. errno is 0 when the error is an earlier write's. */
+static int close_stream(FILE *f)
+{
+    bool some_pending = __fpending(f) != 0;
+    bool prev_fail = ferror(f) != 0;
+    errno = 0;
+    bool fclose_fail = fclose(f) != 0;
+    if (prev_fail || (fclose_fail && (some_pending || errno != EBADF))) {
+        if (!fclose_fail)
+            errno = 0;
+        return EOF;
+    }
+    return 0;
+}
+
+/* A result that could not be written is not a result (coreutils'
+ * close_stdout): `cbench run ... > /dev/full` exits 1 with a message. */
+static int close_std_streams(int status)
+{
+    if (close_stream(stdout) != 0) {
+        if (errno)
+            fprintf(stderr, "cbench: write error on standard output: %s\n", strerror(errno));
+        else
+            fprintf(stderr, "cbench: write error on standard output\n");
+        if (status == 0)
+            status = 1;
+    }
+    if (close_stream(stderr) != 0 && status == 0)
+        status = 1;
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    ev_set_allocator(ev_realloc_or_exit);
+    return close_std_streams(command(argc, argv));
 }

@@ -1,23 +1,44 @@
 /* options.c - strict option parsing: whole string, range-checked, named errors. */
 #include "options.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Only plain decimal is a number here: an optional '-' (so that "-5" is
+ * reported as out of range, not as gibberish), digits and, for doubles, one
+ * '.' with digits around it. No '+', spaces, hex, exponent, inf or nan:
+ * strtol/strtod accept all of those ("0x1p3" is 8). */
+static bool opt_is_decimal(const char *text, bool fraction)
+{
+    const char *c = text;
+    size_t digits = 0;
+    bool dot = false;
+    if (*c == '-')
+        c++;
+    for (; *c; c++) {
+        if (*c >= '0' && *c <= '9')
+            digits++;
+        else if (*c == '.' && fraction && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    return digits > 0;
+}
+
 bool opt_parse_long(const char *name, const char *text, long min, long max, long *out)
 {
     char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || isspace((unsigned char)text[0])) {
+    if (!opt_is_decimal(text, false)) {
         fprintf(stderr, "cbench: --%s: \"%s\" is not a whole number\n", name, text);
         return false;
     }
-    if (errno == ERANGE || value < min || value > max) {
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno == ERANGE || *end != '\0' || value < min || value > max) {
         fprintf(stderr, "cbench: --%s: %s is out of range (%ld..%ld)\n", name, text, min, max);
         return false;
     }
@@ -28,13 +49,13 @@ bool opt_parse_long(const char *name, const char *text, long min, long max, long
 bool opt_parse_double(const char *name, const char *text, double min, double max, double *out)
 {
     char *end;
-    errno = 0;
-    double value = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || isspace((unsigned char)text[0]) || isnan(value)) {
+    if (!opt_is_decimal(text, true)) {
         fprintf(stderr, "cbench: --%s: \"%s\" is not a number\n", name, text);
         return false;
     }
-    if (errno == ERANGE || !isfinite(value) || value < min || value > max) {
+    errno = 0;
+    double value = strtod(text, &end);
+    if (errno == ERANGE || *end != '\0' || !isfinite(value) || value < min || value > max) {
         fprintf(stderr, "cbench: --%s: %s is out of range (%g..%g)\n", name, text, min, max);
         return false;
     }

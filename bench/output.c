@@ -4,6 +4,12 @@
 
 #include <string.h>
 
+/* A failed run has no checksum (run.h): "-" rather than a number. */
+static const char *output_checksum(const struct result *r)
+{
+    return r->checksum[0] ? r->checksum : "-";
+}
+
 /* The machine-readable keys, in order. */
 #define OUTPUT_KEYS "model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s," \
                     "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note," \
@@ -34,7 +40,7 @@ static void output_csv(FILE *f, const struct result *r)
             r->model, r->workload, r->tasks, r->workers, r->wall_s, r->user_s, r->sys_s,
             r->maxrss_kib, (unsigned long long)r->ops, r->ops_per_s, r->latency.p50_us,
             r->latency.p90_us, r->latency.p99_us, r->latency.max_us,
-            (unsigned long long)r->errors, r->checksum, r->workers_started, r->params, note);
+            (unsigned long long)r->errors, output_checksum(r), r->workers_started, r->params, note);
     /* Keys added later go at the end of the line, so that scripts reading
      * columns by position keep working. */
     char metrics[sizeof r->metrics];
@@ -72,7 +78,10 @@ static void output_json(FILE *f, const struct result *r)
             (unsigned long long)r->ops, r->ops_per_s, r->latency.p50_us, r->latency.p90_us,
             r->latency.p99_us, r->latency.max_us, (unsigned long long)r->errors);
     fprintf(f, "\"checksum\":");
-    output_json_string(f, r->checksum);
+    if (r->checksum[0])
+        output_json_string(f, r->checksum);
+    else
+        fputs("null", f);   /* a failed run: no checksum */
     fprintf(f, ",\"workers_started\":%ld,\"params\":", r->workers_started);
     output_json_string(f, r->params);
     fprintf(f, ",\"note\":");
@@ -120,7 +129,7 @@ static void output_human(FILE *f, const struct result *r)
             output_duration(c, sizeof c, r->latency.p99_us), output_duration(d, sizeof d, r->latency.max_us),
             r->latency.count);
     fprintf(f, "  errors      %llu\n", (unsigned long long)r->errors);
-    fprintf(f, "  checksum    %s\n", r->checksum);
+    fprintf(f, "  checksum    %s\n", output_checksum(r));
     if (r->fail_task >= 0)
         fprintf(f, "  cancelled   %ld tasks, all stopped %.3f ms after task %ld failed\n",
                 r->cancelled, r->cancel_ms, r->fail_task);

@@ -51,19 +51,55 @@ static int run_check_available(const struct model *m)
     return 1;
 }
 
+/* Descriptors open now (stdio, anything inherited). */
+static long run_open_fds(void)
+{
+    long n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n > 1 ? n - 1 : 3;   /* less the directory's own */
+}
+
+/* Descriptors the harness adds while tasks run: the cancel eventfd and
+ * fork's start gate (a setup's own, such as net's probe, are closed by
+ * then). */
+#define RUN_FDS_RESERVE 3
+
+/* How many descriptors the process holding the most needs at once: the
+ * model decides how many tasks one process holds at a time - serial one,
+ * fork one per worker process (each has its own table), threads its pool,
+ * event loops every task - plus the model's own (loops). Descriptors a
+ * workload opens at setup are held by every process, for every task. */
+long run_fd_need(const struct run *r, long open_now)
+{
+    long per_task = r->workload->fds_per_task, held;
+    if (r->workload->fds_at_setup)
+        held = r->tasks;
+    else if (r->model->sequential || r->model->worker_processes)
+        held = 1;
+    else if (r->model->nonblocking)
+        held = r->tasks;
+    else
+        held = run_pool_size(r);
+    return open_now + RUN_FDS_RESERVE + held * per_task + r->model_fds;
+}
+
 /* A run needing more descriptors than RLIMIT_NOFILE fails up front with a
  * message, rather than half-way with EMFILE. main() has already raised the
  * soft limit to the hard limit. */
 static int run_check_fd_limit(const struct run *r)
 {
     struct rlimit rl;
-    long need = r->tasks * r->workload->fds_per_task + 64;
-    if (r->workload->fds_per_task == 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-        rl.rlim_cur == RLIM_INFINITY || (rlim_t)need <= rl.rlim_cur)
+    long need = run_fd_need(r, run_open_fds());
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        (rlim_t)need <= rl.rlim_cur)
         return 0;
-    fprintf(stderr, "cbench: %ld tasks need about %ld file descriptors but the limit is %llu "
-            "(ulimit -n; the hard limit is %llu)\n", r->tasks, need,
-            (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+    fprintf(stderr, "cbench: %ld tasks under %s need about %ld file descriptors in one process "
+            "but the limit is %llu (ulimit -n; the hard limit is %llu)\n", r->tasks,
+            r->model->name, need, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
     return 1;
 }
 
@@ -259,6 +295,20 @@ static void run_note(const struct run *r, struct result *out)
         snprintf(out->note + len, sizeof out->note - len, "%s%s", len ? "; " : "", extra);
 }
 
+/* A run that failed after its tasks started (a worker not created or
+ * killed, a loop not created) counts at least one error, one for each task
+ * it did not finish; and a run with errors has no checksum: output prints
+ * it as invalid ("-", null), never as a figure that looks right. */
+static void run_invalidate(struct result *out, int status)
+{
+    if (status != 0 && out->errors == 0)
+        out->errors = out->cancelled > 0 ? (uint64_t)out->cancelled : 1;
+    else if (status != 0 && out->fail_task < 0)
+        out->errors += (uint64_t)out->cancelled;
+    if (out->errors > 0)
+        out->checksum[0] = '\0';
+}
+
 static int run_execute(struct run *r, struct result *out, uint32_t *latency, uint32_t per_task)
 {
     const struct workload *w = r->workload;
@@ -266,6 +316,9 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
                                 .model = r->model->name, .concurrency = run_concurrency(r),
                                 .bare_spawn = r->model->bare_spawn,
                                 .cancellable = r->cancel != NULL };
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        env.fd_limit = (long)rl.rlim_cur;
     struct run_resources before = run_resources_now();
     int status = w->setup ? w->setup((void *)r->workload_params, &env) : 0;
     if (status != 0)
@@ -307,6 +360,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
         out->cancel_ms = (double)(t1 - atomic_load(&r->cancel->at_ns)) / 1e6;
     if (r->cancel && run_check_released(&before, out) != 0 && status == 0)
         status = 1;
+    run_invalidate(out, status);
     if (status == 0 && out->errors > 0)
         status = 1;
     return status;
@@ -385,11 +439,11 @@ static int run_measure_once(const struct run_request *req, struct result *out)
                         req->workload->latency_per_task(req->workload_params) : 0;
     struct shared_block tasks, latency;
     if (!shared_alloc(&tasks, (size_t)r.tasks * sizeof *r.task)) {
-        fprintf(stderr, "cbench: cannot map memory for %ld tasks: %s\n", r.tasks, strerror(errno));
+        fprintf(stderr, "cbench: out of memory: cannot map %ld tasks: %s\n", r.tasks, strerror(errno));
         return 1;
     }
     if (!shared_alloc(&latency, (size_t)r.tasks * per_task * sizeof(uint32_t))) {
-        fprintf(stderr, "cbench: cannot map latency buffer for %ld tasks: %s\n", r.tasks, strerror(errno));
+        fprintf(stderr, "cbench: out of memory: cannot map the latency buffer of %ld tasks: %s\n", r.tasks, strerror(errno));
         munmap(tasks.base, tasks.size);
         return 1;
     }

@@ -14,7 +14,7 @@ struct result {
     uint64_t ops, errors;
     double ops_per_s;
     struct latency_summary latency;
-    char checksum[17];
+    char checksum[17];  /* "" when the run failed or had errors: printed as -/null */
     char params[512];   /* workload and model options, "k=v;k=v" */
     char note[320];     /* backend, failure reason, the workload's note */
     long fail_task;     /* --fail-task, or -1 */
@@ -42,6 +42,10 @@ struct run_request {
  * tasks started (a limit, a server that is down) has `ran` false, "not run"
  * in its note and every task counted in `errors`. */
 int run_measure(const struct run_request *req, struct result *out);
+
+/* Descriptors the busiest process of run `r` needs, given `open_now`
+ * already open (for the up-front check; exported for the unit tests). */
+long run_fd_need(const struct run *r, long open_now);
 
 /* "k=v;k=v" of every option in `table` as stored in `params`. */
 void run_format_params(char *buf, size_t size, const struct opt_spec *table, const void *params);

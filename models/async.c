@@ -6,7 +6,12 @@
  * lets the other tasks run in between. CPU work itself runs inline in the
  * loop and blocks every other task while it runs: that is the point. A task
  * waits on one thing at a time, so one watcher union per task suffices,
- * which keeps a task at well under 0.5 KiB. */
+ * which keeps a task at well under 0.5 KiB.
+ *
+ * A task's fd wait may have a deadline (task->deadline_ns: net's request
+ * timeout). Rather than a second timer per task, each loop sweeps its tasks
+ * every ASYNC_SWEEP_S once some task has a deadline, and steps again those
+ * whose deadline has passed: the workload then fails them. */
 #include "model.h"
 
 #include <ev.h>
@@ -15,6 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+
+#define ASYNC_SWEEP_S 0.1   /* how late a deadline may be noticed */
+/* What one libev loop holds: the backend's fd (epoll) and, once an
+ * ev_async or signal watcher exists, its wakeup eventfd. */
+#define ASYNC_FDS_PER_LOOP 2
 
 struct async_params {
     long loops;
@@ -43,6 +53,7 @@ struct async_task {
 struct async_loop {
     struct ev_loop *loop;
     ev_io cancel;               /* --fail-task: the run's cancel eventfd */
+    ev_timer sweep;             /* deadlines: started with the first one */
     struct run *run;
     struct async_task *tasks;   /* the tasks this loop owns */
     long count;
@@ -100,6 +111,7 @@ static int async_check(struct run *r)
         fprintf(stderr, "cbench: --loops: %ld is more than the %ld tasks\n", p->loops, r->tasks);
         return 2;
     }
+    r->model_fds = p->loops * ASYNC_FDS_PER_LOOP;
     return 0;
 }
 
@@ -149,11 +161,42 @@ static void async_start_timer(struct ev_loop *loop, struct async_task *at, doubl
     ev_timer_start(loop, &at->w.timer);
 }
 
+/* Step again every task whose fd wait is past its deadline. */
+static void async_on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct async_loop *l = w->data;
+    int64_t now = clock_now_ns();
+    (void)revents;
+    for (long i = 0; i < l->count; i++) {
+        struct async_task *at = &l->tasks[i];
+        int64_t deadline = at->task->deadline_ns;
+        if (deadline && now >= deadline && ev_is_active(&at->w.io) && at->w.io.cb == async_on_io) {
+            ev_io_stop(loop, &at->w.io);
+            async_arm(loop, at, task_step(at->run, at->task));
+        }
+    }
+}
+
+/* The sweep does not keep the loop alive: ev_run returns when the tasks
+ * are done. */
+static void async_start_sweep(struct ev_loop *loop, struct async_loop *l)
+{
+    ev_timer_init(&l->sweep, async_on_sweep, ASYNC_SWEEP_S, ASYNC_SWEEP_S);
+    l->sweep.data = l;
+    ev_timer_start(loop, &l->sweep);
+    ev_unref(loop);
+}
+
 static void async_start_io(struct ev_loop *loop, struct async_task *at, int fd, int events)
 {
     ev_io_init(&at->w.io, async_on_io, fd, events);
     at->w.io.data = at;
     ev_io_start(loop, &at->w.io);
+    if (at->task->deadline_ns) {
+        struct async_loop *l = ev_userdata(loop);
+        if (!ev_is_active(&l->sweep))
+            async_start_sweep(loop, l);
+    }
 }
 
 /* Arm the watcher for the task's next wait (its previous one is stopped). */
@@ -225,6 +268,10 @@ static void *async_loop_run(void *arg)
     for (long i = 0; i < l->count; i++)
         async_arm(l->loop, &l->tasks[i], task_step(l->run, l->tasks[i].task));
     ev_run(l->loop, 0);   /* returns when no watcher is active: all done */
+    if (ev_is_active(&l->sweep)) {
+        ev_ref(l->loop);   /* undo the ev_unref of async_start_sweep */
+        ev_timer_stop(l->loop, &l->sweep);
+    }
     return NULL;
 }
 
@@ -234,12 +281,19 @@ static int async_setup_loop(struct async_loop *l, struct run *r, long k, long lo
     l->run = r;
     l->count = (r->tasks - k + loops - 1) / loops;
     l->tasks = calloc((size_t)l->count, sizeof *l->tasks);
-    l->loop = ev_loop_new(flags);
-    if (!l->tasks || !l->loop) {
-        fprintf(stderr, "cbench: async: cannot create event loop %ld (backend flags %#x)\n",
-                k + 1, flags);
+    if (!l->tasks) {
+        fprintf(stderr, "cbench: out of memory for the %ld tasks of event loop %ld\n", l->count, k + 1);
+        snprintf(r->note, sizeof r->note, "out of memory");
         return 1;
     }
+    l->loop = ev_loop_new(flags);
+    if (!l->loop) {
+        fprintf(stderr, "cbench: async: cannot create event loop %ld (backend flags %#x)\n",
+                k + 1, flags);
+        snprintf(r->note, sizeof r->note, "event loop %ld could not be created", k + 1);
+        return 1;
+    }
+    ev_set_userdata(l->loop, l);
     for (long j = 0; j < l->count; j++) {
         long i = k + j * loops;
         task_attach(r, i);
@@ -289,8 +343,11 @@ static int async_run(struct run *r)
     unsigned flags = async_backend_flag(p->backend);
     long n = p->loops;
     struct async_loop *loops = calloc((size_t)n, sizeof *loops);
-    if (!loops)
+    if (!loops) {
+        fprintf(stderr, "cbench: async: out of memory for %ld loops\n", n);
+        snprintf(r->note, sizeof r->note, "out of memory");
         return 1;
+    }
     int status = 0;
     for (long k = 0; k < n && status == 0; k++)
         status = async_setup_loop(&loops[k], r, k, n, flags);

@@ -34,20 +34,22 @@ static void sleep_seconds(double seconds)
         ;
 }
 
-/* Block until wait `w` (WAIT_READ, WAIT_WRITE or WAIT_TIMER) is over or
- * the run is cancelled (the cancel eventfd, when there is one, is polled
- * too). task_run_blocking uses it only under --fail-task, so ordinary runs
- * pay no extra syscall; threads --gil uses it for every wait, released. */
-void task_wait_poll(struct run *r, struct wait w)
+/* Block until wait `w` (WAIT_READ, WAIT_WRITE or WAIT_TIMER) is over, the
+ * task's deadline (t->deadline_ns) for an fd wait has passed, or the run is
+ * cancelled (the cancel eventfd, when there is one, is polled too).
+ * task_run_blocking uses it only under --fail-task, so ordinary runs pay no
+ * extra syscall; threads --gil uses it for every wait, released. */
+void task_wait_poll(struct run *r, const struct task *t, struct wait w)
 {
     struct pollfd pfd[2] = {
         { .fd = w.kind == WAIT_TIMER ? -1 : w.fd, .events = w.kind == WAIT_READ ? POLLIN : POLLOUT },
         { .fd = r->cancel ? r->cancel->fd : -1, .events = POLLIN },
     };
-    int64_t deadline = clock_now_ns() + wait_ns(w.seconds);
+    int64_t deadline = w.kind == WAIT_TIMER ? clock_now_ns() + wait_ns(w.seconds)
+                                            : t->deadline_ns;
     for (;;) {
         struct timespec ts, *timeout = NULL;
-        if (w.kind == WAIT_TIMER) {
+        if (deadline) {
             int64_t left = deadline - clock_now_ns();
             if (left < 0)
                 left = 0;
@@ -80,14 +82,14 @@ void task_run_blocking(struct run *r, struct task *t)
             return;
         case WAIT_TIMER:
             if (r->cancel)
-                task_wait_poll(r, w);
+                task_wait_poll(r, t, w);
             else
                 sleep_seconds(w.seconds);
             break;
         case WAIT_READ:
         case WAIT_WRITE:
             if (r->cancel)
-                task_wait_poll(r, w);
+                task_wait_poll(r, t, w);
             break;
         case WAIT_CPU:
             break;

@@ -168,5 +168,6 @@ const struct model model_fork = {
     .summary = "a process per task (or a pool of -w processes), results via shared memory",
     .uses_workers = true,
     .bare_spawn = bare_spawn_fork,
+    .worker_processes = true,
     .run = fork_run,
 };

@@ -12,6 +12,9 @@
  * is owned by the loop or by one worker at a time, never both, and the
  * memory per task stays that of async: no stack, no thread per task.
  *
+ * Deadlines of fd waits (task->deadline_ns) are served as in async: a
+ * sweep timer, started with the first, steps again the tasks past theirs.
+ *
  * The loop's own work is short (arm a watcher, hand over a task), so the
  * waits are served on time while the CPU work keeps every core busy. */
 #include "model.h"
@@ -43,6 +46,7 @@ struct hybrid {
     struct ev_loop *loop;
     ev_async wake;              /* workers post results: the loop drains inbox */
     ev_io cancel;               /* --fail-task: the run's cancel eventfd */
+    ev_timer sweep;             /* deadlines, as in async.c */
     struct hybrid_task *tasks;
     long live;                  /* tasks not finished (loop thread only) */
 
@@ -165,9 +169,36 @@ static void hybrid_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
     hybrid_advance(ev_userdata(loop), w->data);
 }
 
+#define HYBRID_SWEEP_S 0.1
+
+/* Step again every task whose fd wait is past its deadline. */
+static void hybrid_on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct hybrid *h = ev_userdata(loop);
+    int64_t now = clock_now_ns();
+    (void)w;
+    (void)revents;
+    for (long i = 0; i < h->run->tasks; i++) {
+        struct hybrid_task *ht = &h->tasks[i];
+        /* Only a task waiting on the loop is the loop's: one in the pool may
+         * be writing its deadline right now. */
+        if (!ev_is_active(&ht->w.io) || ht->w.io.cb != hybrid_on_io)
+            continue;
+        int64_t deadline = ht->task->deadline_ns;
+        if (deadline && now >= deadline) {
+            ev_io_stop(loop, &ht->w.io);
+            hybrid_advance(h, ht);
+        }
+    }
+}
+
 /* No task is left: stop the loop's own watchers so that ev_run returns. */
 static void hybrid_stop_loop(struct hybrid *h)
 {
+    if (ev_is_active(&h->sweep)) {
+        ev_ref(h->loop);   /* undo the ev_unref of hybrid_serve */
+        ev_timer_stop(h->loop, &h->sweep);
+    }
     ev_async_stop(h->loop, &h->wake);
     if (ev_is_active(&h->cancel)) {
         ev_ref(h->loop);   /* undo the ev_unref of hybrid_run_loop */
@@ -199,6 +230,11 @@ static void hybrid_serve(struct hybrid *h, struct hybrid_task *ht, struct wait w
         ev_io_init(&ht->w.io, hybrid_on_io, w.fd, w.kind == WAIT_READ ? EV_READ : EV_WRITE);
         ht->w.io.data = ht;
         ev_io_start(h->loop, &ht->w.io);
+        if (ht->task->deadline_ns && !ev_is_active(&h->sweep)) {
+            ev_timer_init(&h->sweep, hybrid_on_sweep, HYBRID_SWEEP_S, HYBRID_SWEEP_S);
+            ev_timer_start(h->loop, &h->sweep);
+            ev_unref(h->loop);   /* the sweep alone does not keep the loop alive */
+        }
         break;
     case WAIT_TIMER:
         ev_now_update(h->loop);   /* as in async: never fire early */
@@ -283,6 +319,7 @@ static int hybrid_run(struct run *r)
     int status = 0;
     if (!h.tasks || !h.loop) {
         fprintf(stderr, "cbench: hybrid: cannot create the event loop for %ld tasks\n", r->tasks);
+        snprintf(r->note, sizeof r->note, "the event loop could not be created");
         status = 1;
     } else if (hybrid_start_pool(&h) != 0) {
         snprintf(r->note, sizeof r->note, "pool failed after %ld workers", h.workers_started);
@@ -302,11 +339,19 @@ static int hybrid_run(struct run *r)
     return status;
 }
 
+/* One loop's descriptors: epoll's and the eventfd of the ev_async. */
+static int hybrid_check(struct run *r)
+{
+    r->model_fds = 2;
+    return 0;
+}
+
 const struct model model_hybrid = {
     .name = "hybrid",
     .summary = "one libev loop for waits + a pool of -w threads (default: cores) for CPU steps",
     .nonblocking = true,
     .uses_workers = true,
     .bare_spawn = bare_spawn_libev,
+    .check = hybrid_check,
     .run = hybrid_run,
 };

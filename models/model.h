@@ -37,6 +37,8 @@ struct run {
     bool nonblocking;          /* tasks get O_NONBLOCK fds; check() may change it */
     long fail_task;            /* --fail-task: this task fails at once (if cancel) */
     struct run_cancel *cancel; /* NULL unless --fail-task: no cost otherwise */
+    long model_fds;            /* descriptors the model itself holds (event
+                                  loops), set by check() for the fd check */
 
     /* Filled by the model. */
     long workers_started;      /* processes/threads actually created */
@@ -59,6 +61,8 @@ struct model {
     bool nonblocking;          /* tasks get O_NONBLOCK fds (event loops) */
     bool uses_workers;         /* -w/--workers is meaningful */
     bool sequential;           /* runs one task at a time (serial) */
+    bool worker_processes;     /* workers are processes, each with its own
+                                  descriptor table (fork) */
     /* Can this machine run the model at all (io_uring may be disabled)?
      * 0, or -errno after writing why into `why`. May be NULL: always. */
     int (*available)(char *why, size_t size);
@@ -86,7 +90,8 @@ int bare_spawn_libev(long n, double us[2]);
 void task_attach(struct run *r, long i);             /* wire task i's state */
 void task_run_blocking(struct run *r, struct task *t); /* until WAIT_DONE */
 void task_finish(struct run *r, struct task *t);     /* workload cleanup */
-void task_wait_poll(struct run *r, struct wait w);   /* poll a wait, cancellably */
+/* poll a wait, cancellably, up to the task's deadline */
+void task_wait_poll(struct run *r, const struct task *t, struct wait w);
 long run_pool_size(const struct run *r);             /* fork/threads workers */
 /* Every model calls the workload's step() through this: it injects
  * --fail-task and turns cancellation into WAIT_DONE (t->finished unset). */

@@ -86,7 +86,7 @@ static void threads_run_task_gil(struct run *r, struct task *t, struct gil *g)
         case WAIT_WRITE:
         case WAIT_TIMER:
             gil_drop(g);   /* like CPython around blocking I/O */
-            task_wait_poll(r, w);
+            task_wait_poll(r, t, w);
             gil_take(g);
             break;
         }

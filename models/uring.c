@@ -9,6 +9,11 @@
  * syscall per loop turn, however many tasks moved. CPU work runs inline in
  * the loop and blocks every other task, as in async.
  *
+ * A task's fd wait may have a deadline (task->deadline_ns: net's request
+ * timeout). While one does, the ring also carries a 100 ms tick; at each
+ * tick the polls past their deadline are cancelled, and their tasks step
+ * again and fail themselves (as async's sweep does).
+ *
  * Cancellation (--fail-task) polls the run's cancel eventfd through the
  * ring; when it fires, every pending operation is cancelled with
  * IORING_OP_ASYNC_CANCEL and each task is released once its cancelled
@@ -46,6 +51,8 @@ struct uring_task {
     struct task *task;
     struct __kernel_timespec timeout;   /* read by the kernel at submission */
     bool pending;                       /* an operation is in flight */
+    bool polling;                       /* ... and it is a POLL_ADD */
+    bool cancel_sent;                   /* its deadline passed: cancelled */
 };
 
 struct uring_loop {
@@ -56,12 +63,18 @@ struct uring_loop {
     long count;
     long active;                /* tasks not yet finished */
     bool cancelling;
+    bool ticking;               /* the deadline tick is in flight */
+    struct __kernel_timespec tick;
     uint64_t enters;            /* io_uring_enter calls: submit (and wait) */
     pthread_t thread;
 };
 
 /* user_data of the cancel eventfd's poll: no task has this address. */
 #define URING_CANCEL_TAG ((uint64_t)1)
+#define URING_TICK_TAG ((uint64_t)2)    /* the deadline tick */
+#define URING_TICK_NS 100000000         /* how late a deadline may be noticed */
+/* The ring's own descriptor, per loop, for the fd check. */
+#define URING_FDS_PER_LOOP 1
 
 /* A test hook: CBENCH_TEST_URING_ERRNO=38 makes setup fail with ENOSYS, so
  * the message for a machine without io_uring can be tested on one with it. */
@@ -114,6 +127,7 @@ static int uring_check(struct run *r)
         fprintf(stderr, "cbench: --loops: %ld is more than the %ld tasks\n", p->loops, r->tasks);
         return 2;
     }
+    r->model_fds = p->loops * URING_FDS_PER_LOOP;
     return 0;
 }
 
@@ -135,6 +149,44 @@ static void uring_finish(struct uring_loop *l, struct uring_task *ut)
     l->active--;
 }
 
+/* Start the deadline tick unless it runs. */
+static void uring_tick(struct uring_loop *l)
+{
+    if (l->ticking)
+        return;
+    struct io_uring_sqe *sqe = uring_sqe(l);
+    l->tick = (struct __kernel_timespec){ .tv_sec = 0, .tv_nsec = URING_TICK_NS };
+    io_uring_prep_timeout(sqe, &l->tick, 0, 0);
+    io_uring_sqe_set_data64(sqe, URING_TICK_TAG);
+    l->ticking = true;
+}
+
+/* At each tick: cancel the polls past their deadline (their tasks step
+ * again when the cancellation completes); tick again while any poll has a
+ * deadline. */
+static void uring_sweep(struct uring_loop *l)
+{
+    int64_t now = clock_now_ns();
+    bool again = false;
+    l->ticking = false;
+    for (long i = 0; i < l->count; i++) {
+        struct uring_task *ut = &l->tasks[i];
+        int64_t deadline = ut->task->deadline_ns;
+        if (!ut->polling || !deadline || ut->cancel_sent)
+            continue;
+        if (now < deadline) {
+            again = true;
+            continue;
+        }
+        struct io_uring_sqe *sqe = uring_sqe(l);
+        io_uring_prep_cancel(sqe, ut, 0);
+        io_uring_sqe_set_data64(sqe, 0);
+        ut->cancel_sent = true;
+    }
+    if (again)
+        uring_tick(l);
+}
+
 /* Queue the submission that serves the task's next wait. */
 static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w)
 {
@@ -145,10 +197,9 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
     struct io_uring_sqe *sqe = uring_sqe(l);
     switch (w.kind) {
     case WAIT_READ:
-        io_uring_prep_poll_add(sqe, w.fd, POLLIN);
-        break;
     case WAIT_WRITE:
-        io_uring_prep_poll_add(sqe, w.fd, POLLOUT);
+        io_uring_prep_poll_add(sqe, w.fd, w.kind == WAIT_READ ? POLLIN : POLLOUT);
+        ut->polling = true;
         break;
     case WAIT_TIMER: {
         /* rounded up to the ns: a timer never ends before its time */
@@ -166,6 +217,8 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
     }
     io_uring_sqe_set_data(sqe, ut);
     ut->pending = true;
+    if (ut->polling && ut->task->deadline_ns)
+        uring_tick(l);
 }
 
 /* The run was cancelled: cancel every operation in flight; each task is
@@ -191,14 +244,19 @@ static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
         uring_cancel_all(l);
         return;
     }
+    if (tag == URING_TICK_TAG) {
+        if (!l->cancelling)
+            uring_sweep(l);
+        return;
+    }
     struct uring_task *ut = io_uring_cqe_get_data(cqe);
-    ut->pending = false;
+    ut->pending = ut->polling = ut->cancel_sent = false;
     if (l->cancelling) {
         uring_finish(l, ut);
         return;
     }
-    /* POLL_ADD gives the ready events, TIMEOUT -ETIME when it expired, NOP
-     * 0: in every case the task steps again and sees for itself (a read
+    /* POLL_ADD gives the ready events (-ECANCELED past its deadline),
+     * TIMEOUT -ETIME when it expired, NOP 0: in every case the task steps again and sees for itself (a read
      * that would still block returns EAGAIN and asks to wait again). */
     uring_arm(l, ut, task_step(l->run, ut->task));
 }
@@ -241,7 +299,8 @@ static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long lo
     l->active = l->count;
     l->tasks = calloc((size_t)l->count, sizeof *l->tasks);
     if (!l->tasks) {
-        fprintf(stderr, "cbench: out of memory\n");
+        fprintf(stderr, "cbench: out of memory for the %ld tasks of ring %ld\n", l->count, k + 1);
+        snprintf(r->note, sizeof r->note, "out of memory");
         return 1;
     }
     int err = uring_setup_ring(&l->ring, p, l->count);

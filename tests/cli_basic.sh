@@ -244,7 +244,7 @@ expect_usage "usage: -n 99999999999999999999" '--tasks: 99999999999999999999 is 
 expect_usage "usage: --ms -5" '--ms: -5 is out of range' run serial sleep --ms -5
 expect_usage "usage: --ms abc" '--ms: "abc" is not a number' run serial sleep --ms abc
 expect_usage "usage: --ms nan" '--ms: "nan" is not a number' run serial sleep --ms nan
-expect_usage "usage: --ms inf" '--ms: inf is out of range' run serial sleep --ms inf
+expect_usage "usage: --ms inf" '--ms: "inf" is not a number' run serial sleep --ms inf
 expect_usage "usage: --work 0" '--work: 0 is out of range' run serial cpu --work 0
 expect_usage "usage: --ms on cpu names its owner" '--ms is an option of sleep' run serial cpu --ms 5
 expect_usage "usage: --work on sleep names its owner" '--work is an option of cpu' run serial sleep --work 5

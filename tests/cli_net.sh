@@ -77,7 +77,7 @@ for model in fork threads async hybrid; do
     run_cbench run "$model" net -n 4 --requests 2 --delay-ms 3000 --connect "127.0.0.1:$dying_port"
     wait "$killer" "$dying_shell"
     rm -f "$TMP/dying.pid"
-    if [ "$status" -eq 1 ] && grep -q 'closed early\|reset' "$TMP/err"; then
+    if [ "$status" -eq 1 ] && grep -q 'closed by the server\|reset' "$TMP/err"; then
         pass "net: server dies mid-run under $model -> exit 1"
     else
         fail "net: server dies mid-run under $model" "exit $status" "$(head -c 300 "$TMP/err")"

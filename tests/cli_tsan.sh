@@ -28,3 +28,21 @@ for tsan_config in "sleep --ms 5 -n 4" "cpu --work 1 -n 4"; do
         fi
     done
 done
+
+# net's request deadlines: workers (hybrid) write a task's deadline while the
+# loop's sweep reads the deadlines of the tasks waiting on it. A 150 ms delay
+# lets the sweep run while requests wait.
+run_cbench run serial net -n 4 --requests 2 --delay-ms 150 -f json
+tsan_serial=$(jq -r .checksum "$TMP/out" 2>/dev/null)
+for tsan_variant in "hybrid" "async --loops 2" "threads --gil"; do
+    read -r tsan_model tsan_model_options <<<"$tsan_variant"
+    # shellcheck disable=SC2086
+    run_cbench run "$tsan_model" net -n 4 --requests 2 --delay-ms 150 $tsan_model_options -f json
+    tsan_got=$(jq -r .checksum "$TMP/out" 2>/dev/null)
+    if [ "$status" -eq 0 ] && [ "$tsan_got" = "$tsan_serial" ] && [ ! -s "$TMP/err" ]; then
+        pass "tsan: $tsan_variant net with deadlines: exit 0, serial checksum, no report"
+    else
+        fail "tsan: $tsan_variant net with deadlines" "exit $status, serial $tsan_serial, got $tsan_got" \
+            "stderr: $(head -c 600 "$TMP/err")"
+    fi
+done

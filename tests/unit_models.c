@@ -220,11 +220,43 @@ static void test_early_waits_are_errors(void **state)
     }
 }
 
+/* The up-front fd check counts what the busiest process holds at once. */
+static long fd_need(const char *model, const struct workload *w, long tasks, long workers,
+                    long model_fds)
+{
+    struct run r = { .model = model_find(model), .workload = w, .tasks = tasks,
+                     .workers = workers, .model_fds = model_fds };
+    assert_non_null(r.model);
+    return run_fd_need(&r, 10) - 10;   /* what the run adds to 10 open fds */
+}
+
+static void test_fd_need_per_model(void **state)
+{
+    (void)state;
+    const struct workload *net = workload_find("net"), *pingpong = workload_find("pingpong");
+    long reserve = fd_need("serial", net, 1, 0, 0) - 1;
+    assert_true(reserve >= 0 && reserve < 8);
+    /* serial: one connection at a time; fork: one per worker process */
+    assert_int_equal(fd_need("serial", net, 10000, 0, 0), reserve + 1);
+    assert_int_equal(fd_need("fork", net, 10000, 0, 0), reserve + 1);
+    assert_int_equal(fd_need("fork", net, 10000, 4, 0), reserve + 1);
+    /* threads: the pool at once; event loops: every task, plus each loop */
+    assert_int_equal(fd_need("threads", net, 10000, 0, 0), reserve + 10000);
+    assert_int_equal(fd_need("threads", net, 10000, 8, 0), reserve + 8);
+    assert_int_equal(fd_need("async", net, 10000, 0, 2), reserve + 10002);
+    assert_int_equal(fd_need("async", net, 10000, 0, 8), reserve + 10008);
+    assert_int_equal(fd_need("hybrid", net, 10000, 0, 2), reserve + 10002);
+    /* pingpong's pipes are opened at setup: every process holds them all */
+    assert_int_equal(fd_need("fork", pingpong, 100, 0, 0), reserve + 200);
+    assert_int_equal(fd_need("threads", pingpong, 100, 2, 0), reserve + 200);
+}
+
 int unit_models_run(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_async_rearms_after_fd_reopen),
         cmocka_unit_test(test_early_waits_are_errors),
+        cmocka_unit_test(test_fd_need_per_model),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }

@@ -137,8 +137,8 @@ static void test_parse_double_accepts_numbers(void **state)
     assert_true(parse_double("2.5", 0, 10, &out));
     assert_double_exact(out, 2.5);
     assert_string_equal(last_message, "");
-    assert_true(parse_double("1e3", 0, 1e6, &out));
-    assert_double_exact(out, 1000);
+    assert_true(parse_double("0.5", 0, 1, &out));
+    assert_double_exact(out, 0.5);
     assert_true(parse_double("7", 0, 10, &out));
     assert_double_exact(out, 7);
     assert_true(parse_double("-0.5", -1, 1, &out));
@@ -160,7 +160,11 @@ static void test_parse_double_rejects_out_of_range(void **state)
     (void)state;
     expect_double_rejected("-5", 0, 3600e3, "-5 is out of range");
     expect_double_rejected("10.5", 0, 10, "10.5 is out of range");
-    expect_double_rejected("1e999", 0, 1e308, "out of range");    /* ERANGE */
+    /* 400 digits: strtod overflows (ERANGE) */
+    char big[402];
+    memset(big, '9', 400);
+    big[400] = '\0';
+    expect_double_rejected(big, 0, 1e308, "out of range");
 }
 
 static void test_parse_double_rejects_nan_and_inf(void **state)
@@ -169,10 +173,35 @@ static void test_parse_double_rejects_nan_and_inf(void **state)
     expect_double_rejected("nan", -1e308, 1e308, "is not a number");
     expect_double_rejected("NAN", -1e308, 1e308, "is not a number");
     expect_double_rejected("-nan", -1e308, 1e308, "is not a number");
-    /* infinities are numbers, just never in range */
-    expect_double_rejected("inf", -1e308, 1e308, "out of range");
-    expect_double_rejected("-inf", -1e308, 1e308, "out of range");
-    expect_double_rejected("infinity", -1e308, 1e308, "out of range");
+    /* strtod reads these as infinities: only plain decimals are numbers */
+    expect_double_rejected("inf", -1e308, 1e308, "is not a number");
+    expect_double_rejected("-inf", -1e308, 1e308, "is not a number");
+    expect_double_rejected("infinity", -1e308, 1e308, "is not a number");
+}
+
+/* strtol/strtod accept a sign, hex, exponents: "--ms 0x1p3" was 8. */
+static void test_parse_rejects_sign_hex_exponent(void **state)
+{
+    (void)state;
+    static const char *const bad[] = { "+5", "0x10", "0X10", "0x1p3", "1e3", "1E3", "5e-1",
+                                       "1p3", "- 5", "-+5", "0b101" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        expect_long_rejected(bad[i], LONG_MIN, LONG_MAX, "is not a whole number");
+        expect_double_rejected(bad[i], -1e308, 1e308, "is not a number");
+    }
+}
+
+/* Plain decimals with a fraction, either side of the point. */
+static void test_parse_double_accepts_plain_decimals(void **state)
+{
+    (void)state;
+    double out = -1;
+    assert_true(parse_double(".5", 0, 1, &out));
+    assert_double_exact(out, 0.5);
+    assert_true(parse_double("5.", 0, 10, &out));
+    assert_double_exact(out, 5);
+    assert_true(parse_double("007", 0, 10, &out));
+    assert_double_exact(out, 7);
 }
 
 static void test_parse_double_rejects_non_numbers(void **state)
@@ -479,6 +508,8 @@ int unit_options_run(void)
         cmocka_unit_test(test_parse_double_rejects_out_of_range),
         cmocka_unit_test(test_parse_double_rejects_nan_and_inf),
         cmocka_unit_test(test_parse_double_rejects_non_numbers),
+        cmocka_unit_test(test_parse_rejects_sign_hex_exponent),
+        cmocka_unit_test(test_parse_double_accepts_plain_decimals),
         cmocka_unit_test(test_parse_double_rejects_leading_whitespace),
         cmocka_unit_test(test_find_long_and_short_forms),
         cmocka_unit_test(test_find_is_exact_not_prefix),

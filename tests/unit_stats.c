@@ -297,6 +297,24 @@ static void test_human_output_not_run(void **state)
     free(text);
 }
 
+/* A failed run has no checksum (run.h: ""): printed as invalid in every
+ * format, never as a number. */
+static void test_failed_run_checksum_is_invalid(void **state)
+{
+    (void)state;
+    struct result r = sample_result();
+    r.checksum[0] = '\0';
+    char *json = print_result(FORMAT_JSON, &r);
+    assert_contains(json, "\"checksum\":null,");
+    free(json);
+    char *csv = print_result(FORMAT_CSV, &r);
+    assert_contains(csv, ",1,-,2,work=2;stack_kib=64,");
+    free(csv);
+    char *text = print_result(FORMAT_HUMAN, &r);
+    assert_contains(text, "checksum    -\n");
+    free(text);
+}
+
 static void test_parse_format(void **state)
 {
     (void)state;
@@ -601,6 +619,7 @@ int unit_stats_run(void)
         cmocka_unit_test(test_csv_header_matches_json_and_row),
         cmocka_unit_test(test_human_output),
         cmocka_unit_test(test_human_output_not_run),
+        cmocka_unit_test(test_failed_run_checksum_is_invalid),
         cmocka_unit_test(test_parse_format),
         cmocka_unit_test(test_metrics_add_format),
         cmocka_unit_test(test_wait_ended_early),

@@ -8,9 +8,18 @@
  * libhttp-parser (as wrk does); status and Content-Length are checked, the
  * body is folded into the checksum and every request's latency (first byte
  * sent to last byte received) is recorded. A refused, reset or short
- * connection counts as an error and ends that task; so does a response to
- * a delayed request (--delay-ms > 0) that arrives sooner than the delay
- * (a server that did not wait: the run did not do the work it claims).
+ * connection counts as an error and ends that task.
+ *
+ * Every wait is bounded: a request (connecting included) that has not got
+ * its whole response --timeout-ms after it began is an error, and so is a
+ * response larger than asked for (a Content-Length or more bytes than
+ * --bytes plus NET_HEADER_ROOM). Event loops step a task again once its
+ * deadline (task->deadline_ns) passes; blocking fds get SO_RCVTIMEO and
+ * SO_SNDTIMEO, so that recv() and connect() themselves return.
+ *
+ * A response to a delayed request (--delay-ms > 0) that arrives sooner
+ * than the delay is an error too ("early"): a server that did not wait,
+ * so the run did not do the work it claims.
  *
  * Metrics: delay_ms, requests, connect_ms, steady_s (the wall time less
  * connect_ms) and steady_req_per_s (requests over steady_s). connect_ms is
@@ -29,7 +38,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +48,29 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define NET_RECV_BUFFER 16384   /* on the stack of whoever runs step() */
+#define NET_HEADER_ROOM 16384   /* response bytes allowed beyond --bytes */
+
+/* Why a request failed: counted per cause, named in the note. */
+enum net_cause { NET_TIMEOUT, NET_TOO_LARGE, NET_RESET, NET_CLOSED, NET_MALFORMED, NET_EARLY,
+                 NET_OTHER, NET_CAUSES };
+static const char *const net_cause_names[NET_CAUSES] = {
+    "timeout", "too large", "reset", "closed", "malformed", "early", "other",
+};
+
+/* MAP_SHARED, so that fork's workers count too. */
+struct net_shared {
+    atomic_int reported;              /* the first error has been printed */
+    atomic_uint count[NET_CAUSES];
+};
 
 struct net_params {
     long delay_ms, requests, bytes, server_loops;
+    long timeout_ms;            /* per request; 0: 10 s + the delay */
     const char *connect;        /* HOST:PORT, or NULL to start our own server */
     /* Filled by setup: */
     long tasks, concurrency;    /* for connect_ms */
@@ -53,7 +80,9 @@ struct net_params {
     char request[160];
     size_t request_len;
     pid_t server_pid;           /* our own server, or 0 */
-    atomic_int *error_reported; /* MAP_SHARED: print only the first error */
+    int64_t timeout_ns;         /* --timeout-ms resolved */
+    struct net_shared *shared;  /* MAP_SHARED: errors by cause */
+    unsigned errors[NET_CAUSES];/* copied from `shared` at teardown, for the note */
 };
 
 enum net_phase { NET_CONNECT, NET_CONNECTING, NET_SEND, NET_RECV };
@@ -66,6 +95,9 @@ struct net_state {
     bool complete;              /* the current response is complete */
     uint64_t body_sum;          /* FNV-1a of the current body */
     uint64_t body_len;
+    uint64_t received;          /* bytes of the current response so far */
+    bool too_large;             /* its Content-Length is more than asked */
+    const struct net_params *params;
     http_parser parser;
 };
 
@@ -84,6 +116,8 @@ static const struct opt_spec net_options[] = {
       "HOST:PORT of a running HTTP/1.1 server (default: start cbench serve)" },
     { "server-loops", 0, OPT_INT, offsetof(struct net_params, server_loops), 0, 64,
       "event loops of the server cbench starts (default 0: one per core)" },
+    { "timeout-ms", 0, OPT_INT, offsetof(struct net_params, timeout_ms), 0, 3600000,
+      "a request (connect included) failing after N ms (default 0: 10000 + --delay-ms)" },
     OPT_END,
 };
 
@@ -102,18 +136,41 @@ static uint32_t net_latency_per_task(const void *params)
 
 /* Thousands of tasks failing the same way would print thousands of lines:
  * report the first failure of the run (across fork's processes too, hence
- * the shared flag) and count the rest in `errors`. */
-static void net_fail(struct task *t, struct net_state *s, const char *what, int err)
+ * the shared flag) and count the rest in `errors`, by cause. */
+static void net_fail(struct task *t, struct net_state *s, enum net_cause cause, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void net_fail(struct task *t, struct net_state *s, enum net_cause cause, const char *fmt, ...)
 {
     const struct net_params *p = t->params;
-    if (atomic_exchange(p->error_reported, 1) == 0)
-        fprintf(stderr, "cbench: net: task %d, %s %s: %s (further errors are only counted)\n",
-                t->id, what, p->target, err ? strerror(err) : "unexpected response");
+    atomic_fetch_add(&p->shared->count[cause], 1);
+    if (atomic_exchange(&p->shared->reported, 1) == 0) {
+        char what[160];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "cbench: net: task %d, %s: %s: %s (further errors are only counted)\n",
+                t->id, p->target, net_cause_names[cause], what);
+    }
     t->errors++;
+    t->deadline_ns = 0;
     if (s->fd >= 0) {
         close(s->fd);
         s->fd = -1;
     }
+}
+
+/* The request's deadline has passed: the caller fails it. */
+static bool net_expired(const struct task *t)
+{
+    return t->deadline_ns && clock_now_ns() >= t->deadline_ns;
+}
+
+static struct wait net_timeout(struct task *t, struct net_state *s, const char *waiting)
+{
+    const struct net_params *p = t->params;
+    net_fail(t, s, NET_TIMEOUT, "%s within %lld ms", waiting, (long long)(p->timeout_ns / 1000000));
+    return wait_done();
 }
 
 /* ---- response parsing (libhttp-parser callbacks) ----------------------- */
@@ -129,6 +186,18 @@ static int net_on_body(http_parser *parser, const char *at, size_t length)
     return 0;
 }
 
+/* A Content-Length beyond what was asked is refused before its body. */
+static int net_on_headers_complete(http_parser *parser)
+{
+    struct net_state *s = parser->data;
+    const struct net_params *p = s->params;
+    if (parser->content_length != ULLONG_MAX && parser->content_length > (uint64_t)p->bytes) {
+        s->too_large = true;
+        return 1;   /* stops the parser with an error */
+    }
+    return 0;
+}
+
 static int net_on_message_complete(http_parser *parser)
 {
     struct net_state *s = parser->data;
@@ -138,33 +207,50 @@ static int net_on_message_complete(http_parser *parser)
 }
 
 static const http_parser_settings net_parser_settings = {
+    .on_headers_complete = net_on_headers_complete,
     .on_body = net_on_body,
     .on_message_complete = net_on_message_complete,
 };
 
 /* ---- the task's state machine --------------------------------------- */
 
+/* Blocking fds (serial, fork, threads): recv(), send() and connect() return
+ * EAGAIN / EINPROGRESS after the timeout instead of blocking for ever. */
+static void net_bound_blocking(const struct net_params *p, int fd)
+{
+    struct timeval tv = { .tv_sec = (time_t)(p->timeout_ns / 1000000000),
+                          .tv_usec = (suseconds_t)(p->timeout_ns % 1000000000 / 1000) };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
 static struct wait net_connect(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->params;
+    s->params = p;
     s->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s->fd < 0) {
-        net_fail(t, s, "socket() for", errno);
+        net_fail(t, s, NET_OTHER, "socket(): %s", strerror(errno));
         return wait_done();
     }
     int one = 1;
     setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     task_prepare_fd(t, s->fd);
+    if (!t->nonblocking)
+        net_bound_blocking(p, s->fd);
+    t->deadline_ns = clock_now_ns() + p->timeout_ns;   /* to connect */
     if (connect(s->fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0) {
         t->mark_ns = clock_now_ns();   /* connected, for connect_ms */
         s->phase = NET_SEND;
         return wait_cpu();
     }
+    if (errno == EINPROGRESS && !t->nonblocking)   /* SO_SNDTIMEO expired */
+        return net_timeout(t, s, "connect did not complete");
     if (errno == EINPROGRESS) {
         s->phase = NET_CONNECTING;
         return wait_write(s->fd);
     }
-    net_fail(t, s, "connect to", errno);
+    net_fail(t, s, errno == ECONNRESET ? NET_RESET : NET_OTHER, "connect: %s", strerror(errno));
     return wait_done();
 }
 
@@ -172,10 +258,17 @@ static bool net_connected(struct task *t, struct net_state *s)
 {
     int err = 0;
     socklen_t len = sizeof err;
+    if (net_expired(t)) {   /* woken by the deadline, or just at it? */
+        struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+        if (poll(&pfd, 1, 0) == 0) {
+            net_timeout(t, s, "connect did not complete");
+            return false;
+        }
+    }
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         err = errno;
     if (err) {
-        net_fail(t, s, "connect to", err);
+        net_fail(t, s, err == ECONNRESET ? NET_RESET : NET_OTHER, "connect: %s", strerror(err));
         return false;
     }
     t->mark_ns = clock_now_ns();
@@ -186,16 +279,19 @@ static bool net_connected(struct task *t, struct net_state *s)
 static struct wait net_send(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->params;
-    if (s->sent == 0)
+    if (s->sent == 0) {
         task_op_begin(t);
+        t->deadline_ns = t->op_start_ns + p->timeout_ns;
+    }
     while (s->sent < p->request_len) {
         ssize_t n = send(s->fd, p->request + s->sent, p->request_len - s->sent, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
-            return wait_write(s->fd);
+            return net_expired(t) ? net_timeout(t, s, "request not sent") : wait_write(s->fd);
         if (n < 0) {
-            net_fail(t, s, "send to", errno);
+            net_fail(t, s, errno == ECONNRESET || errno == EPIPE ? NET_RESET : NET_OTHER,
+                     "send: %s", strerror(errno));
             return wait_done();
         }
         s->sent += (size_t)n;
@@ -203,8 +299,10 @@ static struct wait net_send(struct task *t, struct net_state *s)
     http_parser_init(&s->parser, HTTP_RESPONSE);
     s->parser.data = s;
     s->complete = false;
+    s->too_large = false;
     s->body_sum = 0xcbf29ce484222325ULL;
     s->body_len = 0;
+    s->received = 0;
     s->phase = NET_RECV;
     return wait_read(s->fd);
 }
@@ -214,14 +312,16 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->params;
     if (s->parser.status_code != 200 || s->body_len != (uint64_t)p->bytes) {
-        net_fail(t, s, "bad response (status or length) from", 0);
+        net_fail(t, s, NET_MALFORMED, "status %u with %llu bytes (asked for 200 with %ld)",
+                 s->parser.status_code, (unsigned long long)s->body_len, p->bytes);
         return wait_done();
     }
     if (p->delay_ms > 0 && wait_ended_early(t->op_start_ns, (double)p->delay_ms / 1e3)) {
-        net_fail(t, s, "response sooner than --delay-ms from", 0);
+        net_fail(t, s, NET_EARLY, "the response came sooner than --delay-ms %ld", p->delay_ms);
         return wait_done();
     }
     task_op_end(t);
+    t->deadline_ns = 0;
     t->checksum = checksum_mix(t->checksum, s->body_sum);
     if (++s->done == p->requests) {
         close(s->fd);
@@ -235,24 +335,42 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
 
 static struct wait net_recv(struct task *t, struct net_state *s)
 {
+    const struct net_params *p = t->params;
     char buf[NET_RECV_BUFFER];
     for (;;) {
         ssize_t n = recv(s->fd, buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
-            return wait_read(s->fd);
-        if (n <= 0) {
-            net_fail(t, s, n == 0 ? "connection closed early by" : "recv from", n == 0 ? ECONNRESET : errno);
+            return net_expired(t) ? net_timeout(t, s, "no complete response") : wait_read(s->fd);
+        if (n == 0) {
+            net_fail(t, s, NET_CLOSED, "connection closed by the server after %llu bytes "
+                     "of the response", (unsigned long long)s->received);
             return wait_done();
         }
+        if (n < 0) {
+            net_fail(t, s, errno == ECONNRESET ? NET_RESET : NET_OTHER, "recv: %s", strerror(errno));
+            return wait_done();
+        }
+        s->received += (uint64_t)n;
         size_t used = http_parser_execute(&s->parser, &net_parser_settings, buf, (size_t)n);
         if (s->complete && used == (size_t)n)
             return net_response_done(t, s);
-        if (s->complete || HTTP_PARSER_ERRNO(&s->parser) != HPE_OK) {
-            net_fail(t, s, "malformed or extra response data from", 0);
+        if (s->too_large || s->received > (uint64_t)p->bytes + NET_HEADER_ROOM) {
+            net_fail(t, s, NET_TOO_LARGE, "response larger than the %ld bytes asked for "
+                     "(Content-Length %llu, %llu bytes received)", p->bytes,
+                     s->parser.content_length == ULLONG_MAX ? 0ULL
+                     : (unsigned long long)s->parser.content_length,
+                     (unsigned long long)s->received);
             return wait_done();
         }
+        if (s->complete || HTTP_PARSER_ERRNO(&s->parser) != HPE_OK) {
+            net_fail(t, s, NET_MALFORMED, "%s", s->complete ? "data after the response"
+                     : http_errno_description(HTTP_PARSER_ERRNO(&s->parser)));
+            return wait_done();
+        }
+        if (net_expired(t))   /* a server trickling bytes gets no more time */
+            return net_timeout(t, s, "no complete response");
     }
 }
 
@@ -277,9 +395,12 @@ static struct wait net_step(struct task *t)
 static void net_task_cleanup(struct task *t)
 {
     struct net_state *s = t->state;
-    if (s->fd > 0)
+    /* Started tasks only (task_finish): step() has set fd, and 0 is a real
+     * descriptor when stdin is closed. */
+    if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+    t->deadline_ns = 0;
 }
 
 /* ---- setup: the server and its address ---------------------------------- */
@@ -398,6 +519,8 @@ static int net_start_server(struct net_params *p)
 static int net_probe(const struct net_params *p)
 {
     int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0)
+        net_bound_blocking(p, fd);   /* a full backlog: EINPROGRESS, not minutes */
     int ok = fd >= 0 && connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0;
     int err = errno;
     if (fd >= 0)
@@ -411,18 +534,38 @@ static int net_probe(const struct net_params *p)
 
 static void net_teardown(void *params);
 
+/* The server cbench starts is a process of its own with the same
+ * RLIMIT_NOFILE: it holds a connection for every task running at once, plus
+ * its listening socket and each loop's descriptors (about 4, as async.c). */
+static int net_check_server_fds(const struct net_params *p, const struct workload_env *env)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long loops = p->server_loops > 0 ? p->server_loops : cpus < 1 ? 1 : cpus;
+    long need = env->concurrency + loops * 4 + 16;
+    if (p->connect || env->fd_limit <= 0 || need <= env->fd_limit)
+        return 0;
+    fprintf(stderr, "cbench: net: the server cbench starts needs about %ld file descriptors for "
+            "%ld connections at once but the limit is %ld (ulimit -n; or --connect a server "
+            "started with more)\n", need, env->concurrency, env->fd_limit);
+    return 1;
+}
+
 static int net_setup(void *params, const struct workload_env *env)
 {
     struct net_params *p = params;
     p->tasks = env->tasks;
     p->concurrency = env->concurrency;
-    p->error_reported = mmap(NULL, sizeof *p->error_reported, PROT_READ | PROT_WRITE,
-                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p->error_reported == MAP_FAILED) {
-        p->error_reported = NULL;
+    if (net_check_server_fds(p, env) != 0)
+        return 1;
+    p->shared = mmap(NULL, sizeof *p->shared, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p->shared == MAP_FAILED) {
+        p->shared = NULL;
         fprintf(stderr, "cbench: net: mmap: %s\n", strerror(errno));
         return 1;
     }
+    memset(p->errors, 0, sizeof p->errors);
+    p->timeout_ns = (p->timeout_ms ? p->timeout_ms : 10000 + p->delay_ms) * 1000000LL;
     int status = 0;
     if (p->connect ? !net_resolve(p, p->connect) : net_start_server(p) != 0)
         status = p->connect ? 2 : 1;
@@ -442,9 +585,23 @@ static void net_teardown(void *params)
 {
     struct net_params *p = params;
     net_stop_server(p);
-    if (p->error_reported)
-        munmap(p->error_reported, sizeof *p->error_reported);
-    p->error_reported = NULL;
+    if (p->shared) {
+        for (int c = 0; c < NET_CAUSES; c++)
+            p->errors[c] = atomic_load(&p->shared->count[c]);
+        munmap(p->shared, sizeof *p->shared);
+    }
+    p->shared = NULL;
+}
+
+/* "errors: 3 timeout, 1 closed" when requests failed. */
+static void net_note(const void *params, char *buf, size_t size)
+{
+    const struct net_params *p = params;
+    size_t len = 0;
+    for (int c = 0; c < NET_CAUSES && len < size; c++)
+        if (p->errors[c])
+            len += (size_t)snprintf(buf + len, size - len, "%s%u %s", len ? ", " : "errors: ",
+                                    p->errors[c], net_cause_names[c]);
 }
 
 static void net_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
@@ -486,4 +643,5 @@ const struct workload workload_net = {
     .task_cleanup = net_task_cleanup,
     .teardown = net_teardown,
     .metrics = net_metrics,
+    .note = net_note,
 };

@@ -279,9 +279,11 @@ static int pingpong_open_pipes(struct pingpong_params *p, bool nonblocking)
         return 1;
     }
     for (long i = 0; i < p->pairs; i++) {
+        for (int k = 0; k < PINGPONG_FDS; k++)
+            p->fd[i][k] = -1;   /* not 0: that is a real fd when stdin is closed */
         if (pipe2(&p->fd[i][TO_PONG_READ], flags) < 0 || pipe2(&p->fd[i][TO_PING_READ], flags) < 0) {
             fprintf(stderr, "cbench: pingpong: pipes for pair %ld of %ld: %s\n", i + 1, p->pairs, strerror(errno));
-            if (p->fd[i][TO_PONG_READ] > 0) {   /* the first pipe of this pair opened */
+            if (p->fd[i][TO_PONG_READ] >= 0) {   /* the first pipe of this pair opened */
                 close(p->fd[i][TO_PONG_READ]);
                 close(p->fd[i][TO_PONG_WRITE]);
             }
@@ -369,6 +371,7 @@ const struct workload workload_pingpong = {
     .default_tasks = pingpong_default_tasks,
     .state_size = sizeof(struct pingpong_state),
     .fds_per_task = 2,
+    .fds_at_setup = true,
     .latency_per_task = pingpong_latency_per_task,
     .setup = pingpong_setup,
     .step = pingpong_step,

@@ -141,10 +141,12 @@ static int spawn_run_bare(struct spawn_params *p, const struct workload_env *env
         return 1;
     }
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
         close(fd[0]);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)   /* the parent died before prctl took effect */
+            _exit(1);
         if (env->bare_spawn(p->tasks, us) != 0)
             us[0] = us[1] = -1;
         _exit(write(fd[1], us, sizeof us) == (ssize_t)sizeof us ? 0 : 1);

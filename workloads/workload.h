@@ -49,6 +49,10 @@ struct task {
     uint32_t latency_cap;    /* room in latency_us */
     uint32_t *latency_us;    /* per-operation latency, µs (shared memory) */
     int64_t op_start_ns;     /* scratch for task_op_begin / task_op_end */
+    int64_t deadline_ns;     /* 0, or CLOCK_MONOTONIC ns after which the task's
+                                WAIT_READ/WAIT_WRITE ends anyway: the model
+                                steps it again (set by the workload, which
+                                then finds its fd not ready and fails it) */
     uint32_t fds_opened;     /* bumped by task_prepare_fd: a new fd may
                                 reuse the number of one just closed */
     int64_t first_step_ns;   /* set by the model: when step() first ran */
@@ -68,6 +72,7 @@ struct workload_env {
     bool nonblocking;        /* the model serves waits with an event loop */
     long concurrency;        /* tasks the model runs at once: 1 for serial,
                                 the pool size for fork/threads -w, else tasks */
+    long fd_limit;           /* RLIMIT_NOFILE (0: none), for a server child */
     const char *model;       /* the model's name, for messages */
     /* spawn --bare: the model's bare loop (us[0] all alive, us[1] one at a
      * time, µs per worker; 0 or -1), or NULL when it has none */
@@ -99,6 +104,8 @@ struct workload {
     long (*default_tasks)(void);      /* tasks when -n is not given */
     size_t state_size;                /* bytes of private state per task */
     int fds_per_task;                 /* descriptors a task holds at once */
+    bool fds_at_setup;                /* ... opened by setup for every task,
+                                         so every process holds them all */
 
     /* Upper bound of latency samples one task records (0: none). */
     uint32_t (*latency_per_task)(const void *params);
