@@ -30,7 +30,8 @@ faults_timed() {
 
 # A test server (python3 stdlib, 127.0.0.1 only): "silent" accepts and never
 # reads nor answers; "huge" answers every connection with a Content-Length of
-# a terabyte and 3 bytes, then stalls.
+# a terabyte (the headers alone first) and 3 bytes, then stalls; "trickle"
+# sends a 1024-byte response a byte every 200 ms.
 cat >"$TMP/faults_server.py" <<'EOF'
 import socket, sys, threading, time
 mode = sys.argv[1]
@@ -57,7 +58,9 @@ while True:
         c.settimeout(2)
         try:
             c.recv(4096)
-            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\nabc")
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n")
+            time.sleep(0.05)
+            c.sendall(b"abc")
         except OSError:
             pass
 EOF
