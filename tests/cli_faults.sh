@@ -37,9 +37,11 @@ import socket, sys, threading, time
 mode = sys.argv[1]
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
-s.listen(256)
+s.listen(0 if mode == "noaccept" else 256)
 print(s.getsockname()[1], flush=True)
 held = []
+while mode == "noaccept":   # a full backlog: connect() gets no answer
+    time.sleep(1)
 def trickle(c):
     try:
         c.recv(4096)
@@ -119,6 +121,19 @@ if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" 
     done
     faults_server_stop
     faults_no_leftovers "huge server: no process left behind"
+
+    # a server that never accepts: connecting is bounded too (the probe's
+    # connect under blocking models, a task's under event loops)
+    faults_server noaccept
+    for model in serial async hybrid; do
+        faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 3 --requests 1 --timeout-ms 800
+        if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err" && [ "$faults_ms" -lt 5000 ]; then
+            pass "server never accepts under $model: exit 1 in $faults_ms ms, timeout named"
+        else
+            fail "server never accepts under $model" "exit $status after $faults_ms ms" "$(head -c 300 "$TMP/err")"
+        fi
+    done
+    faults_server_stop
 
     # a byte every 200 ms: each recv() returns, but the request's deadline holds
     faults_server trickle

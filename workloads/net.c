@@ -508,8 +508,12 @@ static int net_probe(const struct net_params *p)
         close(fd);
     if (ok)
         return 0;
-    fprintf(stderr, "cbench: net: cannot connect to %s: %s (is the server running?)\n",
-            p->target, strerror(err));
+    if (err == EINPROGRESS)   /* SO_SNDTIMEO expired */
+        fprintf(stderr, "cbench: net: cannot connect to %s: timeout: no answer within %lld ms\n",
+                p->target, (long long)(p->timeout_ns / 1000000));
+    else
+        fprintf(stderr, "cbench: net: cannot connect to %s: %s (is the server running?)\n",
+                p->target, strerror(err));
     return 1;
 }
 
