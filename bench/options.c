@@ -38,7 +38,8 @@ bool opt_parse_long(const char *name, const char *text, long min, long max, long
     }
     errno = 0;
     long value = strtol(text, &end, 10);
-    if (errno == ERANGE || *end != '\0' || value < min || value > max) {
+    /* "-0" is no way to write 0 when no value may be negative */
+    if (errno == ERANGE || *end != '\0' || value < min || value > max || (text[0] == '-' && min >= 0)) {
         fprintf(stderr, "cbench: --%s: %s is out of range (%ld..%ld)\n", name, text, min, max);
         return false;
     }
@@ -55,7 +56,8 @@ bool opt_parse_double(const char *name, const char *text, double min, double max
     }
     errno = 0;
     double value = strtod(text, &end);
-    if (errno == ERANGE || *end != '\0' || !isfinite(value) || value < min || value > max) {
+    if (errno == ERANGE || *end != '\0' || !isfinite(value) || value < min || value > max ||
+        (text[0] == '-' && min >= 0)) {
         fprintf(stderr, "cbench: --%s: %s is out of range (%g..%g)\n", name, text, min, max);
         return false;
     }

@@ -30,15 +30,18 @@ faults_timed() {
 
 # A test server (python3 stdlib, 127.0.0.1 only): "silent" accepts and never
 # reads nor answers; "huge" answers every connection with a Content-Length of
-# a terabyte and 3 bytes, then stalls.
+# a terabyte (the headers alone first) and 3 bytes, then stalls; "trickle"
+# sends a 1024-byte response a byte every 200 ms.
 cat >"$TMP/faults_server.py" <<'EOF'
 import socket, sys, threading, time
 mode = sys.argv[1]
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
-s.listen(256)
+s.listen(0 if mode == "noaccept" else 256)
 print(s.getsockname()[1], flush=True)
 held = []
+while mode == "noaccept":   # a full backlog: connect() gets no answer
+    time.sleep(1)
 def trickle(c):
     try:
         c.recv(4096)
@@ -57,7 +60,9 @@ while True:
         c.settimeout(2)
         try:
             c.recv(4096)
-            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\nabc")
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n")
+            time.sleep(0.05)
+            c.sendall(b"abc")
         except OSError:
             pass
 EOF
@@ -118,6 +123,19 @@ if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" 
     done
     faults_server_stop
     faults_no_leftovers "huge server: no process left behind"
+
+    # a server that never accepts: connecting is bounded too (the probe's
+    # connect under blocking models, a task's under event loops)
+    faults_server noaccept
+    for model in serial async hybrid; do
+        faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 3 --requests 1 --timeout-ms 800
+        if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err" && [ "$faults_ms" -lt 5000 ]; then
+            pass "server never accepts under $model: exit 1 in $faults_ms ms, timeout named"
+        else
+            fail "server never accepts under $model" "exit $status after $faults_ms ms" "$(head -c 300 "$TMP/err")"
+        fi
+    done
+    faults_server_stop
 
     # a byte every 200 ms: each recv() returns, but the request's deadline holds
     faults_server trickle

@@ -102,6 +102,8 @@ static void test_parse_long_rejects_out_of_range(void **state)
     expect_long_rejected("0", 1, 100, "0 is out of range (1..100)");
     expect_long_rejected("101", 1, 100, "101 is out of range (1..100)");
     expect_long_rejected("-5", 1, 100, "-5 is out of range");
+    expect_long_rejected("-0", 0, 100, "-0 is out of range");   /* no sign */
+    expect_double_rejected("-0.0", 0, 100, "-0.0 is out of range");
 }
 
 static void test_parse_long_rejects_overflow(void **state)

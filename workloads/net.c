@@ -193,7 +193,7 @@ static int net_on_headers_complete(http_parser *parser)
     const struct net_params *p = s->params;
     if (parser->content_length != ULLONG_MAX && parser->content_length > (uint64_t)p->bytes) {
         s->too_large = true;
-        return 1;   /* stops the parser with an error */
+        return -1;   /* an error (HPE_CB_headers_complete); 1 would mean "no body" */
     }
     return 0;
 }
@@ -354,8 +354,6 @@ static struct wait net_recv(struct task *t, struct net_state *s)
         }
         s->received += (uint64_t)n;
         size_t used = http_parser_execute(&s->parser, &net_parser_settings, buf, (size_t)n);
-        if (s->complete && used == (size_t)n)
-            return net_response_done(t, s);
         if (s->too_large || s->received > (uint64_t)p->bytes + NET_HEADER_ROOM) {
             net_fail(t, s, NET_TOO_LARGE, "response larger than the %ld bytes asked for "
                      "(Content-Length %llu, %llu bytes received)", p->bytes,
@@ -364,6 +362,8 @@ static struct wait net_recv(struct task *t, struct net_state *s)
                      (unsigned long long)s->received);
             return wait_done();
         }
+        if (s->complete && used == (size_t)n)
+            return net_response_done(t, s);
         if (s->complete || HTTP_PARSER_ERRNO(&s->parser) != HPE_OK) {
             net_fail(t, s, NET_MALFORMED, "%s", s->complete ? "data after the response"
                      : http_errno_description(HTTP_PARSER_ERRNO(&s->parser)));
@@ -527,8 +527,12 @@ static int net_probe(const struct net_params *p)
         close(fd);
     if (ok)
         return 0;
-    fprintf(stderr, "cbench: net: cannot connect to %s: %s (is the server running?)\n",
-            p->target, strerror(err));
+    if (err == EINPROGRESS)   /* SO_SNDTIMEO expired */
+        fprintf(stderr, "cbench: net: cannot connect to %s: timeout: no answer within %lld ms\n",
+                p->target, (long long)(p->timeout_ns / 1000000));
+    else
+        fprintf(stderr, "cbench: net: cannot connect to %s: %s (is the server running?)\n",
+                p->target, strerror(err));
     return 1;
 }
 
