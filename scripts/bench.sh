@@ -67,7 +67,7 @@ day=$(date +%F)   # the folder is named after the day the bench started
 if [ "$QUICK" = 1 ]; then
     mode=quick
     ROUNDS=${ROUNDS:-3}
-    TARGET_S=0.25                  # aim for runs this long (cpu, net)
+    TARGET_S=0.2                   # aim for runs this long (cpu, net)
     CAP_S=2.5                      # skip configurations predicted longer
     RUN_TIMEOUT=120                # a run longer than this is killed (exit 124)
     SLEEP_N="3"
@@ -508,15 +508,29 @@ if [ "${DRY_RUN:-0}" = 1 ]; then  # show the plan, run nothing
 fi
 
 # --- run ----------------------------------------------------------------------
-# cpu_ticks : "busy steal idle" jiffies of all CPUs so far (/proc/stat)
-cpu_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9, $5 + $6; exit }' /proc/stat; }
-# server_ticks : utime + stime of the server we started, in jiffies
+# Read between every two runs, so without starting a process.
+# cpu_ticks VAR : VAR="busy steal idle", jiffies of all CPUs so far (/proc/stat)
+cpu_ticks() {
+    local _cpu user nice sys idle iowait irq softirq steal _rest
+    read -r _cpu user nice sys idle iowait irq softirq steal _rest </proc/stat
+    printf -v "$1" '%s %s %s' $((user + nice + sys + irq + softirq)) "$steal" $((idle + iowait))
+}
+# server_ticks VAR : VAR=utime + stime of the server we started, in jiffies ("" if none)
 server_ticks() {
-    if [ -n "$server_pid" ] && [ -r "/proc/$server_pid/stat" ]; then
-        sed 's/^.*) //' "/proc/$server_pid/stat" | awk '{ print $12 + $13 }'
-    else echo ""; fi
+    local stat="" fields
+    [ -n "$server_pid" ] && read -r stat 2>/dev/null <"/proc/$server_pid/stat"
+    printf -v "$1" '%s' ""
+    [ -n "$stat" ] || return 0
+    read -r -a fields <<<"${stat##*) }"   # from field 3 (state) on: utime is 14, stime 15
+    printf -v "$1" '%s' $((fields[11] + fields[12]))
+}
+# share_pct PART TOTAL : PART / TOTAL in percent, one decimal
+share_pct() {
+    local tenths=$(($2 > 0 ? 1000 * $1 / $2 : 0))
+    printf '%d.%d' $((tenths / 10)) $((tenths % 10))
 }
 HZ=$(getconf CLK_TCK)
+ticks0="" ticks1="" srv0="" srv1=""   # set around each run by cpu_ticks and server_ticks
 
 # record EXP ROUND CONFIG STATUS NET : append the run in $tmp/out to runs.csv
 record() {
@@ -533,9 +547,12 @@ record() {
     fi
     # No row (crash, timeout, refused): empty columns, the exit says why.
     [ -n "$row" ] || row=$(awk -F, '{ s = ""; for (i = 2; i <= NF; i++) s = s ","; print s }' <<<"$HEADER")
-    read -r steal idle < <(awk -v a="$ticks0" -v b="$ticks1" 'BEGIN { split(a, x, " "); split(b, y, " ")
-        t = (y[1] - x[1]) + (y[2] - x[2]) + (y[3] - x[3])
-        if (t > 0) printf "%.1f %.1f\n", 100 * (y[2] - x[2]) / t, 100 * (y[3] - x[3]) / t; else print "0.0 0.0" }')
+    local -a t0 t1
+    read -r -a t0 <<<"$ticks0"
+    read -r -a t1 <<<"$ticks1"
+    local busy=$((t1[0] - t0[0])) stolen=$((t1[1] - t0[1])) idled=$((t1[2] - t0[2]))
+    steal=$(share_pct "$stolen" $((busy + stolen + idled)))
+    idle=$(share_pct "$idled" $((busy + stolen + idled)))
     [ "$net" = 1 ] && [ -n "$srv0" ] && [ -n "$srv1" ] && server=$(fcalc '(b - a) / hz' a="$srv0" b="$srv1" hz="$HZ")
     printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$exp" "$round" "$row" "$config" "$status" "$process_s" \
         "$steal" "$idle" "$server" "$([ "$net" = 1 ] && echo "$placement")" >>"$tmp/runs.csv"
@@ -559,10 +576,10 @@ run_one() {
     cmd=${cmd% }
     printf 'round %s: %s\n' "$round" "$cmd" >>"$tmp/commands"
     rm -f "$tmp/hf.json"
-    ticks0=$(cpu_ticks) srv0=$(server_ticks)
+    cpu_ticks ticks0; server_ticks srv0
     bg_run "$tmp/hf.out" "$tmp/err" "$RUN_TIMEOUT" hyperfine -N -i --runs 1 --style none \
         --output "$tmp/out" --export-json "$tmp/hf.json" "$cmd"
-    ticks1=$(cpu_ticks) srv1=$(server_ticks)
+    cpu_ticks ticks1; server_ticks srv1
     [ "$status" -eq 0 ] || : >"$tmp/out"    # killed: hyperfine's file may be partial
     process_s=""
     if [ "$status" -eq 0 ]; then   # cbench's own exit status and hyperfine's time
