@@ -246,7 +246,8 @@ def scale_lines(results):
         return []
     group = max(groups, key=lambda g: int(dict(w.split("=", 1) for w in g[1].split()).get("n", 0)))
     rows = []
-    for series in results.series_of(group):
+    order = {m: i for i, m in enumerate(results.models)}   # cbench list's order
+    for series in sorted(results.series_of(group), key=lambda x: (order.get(x.split("-")[0], len(order)), x)):
         s = tables.Summary(results, group[0], f"{series} {group[1]}")
         if not s.valid:
             rows.append(f"| {series} | failed ({s.failed} of {len(s.runs)} runs) | – | – | – |")
