@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct uring_params {
     long loops;
@@ -50,8 +51,18 @@ static const struct opt_spec uring_options[] = {
 struct uring_task {
     struct task *task;
     struct __kernel_timespec timeout;   /* read by the kernel at submission */
+    struct wait op;                     /* the completion wait in flight */
+    char *lend;                         /* WAIT_RECV's lent buffer: each
+                                           task's own, as reads are in
+                                           flight at once (allocated when
+                                           first asked for) */
     bool pending;                       /* an operation is in flight */
-    bool polling;                       /* ... and it is a POLL_ADD */
+    bool polling;                       /* ... and it waits on an fd (a
+                                           POLL_ADD or an I/O operation):
+                                           the deadline tick cancels it */
+    bool io;                            /* ... it is `op` itself */
+    bool retry;                         /* ... it is a POLL_ADD after `op`
+                                           came back EAGAIN: then again */
     bool cancel_sent;                   /* its deadline passed: cancelled */
 };
 
@@ -187,6 +198,43 @@ static void uring_sweep(struct uring_loop *l)
         uring_tick(l);
 }
 
+/* The operation of a completion wait, into `sqe`. */
+static bool uring_prep_io(struct uring_task *ut, struct io_uring_sqe *sqe, struct wait w)
+{
+    switch (w.kind) {
+    case WAIT_RECV: {
+        void *buf = w.buf;
+        if (!buf) {
+            if (!ut->lend && !(ut->lend = malloc(WAIT_LEND_MAX)))
+                return false;
+            buf = ut->lend;
+        }
+        ut->task->io_buf = buf;
+        if (w.socket)
+            io_uring_prep_recv(sqe, w.fd, buf, w.len, 0);
+        else
+            io_uring_prep_read(sqe, w.fd, buf, (unsigned)w.len, (uint64_t)-1);
+        break;
+    }
+    case WAIT_SEND:
+        if (w.socket)
+            io_uring_prep_send(sqe, w.fd, w.buf, w.len, MSG_NOSIGNAL);
+        else
+            io_uring_prep_write(sqe, w.fd, w.buf, (unsigned)w.len, (uint64_t)-1);
+        break;
+    case WAIT_CONNECT:
+        io_uring_prep_connect(sqe, w.fd, w.buf, (socklen_t)w.len);
+        break;
+    default:
+        return false;
+    }
+#ifdef IORING_RECVSEND_POLL_FIRST
+    if (w.poll_first && w.socket && w.kind != WAIT_CONNECT)
+        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+#endif
+    return true;
+}
+
 /* Queue the submission that serves the task's next wait. */
 static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w)
 {
@@ -200,6 +248,17 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
     case WAIT_WRITE:
         io_uring_prep_poll_add(sqe, w.fd, w.kind == WAIT_READ ? POLLIN : POLLOUT);
         ut->polling = true;
+        break;
+    case WAIT_RECV:
+    case WAIT_SEND:
+    case WAIT_CONNECT:
+        ut->op = w;
+        ut->polling = ut->io = true;
+        if (!uring_prep_io(ut, sqe, w)) {   /* no memory for the buffer */
+            io_uring_prep_nop(sqe);
+            ut->io = false;
+            ut->task->io_result = -ENOMEM;
+        }
         break;
     case WAIT_TIMER: {
         /* rounded up to the ns: a timer never ends before its time */
@@ -250,14 +309,41 @@ static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
         return;
     }
     struct uring_task *ut = io_uring_cqe_get_data(cqe);
-    ut->pending = ut->polling = ut->cancel_sent = false;
+    bool io = ut->io, retry = ut->retry, cancelled = ut->cancel_sent;
+    ut->pending = ut->polling = ut->io = ut->retry = ut->cancel_sent = false;
     if (l->cancelling) {
         uring_finish(l, ut);
         return;
     }
+    int res = cqe->res;
+    if ((io && (res == -EAGAIN || (ut->op.kind == WAIT_CONNECT && res == -EINPROGRESS)))
+        && !cancelled) {
+        /* The kernel gave the non-blocking fd's EAGAIN back (a pipe, or a
+         * connect still in progress): poll it, then try again. */
+        struct io_uring_sqe *sqe = uring_sqe(l);
+        io_uring_prep_poll_add(sqe, ut->op.fd, wait_wants_read(ut->op) ? POLLIN : POLLOUT);
+        io_uring_sqe_set_data(sqe, ut);
+        ut->pending = ut->polling = ut->retry = true;
+        return;
+    }
+    if (retry) {
+        if (res >= 0 && ut->op.kind != WAIT_CONNECT) {
+            uring_arm(l, ut, ut->op);   /* ready now: the operation again */
+            return;
+        }
+        /* connect: ready means done, SO_ERROR says how (one syscall);
+         * a cancelled poll: the deadline passed */
+        res = res >= 0 ? (int)task_io_perform(ut->task, ut->op, ut->lend, IO_READY)
+                       : (int)task_io_perform(ut->task, ut->op, ut->lend, IO_DEADLINE);
+        io = true;
+    }
+    if (io)
+        ut->task->io_result = res;
     /* POLL_ADD gives the ready events (-ECANCELED past its deadline),
-     * TIMEOUT -ETIME when it expired, NOP 0: in every case the task steps again and sees for itself (a read
-     * that would still block returns EAGAIN and asks to wait again). */
+     * TIMEOUT -ETIME when it expired, NOP 0: in every case the task steps
+     * again and sees for itself (a read that would still block returns
+     * EAGAIN and asks to wait again). An I/O operation's res is the task's
+     * io_result (-ECANCELED past its deadline). */
     uring_arm(l, ut, task_step(l->run, ut->task));
 }
 
@@ -361,6 +447,7 @@ static int uring_run(struct run *r)
         uint64_t enters = 0;
         for (long k = 0; k < n; k++)
             enters += loops[k].enters;
+        r->syscalls += enters;
         snprintf(r->note, sizeof r->note, "%ld ring%s of %ld entries%s; %llu io_uring_enter calls",
                  n, n > 1 ? "s" : "", p->entries, p->sqpoll ? ", sqpoll" : "",
                  (unsigned long long)enters);
@@ -368,6 +455,8 @@ static int uring_run(struct run *r)
     for (long k = 0; k < n; k++) {
         if (loops[k].ring_ready)
             io_uring_queue_exit(&loops[k].ring);
+        for (long j = 0; loops[k].tasks && j < loops[k].count; j++)
+            free(loops[k].tasks[j].lend);
         free(loops[k].tasks);
     }
     free(loops);
