@@ -1,6 +1,10 @@
 /* async.c - one libev event loop runs every task (or --loops L loops in L
  * threads, tasks dealt round-robin: the nginx design).
  *
+ * A completion wait (WAIT_RECV/SEND/CONNECT) is performed at once; on EAGAIN
+ * (or when it asks for readiness first) an ev_io waits for the fd and the
+ * call is made when it is ready, then the task steps with the result.
+ *
  * A task's waits become watchers: WAIT_READ/WAIT_WRITE an ev_io, WAIT_TIMER
  * an ev_timer, WAIT_CPU a zero-length ev_timer, so that CPU work in chunks
  * lets the other tasks run in between. CPU work itself runs inline in the

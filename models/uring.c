@@ -1,7 +1,11 @@
 /* uring.c - one io_uring per loop runs every task (or --loops L rings in
  * L threads, tasks dealt round-robin, as async deals them to libev loops).
  *
- * A task's wait becomes one submission: WAIT_READ/WAIT_WRITE a one-shot
+ * A task's wait becomes one submission: a completion wait the operation
+ * itself (WAIT_RECV an IORING_OP_RECV, or READ on a pipe; WAIT_SEND SEND or
+ * WRITE; WAIT_CONNECT CONNECT) with the task's buffer, the completion's res
+ * its result (a non-blocking fd's -EAGAIN handed back by the kernel: a
+ * POLL_ADD, then the operation again); WAIT_READ/WAIT_WRITE a one-shot
  * IORING_OP_POLL_ADD, WAIT_TIMER an IORING_OP_TIMEOUT, WAIT_CPU a NOP (so a
  * task computing in chunks lets the others run in between, as async's zero
  * timer does). The loop submits everything its tasks asked for and waits
@@ -11,7 +15,7 @@
  *
  * A task's fd wait may have a deadline (task->deadline_ns: net's request
  * timeout). While one does, the ring also carries a 100 ms tick; at each
- * tick the polls past their deadline are cancelled, and their tasks step
+ * tick the polls and operations past their deadline are cancelled, and their tasks step
  * again and fail themselves (as async's sweep does).
  *
  * Cancellation (--fail-task) polls the run's cancel eventfd through the

@@ -3,8 +3,9 @@
  *
  * Tasks pair up: task 2k is the ping, task 2k+1 its pong. --via pipe (the
  * default) uses two pipes per pair, created in setup so that fork's children
- * inherit them: blocking models block in read(), async waits with an ev_io,
- * both tasks inside one loop. --via condvar hands the token over with a
+ * inherit them; the token moves by completion waits (WAIT_SEND/WAIT_RECV):
+ * blocking models block in read(), async waits with an ev_io and then
+ * reads, uring submits the read, both tasks inside one loop. --via condvar hands the token over with a
  * mutex and a condition variable in MAP_SHARED memory, process-shared so
  * that fork can use it too; a task blocks inside step() for it, so it needs
  * a model whose tasks may block (not async, not threads --gil).

@@ -4,8 +4,12 @@
  * The first --producers tasks put --items items (ids 0..M-1, dealt round-
  * robin) into one queue; the other tasks (--consumers) take them out. The
  * queue is a pipe: the one transport that every model can wait on its own
- * way (a blocking read/write for serial, fork and threads; EAGAIN and an
- * ev_io for async) and that works between processes. A pipe holds 64 KiB,
+ * way and that works between processes. Every read and write of it is a
+ * completion wait, so the model makes the call: a blocking read/write for
+ * serial, fork and threads; at once and, on EAGAIN, when an ev_io says the
+ * pipe is ready for async and hybrid; an io_uring READ/WRITE for uring. An
+ * item is stamped when the producer puts it, so its latency includes any
+ * wait for room in a full pipe, under every model alike. A pipe holds 64 KiB,
  * so at most 4,096 items of 16 bytes are in flight: the queue is bounded,
  * and a producer that finds it full waits. Writes of 16 bytes are atomic
  * and each read takes exactly one item, so items never tear or interleave.

@@ -3,7 +3,10 @@
  * A task's step() does work until it must wait, then returns what it waits
  * for. The model decides how the wait is served: serial/fork/threads block
  * (fds stay blocking, so the next read() simply blocks), async arms a libev
- * watcher (fds are non-blocking; EAGAIN becomes WAIT_READ / WAIT_WRITE).
+ * watcher (fds are non-blocking; EAGAIN becomes WAIT_READ / WAIT_WRITE),
+ * uring submits to an io_uring. A completion wait (WAIT_RECV, WAIT_SEND,
+ * WAIT_CONNECT) hands the model the call itself: it is performed the
+ * model's way and the next step reads t->io_result.
  * Every model therefore does the identical work, and the checksum proves it.
  */
 #ifndef CBENCH_WORKLOAD_H
