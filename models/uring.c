@@ -56,7 +56,8 @@ struct uring_task {
     struct task *task;
     struct __kernel_timespec timeout;   /* read by the kernel at submission */
     struct wait op;                     /* the completion wait in flight */
-    char *lend;                         /* WAIT_RECV's lent buffer: each
+    char *lend;                         /* WAIT_RECV's lent buffer when the
+                                           ring has no buffer ring: each
                                            task's own, as reads are in
                                            flight at once (allocated when
                                            first asked for) */
@@ -81,6 +82,13 @@ struct uring_loop {
     bool ticking;               /* the deadline tick is in flight */
     struct __kernel_timespec tick;
     uint64_t enters;            /* io_uring_enter calls: submit (and wait) */
+    /* Lent receive buffers: a ring of URING_BUFS provided buffers
+     * (IOSQE_BUFFER_SELECT): the kernel takes one only when data arrives and
+     * the loop gives it back once the task has stepped, so the memory does
+     * not grow with the tasks (kernel 5.19+; else one buffer per task). */
+    struct io_uring_buf_ring *br;
+    char *bufs;
+    char *scratch;              /* for a receive the loop makes itself */
     pthread_t thread;
 };
 
@@ -90,6 +98,8 @@ struct uring_loop {
 #define URING_TICK_NS 100000000         /* how late a deadline may be noticed */
 /* The ring's own descriptor, per loop, for the fd check. */
 #define URING_FDS_PER_LOOP 1
+#define URING_BUFS 256                  /* provided buffers per ring (2^k) */
+#define URING_BGID 0                    /* their group */
 
 /* A test hook: CBENCH_TEST_URING_ERRNO=38 makes setup fail with ENOSYS, so
  * the message for a machine without io_uring can be tested on one with it. */
@@ -203,11 +213,22 @@ static void uring_sweep(struct uring_loop *l)
 }
 
 /* The operation of a completion wait, into `sqe`. */
-static bool uring_prep_io(struct uring_task *ut, struct io_uring_sqe *sqe, struct wait w)
+static bool uring_prep_io(struct uring_loop *l, struct uring_task *ut, struct io_uring_sqe *sqe,
+                          struct wait w)
 {
     switch (w.kind) {
     case WAIT_RECV: {
         void *buf = w.buf;
+        if (!buf && l->br) {   /* the kernel picks a buffer when data comes */
+            size_t len = w.len < WAIT_LEND_MAX ? w.len : WAIT_LEND_MAX;
+            if (w.socket)
+                io_uring_prep_recv(sqe, w.fd, NULL, len, 0);
+            else
+                io_uring_prep_read(sqe, w.fd, NULL, (unsigned)len, (uint64_t)-1);
+            sqe->flags |= IOSQE_BUFFER_SELECT;
+            sqe->buf_group = URING_BGID;
+            break;
+        }
         if (!buf) {
             if (!ut->lend && !(ut->lend = malloc(WAIT_LEND_MAX)))
                 return false;
@@ -258,7 +279,7 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
     case WAIT_CONNECT:
         ut->op = w;
         ut->polling = ut->io = true;
-        if (!uring_prep_io(ut, sqe, w)) {   /* no memory for the buffer */
+        if (!uring_prep_io(l, ut, sqe, w)) {   /* no memory for the buffer */
             io_uring_prep_nop(sqe);
             ut->io = false;
             ut->task->io_result = -ENOMEM;
@@ -315,11 +336,16 @@ static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
     struct uring_task *ut = io_uring_cqe_get_data(cqe);
     bool io = ut->io, retry = ut->retry, cancelled = ut->cancel_sent;
     ut->pending = ut->polling = ut->io = ut->retry = ut->cancel_sent = false;
-    if (l->cancelling) {
+    if (l->cancelling) {   /* (a provided buffer it got is not needed again) */
         uring_finish(l, ut);
         return;
     }
     int res = cqe->res;
+    int bid = cqe->flags & IORING_CQE_F_BUFFER ? (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT) : -1;
+    if (io && res == -ENOBUFS && !cancelled) {   /* every buffer in use: again */
+        uring_arm(l, ut, ut->op);
+        return;
+    }
     if ((io && (res == -EAGAIN || (ut->op.kind == WAIT_CONNECT && res == -EINPROGRESS)))
         && !cancelled) {
         /* The kernel gave the non-blocking fd's EAGAIN back (a pipe, or a
@@ -337,12 +363,22 @@ static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
         }
         /* connect: ready means done, SO_ERROR says how (one syscall);
          * a cancelled poll: the deadline passed */
-        res = res >= 0 ? (int)task_io_perform(ut->task, ut->op, ut->lend, IO_READY)
-                       : (int)task_io_perform(ut->task, ut->op, ut->lend, IO_DEADLINE);
+        char *lend = ut->lend ? ut->lend : l->scratch;
+        res = res >= 0 ? (int)task_io_perform(ut->task, ut->op, lend, IO_READY)
+                       : (int)task_io_perform(ut->task, ut->op, lend, IO_DEADLINE);
         io = true;
     }
     if (io)
         ut->task->io_result = res;
+    if (bid >= 0) {   /* the bytes are in a provided buffer: lent for one step */
+        ut->task->io_buf = l->bufs + (size_t)bid * WAIT_LEND_MAX;
+        struct wait next = task_step(l->run, ut->task);
+        io_uring_buf_ring_add(l->br, ut->task->io_buf, WAIT_LEND_MAX, (unsigned short)bid,
+                              io_uring_buf_ring_mask(URING_BUFS), 0);
+        io_uring_buf_ring_advance(l->br, 1);
+        uring_arm(l, ut, next);
+        return;
+    }
     /* POLL_ADD gives the ready events (-ECANCELED past its deadline),
      * TIMEOUT -ETIME when it expired, NOP 0: in every case the task steps
      * again and sees for itself (a read that would still block returns
@@ -380,6 +416,33 @@ static void *uring_loop_run(void *arg)
     return NULL;
 }
 
+/* The provided buffers for lent receives; without them (an older kernel,
+ * no memory) each task gets its own buffer when it first asks. */
+static void uring_setup_buffers(struct uring_loop *l)
+{
+    struct io_uring_buf_reg reg;
+    void *br = NULL;
+    memset(&reg, 0, sizeof reg);
+    if (posix_memalign(&br, 4096, URING_BUFS * sizeof(struct io_uring_buf)) != 0)
+        return;
+    l->bufs = malloc((size_t)URING_BUFS * WAIT_LEND_MAX);
+    reg.ring_addr = (unsigned long)br;
+    reg.ring_entries = URING_BUFS;
+    reg.bgid = URING_BGID;
+    if (!l->bufs || io_uring_register_buf_ring(&l->ring, &reg, 0) != 0) {
+        free(br);
+        free(l->bufs);
+        l->bufs = NULL;
+        return;
+    }
+    l->br = br;
+    io_uring_buf_ring_init(l->br);
+    for (int i = 0; i < URING_BUFS; i++)
+        io_uring_buf_ring_add(l->br, l->bufs + (size_t)i * WAIT_LEND_MAX, WAIT_LEND_MAX,
+                              (unsigned short)i, io_uring_buf_ring_mask(URING_BUFS), i);
+    io_uring_buf_ring_advance(l->br, URING_BUFS);
+}
+
 /* Deal tasks round-robin: ring k owns tasks k, k+L, k+2L... */
 static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long loops)
 {
@@ -401,6 +464,13 @@ static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long lo
         return 1;
     }
     l->ring_ready = true;
+    uring_setup_buffers(l);
+    l->scratch = malloc(WAIT_LEND_MAX);
+    if (!l->scratch) {
+        fprintf(stderr, "cbench: out of memory for ring %ld\n", k + 1);
+        snprintf(r->note, sizeof r->note, "out of memory");
+        return 1;
+    }
     for (long j = 0; j < l->count; j++) {
         long i = k + j * loops;
         task_attach(r, i);
@@ -459,6 +529,9 @@ static int uring_run(struct run *r)
     for (long k = 0; k < n; k++) {
         if (loops[k].ring_ready)
             io_uring_queue_exit(&loops[k].ring);
+        free(loops[k].br);
+        free(loops[k].bufs);
+        free(loops[k].scratch);
         for (long j = 0; loops[k].tasks && j < loops[k].count; j++)
             free(loops[k].tasks[j].lend);
         free(loops[k].tasks);
