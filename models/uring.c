@@ -69,6 +69,7 @@ struct uring_task {
     bool retry;                         /* ... it is a POLL_ADD after `op`
                                            came back EAGAIN: then again */
     bool cancel_sent;                   /* its deadline passed: cancelled */
+    struct uring_task *parked_next;     /* waiting for a provided buffer */
 };
 
 struct uring_loop {
@@ -88,6 +89,10 @@ struct uring_loop {
      * not grow with the tasks (kernel 5.19+; else one buffer per task). */
     struct io_uring_buf_ring *br;
     char *bufs;
+    unsigned nbufs;             /* 2^k: the tasks, at most URING_BUFS */
+    struct uring_task *parked, *parked_tail;   /* got -ENOBUFS: resubmitted
+                                   at the end of the loop turn, when the
+                                   buffers of its completions are back */
     char *scratch;              /* for a receive the loop makes itself */
     pthread_t thread;
 };
@@ -98,7 +103,7 @@ struct uring_loop {
 #define URING_TICK_NS 100000000         /* how late a deadline may be noticed */
 /* The ring's own descriptor, per loop, for the fd check. */
 #define URING_FDS_PER_LOOP 1
-#define URING_BUFS 256                  /* provided buffers per ring (2^k) */
+#define URING_BUFS 512                  /* provided buffers per ring, at most */
 #define URING_BGID 0                    /* their group */
 
 /* A test hook: CBENCH_TEST_URING_ERRNO=38 makes setup fail with ENOSYS, so
@@ -310,6 +315,12 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
 static void uring_cancel_all(struct uring_loop *l)
 {
     l->cancelling = true;
+    while (l->parked) {   /* nothing in flight: released at once */
+        struct uring_task *ut = l->parked;
+        l->parked = ut->parked_next;
+        uring_finish(l, ut);
+    }
+    l->parked_tail = NULL;
     for (long i = 0; i < l->count; i++) {
         if (!l->tasks[i].pending)
             continue;
@@ -342,8 +353,13 @@ static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
     }
     int res = cqe->res;
     int bid = cqe->flags & IORING_CQE_F_BUFFER ? (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT) : -1;
-    if (io && res == -ENOBUFS && !cancelled) {   /* every buffer in use: again */
-        uring_arm(l, ut, ut->op);
+    if (io && res == -ENOBUFS && !cancelled) {   /* every buffer in use */
+        ut->parked_next = NULL;
+        if (l->parked_tail)
+            l->parked_tail->parked_next = ut;
+        else
+            l->parked = ut;
+        l->parked_tail = ut;
         return;
     }
     if ((io && (res == -EAGAIN || (ut->op.kind == WAIT_CONNECT && res == -EINPROGRESS)))
@@ -374,7 +390,7 @@ static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
         ut->task->io_buf = l->bufs + (size_t)bid * WAIT_LEND_MAX;
         struct wait next = task_step(l->run, ut->task);
         io_uring_buf_ring_add(l->br, ut->task->io_buf, WAIT_LEND_MAX, (unsigned short)bid,
-                              io_uring_buf_ring_mask(URING_BUFS), 0);
+                              io_uring_buf_ring_mask(l->nbufs), 0);
         io_uring_buf_ring_advance(l->br, 1);
         uring_arm(l, ut, next);
         return;
@@ -385,6 +401,19 @@ static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
      * EAGAIN and asks to wait again). An I/O operation's res is the task's
      * io_result (-ECANCELED past its deadline). */
     uring_arm(l, ut, task_step(l->run, ut->task));
+}
+
+/* The end of a loop turn: the buffers of its completions are back, so the
+ * receives that found none are submitted again (as many as there are
+ * buffers; the rest next turn). */
+static void uring_unpark(struct uring_loop *l)
+{
+    for (unsigned n = 0; l->parked && n < l->nbufs; n++) {
+        struct uring_task *ut = l->parked;
+        if (!(l->parked = ut->parked_next))
+            l->parked_tail = NULL;
+        uring_arm(l, ut, ut->op);
+    }
 }
 
 static void *uring_loop_run(void *arg)
@@ -412,6 +441,7 @@ static void *uring_loop_run(void *arg)
             seen++;
         }
         io_uring_cq_advance(&l->ring, seen);
+        uring_unpark(l);
     }
     return NULL;
 }
@@ -423,11 +453,13 @@ static void uring_setup_buffers(struct uring_loop *l)
     struct io_uring_buf_reg reg;
     void *br = NULL;
     memset(&reg, 0, sizeof reg);
-    if (posix_memalign(&br, 4096, URING_BUFS * sizeof(struct io_uring_buf)) != 0)
+    for (l->nbufs = 1; l->nbufs < URING_BUFS && l->nbufs < (unsigned)l->count; l->nbufs *= 2)
+        ;
+    if (posix_memalign(&br, 4096, l->nbufs * sizeof(struct io_uring_buf)) != 0)
         return;
-    l->bufs = malloc((size_t)URING_BUFS * WAIT_LEND_MAX);
+    l->bufs = malloc((size_t)l->nbufs * WAIT_LEND_MAX);
     reg.ring_addr = (unsigned long)br;
-    reg.ring_entries = URING_BUFS;
+    reg.ring_entries = l->nbufs;
     reg.bgid = URING_BGID;
     if (!l->bufs || io_uring_register_buf_ring(&l->ring, &reg, 0) != 0) {
         free(br);
@@ -437,10 +469,10 @@ static void uring_setup_buffers(struct uring_loop *l)
     }
     l->br = br;
     io_uring_buf_ring_init(l->br);
-    for (int i = 0; i < URING_BUFS; i++)
+    for (unsigned i = 0; i < l->nbufs; i++)
         io_uring_buf_ring_add(l->br, l->bufs + (size_t)i * WAIT_LEND_MAX, WAIT_LEND_MAX,
-                              (unsigned short)i, io_uring_buf_ring_mask(URING_BUFS), i);
-    io_uring_buf_ring_advance(l->br, URING_BUFS);
+                              (unsigned short)i, io_uring_buf_ring_mask(l->nbufs), (int)i);
+    io_uring_buf_ring_advance(l->br, (int)l->nbufs);
 }
 
 /* Deal tasks round-robin: ring k owns tasks k, k+L, k+2L... */
