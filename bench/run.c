@@ -352,7 +352,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
             .task = r->task, .tasks = r->tasks, .start_ns = t0, .end_ns = t1,
             .p50_us = out->latency.p50_us, .p99_us = out->latency.p99_us,
             .samples = out->latency.count, .mem_kib = out->mem_kib,
-            .mem_base_kib = out->mem_base_kib,
+            .mem_base_kib = out->mem_base_kib, .syscalls = r->syscalls,
         };
         w->metrics(r->workload_params, &info, out->metrics, sizeof out->metrics);
     }

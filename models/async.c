@@ -1,6 +1,10 @@
 /* async.c - one libev event loop runs every task (or --loops L loops in L
  * threads, tasks dealt round-robin: the nginx design).
  *
+ * A completion wait (WAIT_RECV/SEND/CONNECT) is performed at once; on EAGAIN
+ * (or when it asks for readiness first) an ev_io waits for the fd and the
+ * call is made when it is ready, then the task steps with the result.
+ *
  * A task's waits become watchers: WAIT_READ/WAIT_WRITE an ev_io, WAIT_TIMER
  * an ev_timer, WAIT_CPU a zero-length ev_timer, so that CPU work in chunks
  * lets the other tasks run in between. CPU work itself runs inline in the
@@ -14,6 +18,7 @@
  * whose deadline has passed: the workload then fails them. */
 #include "model.h"
 
+#include <errno.h>
 #include <ev.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -44,6 +49,8 @@ static const struct opt_spec async_options[] = {
 struct async_task {
     struct task *task;
     struct run *run;
+    struct wait op;       /* what the ev_io serves: WAIT_READ/WRITE, or a
+                             completion wait to perform once the fd is ready */
     union {               /* the one wait in progress */
         ev_io io;
         ev_timer timer;
@@ -57,6 +64,9 @@ struct async_loop {
     struct run *run;
     struct async_task *tasks;   /* the tasks this loop owns */
     long count;
+    char *lend;                 /* WAIT_RECV's lent buffer: one per loop, as
+                                   the bytes are read just before the step */
+    unsigned long long iterations;  /* ev_iteration: epoll_wait calls */
     pthread_t thread;
 };
 
@@ -125,19 +135,46 @@ static void async_arm(struct ev_loop *loop, struct async_task *at, struct wait w
 static bool async_io_serves(const ev_io *w, struct wait next, const struct task *t,
                             uint32_t fds_opened_before)
 {
-    int events = next.kind == WAIT_READ ? EV_READ : next.kind == WAIT_WRITE ? EV_WRITE : 0;
+    int events = next.kind == WAIT_READ || next.kind == WAIT_RECV ? EV_READ
+               : next.kind == WAIT_WRITE || next.kind == WAIT_SEND || next.kind == WAIT_CONNECT ? EV_WRITE
+               : 0;
     return events && w->fd == next.fd && (w->events & (EV_READ | EV_WRITE)) == events
            && t->fds_opened == fds_opened_before;
+}
+
+/* Perform completion waits for as long as they complete at once (the
+ * result goes to the task, which steps again): the wait returned is one
+ * that must wait (EAGAIN, poll_first) or is not a completion wait. */
+static struct wait async_perform(struct async_loop *l, struct async_task *at, struct wait w)
+{
+    while (wait_is_io(w) && !w.poll_first) {
+        int64_t res = task_io_perform(at->task, w, l->lend, IO_FIRST);
+        if (res == -EAGAIN)
+            break;
+        at->task->io_result = res;
+        w = task_step(at->run, at->task);
+    }
+    return w;
 }
 
 static void async_on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct async_task *at = w->data;
+    struct async_loop *l = ev_userdata(loop);
     uint32_t fds_opened = at->task->fds_opened;
     (void)revents;
-    struct wait next = task_step(at->run, at->task);
-    if (async_io_serves(w, next, at->task, fds_opened))
+    if (wait_is_io(at->op)) {   /* ready: now the call itself */
+        int64_t res = task_io_perform(at->task, at->op, l->lend, IO_READY);
+        if (res == -EAGAIN)
+            return;             /* not after all: keep waiting */
+        at->task->io_result = res;
+    }
+    struct wait next = async_perform(l, at, task_step(at->run, at->task));
+    if (async_io_serves(w, next, at->task, fds_opened)) {
+        at->op = next;
+        at->op.poll_first = false;
         return;
+    }
     ev_io_stop(loop, w);
     async_arm(loop, at, next);
 }
@@ -172,6 +209,8 @@ static void async_on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         int64_t deadline = at->task->deadline_ns;
         if (deadline && now >= deadline && ev_is_active(&at->w.io) && at->w.io.cb == async_on_io) {
             ev_io_stop(loop, &at->w.io);
+            if (wait_is_io(at->op))   /* one last try: the task sees EAGAIN */
+                at->task->io_result = task_io_perform(at->task, at->op, l->lend, IO_DEADLINE);
             async_arm(loop, at, task_step(at->run, at->task));
         }
     }
@@ -187,9 +226,11 @@ static void async_start_sweep(struct ev_loop *loop, struct async_loop *l)
     ev_unref(loop);
 }
 
-static void async_start_io(struct ev_loop *loop, struct async_task *at, int fd, int events)
+static void async_start_io(struct ev_loop *loop, struct async_task *at, struct wait w)
 {
-    ev_io_init(&at->w.io, async_on_io, fd, events);
+    at->op = w;
+    at->op.poll_first = false;
+    ev_io_init(&at->w.io, async_on_io, w.fd, wait_wants_read(w) ? EV_READ : EV_WRITE);
     at->w.io.data = at;
     ev_io_start(loop, &at->w.io);
     if (at->task->deadline_ns) {
@@ -202,15 +243,17 @@ static void async_start_io(struct ev_loop *loop, struct async_task *at, int fd, 
 /* Arm the watcher for the task's next wait (its previous one is stopped). */
 static void async_arm(struct ev_loop *loop, struct async_task *at, struct wait w)
 {
+    w = async_perform(ev_userdata(loop), at, w);
     switch (w.kind) {
     case WAIT_DONE:
         task_finish(at->run, at->task);
         break;
     case WAIT_READ:
-        async_start_io(loop, at, w.fd, EV_READ);
-        break;
     case WAIT_WRITE:
-        async_start_io(loop, at, w.fd, EV_WRITE);
+    case WAIT_RECV:     /* the call would block (or poll_first): */
+    case WAIT_SEND:     /* performed once the fd is ready */
+    case WAIT_CONNECT:
+        async_start_io(loop, at, w);
         break;
     case WAIT_TIMER:
         async_start_timer(loop, at, w.seconds);
@@ -268,6 +311,7 @@ static void *async_loop_run(void *arg)
     for (long i = 0; i < l->count; i++)
         async_arm(l->loop, &l->tasks[i], task_step(l->run, l->tasks[i].task));
     ev_run(l->loop, 0);   /* returns when no watcher is active: all done */
+    l->iterations = ev_iteration(l->loop);
     if (ev_is_active(&l->sweep)) {
         ev_ref(l->loop);   /* undo the ev_unref of async_start_sweep */
         ev_timer_stop(l->loop, &l->sweep);
@@ -281,7 +325,8 @@ static int async_setup_loop(struct async_loop *l, struct run *r, long k, long lo
     l->run = r;
     l->count = (r->tasks - k + loops - 1) / loops;
     l->tasks = calloc((size_t)l->count, sizeof *l->tasks);
-    if (!l->tasks) {
+    l->lend = malloc(WAIT_LEND_MAX);
+    if (!l->tasks || !l->lend) {
         fprintf(stderr, "cbench: out of memory for the %ld tasks of event loop %ld\n", l->count, k + 1);
         snprintf(r->note, sizeof r->note, "out of memory");
         return 1;
@@ -309,6 +354,7 @@ static void async_free_loops(struct async_loop *loops, long n)
         if (loops[k].loop)
             ev_loop_destroy(loops[k].loop);
         free(loops[k].tasks);
+        free(loops[k].lend);
     }
     free(loops);
 }
@@ -357,6 +403,8 @@ static int async_run(struct run *r)
         r->workers_started = n;
         r->kernel_tasks = n > 1 ? n : 0;   /* one loop runs in this thread */
         status = async_run_loops(loops, n, r);
+        for (long k = 0; k < n; k++)
+            r->syscalls += loops[k].iterations;
     }
     async_free_loops(loops, n);
     return status;

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,7 +35,8 @@ static void sleep_seconds(double seconds)
         ;
 }
 
-/* Block until wait `w` (WAIT_READ, WAIT_WRITE or WAIT_TIMER) is over, the
+/* Block until wait `w` (WAIT_READ, WAIT_WRITE or WAIT_TIMER; a completion
+ * wait's fd ready for its operation) is over, the
  * task's deadline (t->deadline_ns) for an fd wait has passed, or the run is
  * cancelled (the cancel eventfd, when there is one, is polled too).
  * task_run_blocking uses it only under --fail-task, so ordinary runs pay no
@@ -42,7 +44,7 @@ static void sleep_seconds(double seconds)
 void task_wait_poll(struct run *r, const struct task *t, struct wait w)
 {
     struct pollfd pfd[2] = {
-        { .fd = w.kind == WAIT_TIMER ? -1 : w.fd, .events = w.kind == WAIT_READ ? POLLIN : POLLOUT },
+        { .fd = w.kind == WAIT_TIMER ? -1 : w.fd, .events = wait_wants_read(w) ? POLLIN : POLLOUT },
         { .fd = r->cancel ? r->cancel->fd : -1, .events = POLLIN },
     };
     int64_t deadline = w.kind == WAIT_TIMER ? clock_now_ns() + wait_ns(w.seconds)
@@ -69,13 +71,96 @@ long run_pool_size(const struct run *r)
     return r->workers > 0 && r->workers < r->tasks ? r->workers : r->tasks;
 }
 
+int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase phase)
+{
+    ssize_t n;
+    t->syscalls++;
+    switch (w.kind) {
+    case WAIT_RECV:
+        t->io_buf = w.buf ? w.buf : lend;
+        do
+            n = w.socket ? recv(w.fd, t->io_buf, w.len, 0) : read(w.fd, t->io_buf, w.len);
+        while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : n;
+    case WAIT_SEND:
+        do
+            n = w.socket ? send(w.fd, w.buf, w.len, MSG_NOSIGNAL) : write(w.fd, w.buf, w.len);
+        while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : n;
+    case WAIT_CONNECT:
+        if (phase == IO_FIRST) {
+            if (connect(w.fd, w.buf, (socklen_t)w.len) == 0)
+                return 0;
+            if (errno == EINPROGRESS)
+                return t->nonblocking ? -EAGAIN : -EINPROGRESS;
+            return -errno;
+        }
+        if (phase == IO_DEADLINE) {
+            struct pollfd pfd = { .fd = w.fd, .events = POLLOUT };
+            t->syscalls++;
+            if (poll(&pfd, 1, 0) == 0)
+                return -EINPROGRESS;
+        }
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (getsockopt(w.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+            err = errno;
+        return -err;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* A completion wait served by a blocking model (and threads --gil, which
+ * passes `gil` to release around the wait). Blocking fds: the call blocks
+ * (bounded by the workload's SO_RCVTIMEO/SO_SNDTIMEO). Under --fail-task
+ * the fd is polled first, cancellably, as a WAIT_READ would be; a
+ * non-blocking fd (threads --gil, or one shared by tasks under --fail-task)
+ * is tried, and polled on EAGAIN until ready, cancelled or past the
+ * task's deadline. */
+int64_t task_io_blocking(struct run *r, struct task *t, struct wait w, char *lend,
+                         void (*release)(void *), void (*reacquire)(void *), void *arg)
+{
+    bool polled = r->cancel && w.kind != WAIT_CONNECT;   /* as WAIT_READ was */
+    bool first = true;
+    for (;;) {
+        if (polled) {
+            if (release)
+                release(arg);
+            task_wait_poll(r, t, w);
+            if (reacquire)
+                reacquire(arg);
+            t->syscalls++;
+        }
+        enum io_phase phase = IO_FIRST;
+        if (w.kind == WAIT_CONNECT && !first)
+            phase = IO_DEADLINE;   /* polled: ready, cancelled or expired */
+        int64_t res = task_io_perform(t, w, lend, phase);
+        first = false;
+        if (res != -EAGAIN || run_cancelled(r) || (t->deadline_ns && clock_now_ns() >= t->deadline_ns)
+            || (!polled && !t->nonblocking && w.kind != WAIT_CONNECT))
+            return res;   /* a blocking fd's EAGAIN: its timeout expired */
+        polled = true;
+    }
+}
+
+static void task_serve_blocking(struct run *r, struct task *t, struct wait w, char *lend);
+
+/* A workload that lets the model lend its receive buffer gets it on this
+ * frame, so that workloads that never ask keep their small stacks. */
+static void task_serve_lent(struct run *r, struct task *t, struct wait w)
+{
+    char lend[WAIT_LEND_MAX];
+    task_serve_blocking(r, t, w, lend);
+}
+
 /* Serve waits by blocking. The task's fds are blocking, so a WAIT_READ or
  * WAIT_WRITE needs no syscall here: the task's next read()/write() blocks
- * in the kernel until it can proceed. WAIT_CPU simply continues. */
-void task_run_blocking(struct run *r, struct task *t)
+ * in the kernel until it can proceed; a completion wait is the blocking
+ * call itself. WAIT_CPU simply continues. */
+static void task_serve_blocking(struct run *r, struct task *t, struct wait w, char *lend)
 {
-    for (;;) {
-        struct wait w = task_step(r, t);
+    for (;; w = task_step(r, t)) {
         switch (w.kind) {
         case WAIT_DONE:
             task_finish(r, t);
@@ -91,10 +176,24 @@ void task_run_blocking(struct run *r, struct task *t)
             if (r->cancel)
                 task_wait_poll(r, t, w);
             break;
+        case WAIT_RECV:
+        case WAIT_SEND:
+        case WAIT_CONNECT:
+            if (w.kind == WAIT_RECV && !w.buf && !lend) {
+                task_serve_lent(r, t, w);
+                return;
+            }
+            t->io_result = task_io_blocking(r, t, w, lend, NULL, NULL, NULL);
+            break;
         case WAIT_CPU:
             break;
         }
     }
+}
+
+void task_run_blocking(struct run *r, struct task *t)
+{
+    task_serve_blocking(r, t, task_step(r, t), NULL);
 }
 
 /* A task that never stepped holds nothing (its state is zeroed), so only

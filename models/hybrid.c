@@ -19,6 +19,7 @@
  * waits are served on time while the CPU work keeps every core busy. */
 #include "model.h"
 
+#include <errno.h>
 #include <ev.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct hybrid_task {
     struct task *task;
     struct hybrid_task *next;   /* in the pool's queue or the loop's inbox */
     struct wait result;         /* the wait a worker's step returned */
+    struct wait op;             /* the wait the ev_io serves (as in async.c) */
     union {                     /* the one wait in progress on the loop */
         ev_io io;
         ev_timer timer;
@@ -49,6 +51,7 @@ struct hybrid {
     ev_timer sweep;             /* deadlines, as in async.c */
     struct hybrid_task *tasks;
     long live;                  /* tasks not finished (loop thread only) */
+    char lend[WAIT_LEND_MAX];   /* WAIT_RECV's lent buffer (loop thread) */
 
     pthread_mutex_t lock;       /* guards the two queues and `stopping` */
     pthread_cond_t work_ready;
@@ -157,9 +160,17 @@ static void hybrid_advance(struct hybrid *h, struct hybrid_task *ht);
 
 static void hybrid_on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
+    struct hybrid *h = ev_userdata(loop);
+    struct hybrid_task *ht = w->data;
     (void)revents;
+    if (wait_is_io(ht->op)) {   /* ready: now the call itself */
+        int64_t res = task_io_perform(ht->task, ht->op, h->lend, IO_READY);
+        if (res == -EAGAIN)
+            return;             /* not after all: keep waiting */
+        ht->task->io_result = res;
+    }
     ev_io_stop(loop, w);
-    hybrid_advance(ev_userdata(loop), w->data);
+    hybrid_advance(h, ht);
 }
 
 static void hybrid_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -187,6 +198,8 @@ static void hybrid_on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         int64_t deadline = ht->task->deadline_ns;
         if (deadline && now >= deadline) {
             ev_io_stop(loop, &ht->w.io);
+            if (wait_is_io(ht->op))   /* one last try: the task sees EAGAIN */
+                ht->task->io_result = task_io_perform(ht->task, ht->op, h->lend, IO_DEADLINE);
             hybrid_advance(h, ht);
         }
     }
@@ -221,13 +234,26 @@ static void hybrid_serve(struct hybrid *h, struct hybrid_task *ht, struct wait w
      * rather than arm a watcher that nothing would stop. */
     if (run_cancelled(h->run))
         w = wait_done();
+    /* Completion waits are performed at once, as in async.c, until one
+     * would block (or asks for readiness first). */
+    while (wait_is_io(w) && !w.poll_first) {
+        int64_t res = task_io_perform(ht->task, w, h->lend, IO_FIRST);
+        if (res == -EAGAIN)
+            break;
+        ht->task->io_result = res;
+        w = task_step(h->run, ht->task);
+    }
     switch (w.kind) {
     case WAIT_DONE:
         hybrid_finish(h, ht);
         break;
     case WAIT_READ:
     case WAIT_WRITE:
-        ev_io_init(&ht->w.io, hybrid_on_io, w.fd, w.kind == WAIT_READ ? EV_READ : EV_WRITE);
+    case WAIT_RECV:
+    case WAIT_SEND:
+    case WAIT_CONNECT:
+        ht->op = w;
+        ev_io_init(&ht->w.io, hybrid_on_io, w.fd, wait_wants_read(w) ? EV_READ : EV_WRITE);
         ht->w.io.data = ht;
         ev_io_start(h->loop, &ht->w.io);
         if (ht->task->deadline_ns && !ev_is_active(&h->sweep)) {
@@ -308,6 +334,7 @@ static void hybrid_run_loop(struct hybrid *h)
         hybrid_advance(h, &h->tasks[i]);
     }
     ev_run(h->loop, 0);   /* returns once hybrid_stop_loop has run */
+    h->run->syscalls += ev_iteration(h->loop);
 }
 
 static int hybrid_run(struct run *r)

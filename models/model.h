@@ -49,6 +49,10 @@ struct run {
                                   each pinning a kernel stack */
     long main_pte_kib;         /* the largest page tables of this process
                                   seen (run_sample_memory) */
+    unsigned long long syscalls; /* the model's own waiting syscalls
+                                  (epoll_wait, io_uring_enter), summed over
+                                  its loops; the tasks' I/O is counted in
+                                  task->syscalls */
     char note[160];            /* backend used, failure reason... for output */
 };
 
@@ -92,7 +96,20 @@ void task_run_blocking(struct run *r, struct task *t); /* until WAIT_DONE */
 void task_finish(struct run *r, struct task *t);     /* workload cleanup */
 /* poll a wait, cancellably, up to the task's deadline */
 void task_wait_poll(struct run *r, const struct task *t, struct wait w);
-long run_pool_size(const struct run *r);             /* fork/threads workers */
+long run_pool_size(const struct run *r);
+/* Perform a completion wait (WAIT_RECV/SEND/CONNECT) with one syscall and
+ * return its result (bytes, 0 or -errno; EINTR retried), counting it in
+ * t->syscalls and setting t->io_buf for a WAIT_RECV (`lend` when w.buf is
+ * NULL: WAIT_LEND_MAX bytes). `phase` matters to WAIT_CONNECT only: the
+ * first try calls connect() (-EAGAIN: in progress on a non-blocking fd;
+ * -EINPROGRESS: a blocking fd's SO_SNDTIMEO expired), after readiness it
+ * reads SO_ERROR, at the deadline it returns -EINPROGRESS unless writable. */
+enum io_phase { IO_FIRST, IO_READY, IO_DEADLINE };
+int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase phase);
+/* A completion wait as a blocking model serves it (see common.c); release
+ * and reacquire (may be NULL) surround any wait it makes (threads --gil). */
+int64_t task_io_blocking(struct run *r, struct task *t, struct wait w, char *lend,
+                         void (*release)(void *), void (*reacquire)(void *), void *arg);             /* fork/threads workers */
 /* Every model calls the workload's step() through this: it injects
  * --fail-task and turns cancellation into WAIT_DONE (t->finished unset). */
 struct wait task_step(struct run *r, struct task *t);

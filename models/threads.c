@@ -69,11 +69,22 @@ static void threads_open_gate(struct threads_shared *s, bool abort)
     pthread_mutex_unlock(&s->gate_lock);
 }
 
-/* One task under the GIL, which the caller holds on entry and on return. */
-static void threads_run_task_gil(struct run *r, struct task *t, struct gil *g)
+static void threads_gil_drop(void *g) { gil_drop(g); }
+static void threads_gil_take(void *g) { gil_take(g); }
+
+static void threads_serve_gil(struct run *r, struct task *t, struct gil *g, struct wait w, char *lend);
+
+/* A lent receive buffer on this frame only for workloads that ask. */
+static void threads_serve_gil_lent(struct run *r, struct task *t, struct gil *g, struct wait w)
 {
-    for (;;) {
-        struct wait w = task_step(r, t);
+    char lend[WAIT_LEND_MAX];
+    threads_serve_gil(r, t, g, w, lend);
+}
+
+/* One task under the GIL, which the caller holds on entry and on return. */
+static void threads_serve_gil(struct run *r, struct task *t, struct gil *g, struct wait w, char *lend)
+{
+    for (;; w = task_step(r, t)) {
         switch (w.kind) {
         case WAIT_DONE:
             task_finish(r, t);
@@ -89,8 +100,29 @@ static void threads_run_task_gil(struct run *r, struct task *t, struct gil *g)
             task_wait_poll(r, t, w);
             gil_take(g);
             break;
+        case WAIT_RECV:
+        case WAIT_SEND:
+        case WAIT_CONNECT:
+            if (w.kind == WAIT_RECV && !w.buf && !lend) {
+                threads_serve_gil_lent(r, t, g, w);
+                return;
+            }
+            /* fds are non-blocking: tried at once, the GIL dropped while
+             * a wait for readiness follows EAGAIN */
+            if (w.poll_first && !r->cancel) {   /* (--fail-task polls anyway) */
+                gil_drop(g);
+                task_wait_poll(r, t, w);
+                gil_take(g);
+            }
+            t->io_result = task_io_blocking(r, t, w, lend, threads_gil_drop, threads_gil_take, g);
+            break;
         }
     }
+}
+
+static void threads_run_task_gil(struct run *r, struct task *t, struct gil *g)
+{
+    threads_serve_gil(r, t, g, task_step(r, t), NULL);
 }
 
 static void threads_run_task(struct threads_shared *s, long i)

@@ -1,7 +1,11 @@
 /* uring.c - one io_uring per loop runs every task (or --loops L rings in
  * L threads, tasks dealt round-robin, as async deals them to libev loops).
  *
- * A task's wait becomes one submission: WAIT_READ/WAIT_WRITE a one-shot
+ * A task's wait becomes one submission: a completion wait the operation
+ * itself (WAIT_RECV an IORING_OP_RECV, or READ on a pipe; WAIT_SEND SEND or
+ * WRITE; WAIT_CONNECT CONNECT) with the task's buffer, the completion's res
+ * its result (a non-blocking fd's -EAGAIN handed back by the kernel: a
+ * POLL_ADD, then the operation again); WAIT_READ/WAIT_WRITE a one-shot
  * IORING_OP_POLL_ADD, WAIT_TIMER an IORING_OP_TIMEOUT, WAIT_CPU a NOP (so a
  * task computing in chunks lets the others run in between, as async's zero
  * timer does). The loop submits everything its tasks asked for and waits
@@ -11,7 +15,7 @@
  *
  * A task's fd wait may have a deadline (task->deadline_ns: net's request
  * timeout). While one does, the ring also carries a 100 ms tick; at each
- * tick the polls past their deadline are cancelled, and their tasks step
+ * tick the polls and operations past their deadline are cancelled, and their tasks step
  * again and fail themselves (as async's sweep does).
  *
  * Cancellation (--fail-task) polls the run's cancel eventfd through the
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct uring_params {
     long loops;
@@ -50,9 +55,21 @@ static const struct opt_spec uring_options[] = {
 struct uring_task {
     struct task *task;
     struct __kernel_timespec timeout;   /* read by the kernel at submission */
+    struct wait op;                     /* the completion wait in flight */
+    char *lend;                         /* WAIT_RECV's lent buffer when the
+                                           ring has no buffer ring: each
+                                           task's own, as reads are in
+                                           flight at once (allocated when
+                                           first asked for) */
     bool pending;                       /* an operation is in flight */
-    bool polling;                       /* ... and it is a POLL_ADD */
+    bool polling;                       /* ... and it waits on an fd (a
+                                           POLL_ADD or an I/O operation):
+                                           the deadline tick cancels it */
+    bool io;                            /* ... it is `op` itself */
+    bool retry;                         /* ... it is a POLL_ADD after `op`
+                                           came back EAGAIN: then again */
     bool cancel_sent;                   /* its deadline passed: cancelled */
+    struct uring_task *parked_next;     /* waiting for a provided buffer */
 };
 
 struct uring_loop {
@@ -66,6 +83,17 @@ struct uring_loop {
     bool ticking;               /* the deadline tick is in flight */
     struct __kernel_timespec tick;
     uint64_t enters;            /* io_uring_enter calls: submit (and wait) */
+    /* Lent receive buffers: a ring of URING_BUFS provided buffers
+     * (IOSQE_BUFFER_SELECT): the kernel takes one only when data arrives and
+     * the loop gives it back once the task has stepped, so the memory does
+     * not grow with the tasks (kernel 5.19+; else one buffer per task). */
+    struct io_uring_buf_ring *br;
+    char *bufs;
+    unsigned nbufs;             /* 2^k: the tasks, at most URING_BUFS */
+    struct uring_task *parked, *parked_tail;   /* got -ENOBUFS: resubmitted
+                                   at the end of the loop turn, when the
+                                   buffers of its completions are back */
+    char *scratch;              /* for a receive the loop makes itself */
     pthread_t thread;
 };
 
@@ -75,6 +103,8 @@ struct uring_loop {
 #define URING_TICK_NS 100000000         /* how late a deadline may be noticed */
 /* The ring's own descriptor, per loop, for the fd check. */
 #define URING_FDS_PER_LOOP 1
+#define URING_BUFS 512                  /* provided buffers per ring, at most */
+#define URING_BGID 0                    /* their group */
 
 /* A test hook: CBENCH_TEST_URING_ERRNO=38 makes setup fail with ENOSYS, so
  * the message for a machine without io_uring can be tested on one with it. */
@@ -187,6 +217,54 @@ static void uring_sweep(struct uring_loop *l)
         uring_tick(l);
 }
 
+/* The operation of a completion wait, into `sqe`. */
+static bool uring_prep_io(struct uring_loop *l, struct uring_task *ut, struct io_uring_sqe *sqe,
+                          struct wait w)
+{
+    switch (w.kind) {
+    case WAIT_RECV: {
+        void *buf = w.buf;
+        if (!buf && l->br) {   /* the kernel picks a buffer when data comes */
+            size_t len = w.len < WAIT_LEND_MAX ? w.len : WAIT_LEND_MAX;
+            if (w.socket)
+                io_uring_prep_recv(sqe, w.fd, NULL, len, 0);
+            else
+                io_uring_prep_read(sqe, w.fd, NULL, (unsigned)len, (uint64_t)-1);
+            sqe->flags |= IOSQE_BUFFER_SELECT;
+            sqe->buf_group = URING_BGID;
+            break;
+        }
+        if (!buf) {
+            if (!ut->lend && !(ut->lend = malloc(WAIT_LEND_MAX)))
+                return false;
+            buf = ut->lend;
+        }
+        ut->task->io_buf = buf;
+        if (w.socket)
+            io_uring_prep_recv(sqe, w.fd, buf, w.len, 0);
+        else
+            io_uring_prep_read(sqe, w.fd, buf, (unsigned)w.len, (uint64_t)-1);
+        break;
+    }
+    case WAIT_SEND:
+        if (w.socket)
+            io_uring_prep_send(sqe, w.fd, w.buf, w.len, MSG_NOSIGNAL);
+        else
+            io_uring_prep_write(sqe, w.fd, w.buf, (unsigned)w.len, (uint64_t)-1);
+        break;
+    case WAIT_CONNECT:
+        io_uring_prep_connect(sqe, w.fd, w.buf, (socklen_t)w.len);
+        break;
+    default:
+        return false;
+    }
+#ifdef IORING_RECVSEND_POLL_FIRST
+    if (w.poll_first && w.socket && w.kind != WAIT_CONNECT)
+        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+#endif
+    return true;
+}
+
 /* Queue the submission that serves the task's next wait. */
 static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w)
 {
@@ -200,6 +278,17 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
     case WAIT_WRITE:
         io_uring_prep_poll_add(sqe, w.fd, w.kind == WAIT_READ ? POLLIN : POLLOUT);
         ut->polling = true;
+        break;
+    case WAIT_RECV:
+    case WAIT_SEND:
+    case WAIT_CONNECT:
+        ut->op = w;
+        ut->polling = ut->io = true;
+        if (!uring_prep_io(l, ut, sqe, w)) {   /* no memory for the buffer */
+            io_uring_prep_nop(sqe);
+            ut->io = false;
+            ut->task->io_result = -ENOMEM;
+        }
         break;
     case WAIT_TIMER: {
         /* rounded up to the ns: a timer never ends before its time */
@@ -226,6 +315,12 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
 static void uring_cancel_all(struct uring_loop *l)
 {
     l->cancelling = true;
+    while (l->parked) {   /* nothing in flight: released at once */
+        struct uring_task *ut = l->parked;
+        l->parked = ut->parked_next;
+        uring_finish(l, ut);
+    }
+    l->parked_tail = NULL;
     for (long i = 0; i < l->count; i++) {
         if (!l->tasks[i].pending)
             continue;
@@ -250,15 +345,75 @@ static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
         return;
     }
     struct uring_task *ut = io_uring_cqe_get_data(cqe);
-    ut->pending = ut->polling = ut->cancel_sent = false;
-    if (l->cancelling) {
+    bool io = ut->io, retry = ut->retry, cancelled = ut->cancel_sent;
+    ut->pending = ut->polling = ut->io = ut->retry = ut->cancel_sent = false;
+    if (l->cancelling) {   /* (a provided buffer it got is not needed again) */
         uring_finish(l, ut);
         return;
     }
+    int res = cqe->res;
+    int bid = cqe->flags & IORING_CQE_F_BUFFER ? (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT) : -1;
+    if (io && res == -ENOBUFS && !cancelled) {   /* every buffer in use */
+        ut->parked_next = NULL;
+        if (l->parked_tail)
+            l->parked_tail->parked_next = ut;
+        else
+            l->parked = ut;
+        l->parked_tail = ut;
+        return;
+    }
+    if ((io && (res == -EAGAIN || (ut->op.kind == WAIT_CONNECT && res == -EINPROGRESS)))
+        && !cancelled) {
+        /* The kernel gave the non-blocking fd's EAGAIN back (a pipe, or a
+         * connect still in progress): poll it, then try again. */
+        struct io_uring_sqe *sqe = uring_sqe(l);
+        io_uring_prep_poll_add(sqe, ut->op.fd, wait_wants_read(ut->op) ? POLLIN : POLLOUT);
+        io_uring_sqe_set_data(sqe, ut);
+        ut->pending = ut->polling = ut->retry = true;
+        return;
+    }
+    if (retry) {
+        if (res >= 0 && ut->op.kind != WAIT_CONNECT) {
+            uring_arm(l, ut, ut->op);   /* ready now: the operation again */
+            return;
+        }
+        /* connect: ready means done, SO_ERROR says how (one syscall);
+         * a cancelled poll: the deadline passed */
+        char *lend = ut->lend ? ut->lend : l->scratch;
+        res = res >= 0 ? (int)task_io_perform(ut->task, ut->op, lend, IO_READY)
+                       : (int)task_io_perform(ut->task, ut->op, lend, IO_DEADLINE);
+        io = true;
+    }
+    if (io)
+        ut->task->io_result = res;
+    if (bid >= 0) {   /* the bytes are in a provided buffer: lent for one step */
+        ut->task->io_buf = l->bufs + (size_t)bid * WAIT_LEND_MAX;
+        struct wait next = task_step(l->run, ut->task);
+        io_uring_buf_ring_add(l->br, ut->task->io_buf, WAIT_LEND_MAX, (unsigned short)bid,
+                              io_uring_buf_ring_mask(l->nbufs), 0);
+        io_uring_buf_ring_advance(l->br, 1);
+        uring_arm(l, ut, next);
+        return;
+    }
     /* POLL_ADD gives the ready events (-ECANCELED past its deadline),
-     * TIMEOUT -ETIME when it expired, NOP 0: in every case the task steps again and sees for itself (a read
-     * that would still block returns EAGAIN and asks to wait again). */
+     * TIMEOUT -ETIME when it expired, NOP 0: in every case the task steps
+     * again and sees for itself (a read that would still block returns
+     * EAGAIN and asks to wait again). An I/O operation's res is the task's
+     * io_result (-ECANCELED past its deadline). */
     uring_arm(l, ut, task_step(l->run, ut->task));
+}
+
+/* The end of a loop turn: the buffers of its completions are back, so the
+ * receives that found none are submitted again (as many as there are
+ * buffers; the rest next turn). */
+static void uring_unpark(struct uring_loop *l)
+{
+    for (unsigned n = 0; l->parked && n < l->nbufs; n++) {
+        struct uring_task *ut = l->parked;
+        if (!(l->parked = ut->parked_next))
+            l->parked_tail = NULL;
+        uring_arm(l, ut, ut->op);
+    }
 }
 
 static void *uring_loop_run(void *arg)
@@ -286,8 +441,38 @@ static void *uring_loop_run(void *arg)
             seen++;
         }
         io_uring_cq_advance(&l->ring, seen);
+        uring_unpark(l);
     }
     return NULL;
+}
+
+/* The provided buffers for lent receives; without them (an older kernel,
+ * no memory) each task gets its own buffer when it first asks. */
+static void uring_setup_buffers(struct uring_loop *l)
+{
+    struct io_uring_buf_reg reg;
+    void *br = NULL;
+    memset(&reg, 0, sizeof reg);
+    for (l->nbufs = 1; l->nbufs < URING_BUFS && l->nbufs < (unsigned)l->count; l->nbufs *= 2)
+        ;
+    if (posix_memalign(&br, 4096, l->nbufs * sizeof(struct io_uring_buf)) != 0)
+        return;
+    l->bufs = malloc((size_t)l->nbufs * WAIT_LEND_MAX);
+    reg.ring_addr = (unsigned long)br;
+    reg.ring_entries = l->nbufs;
+    reg.bgid = URING_BGID;
+    if (!l->bufs || io_uring_register_buf_ring(&l->ring, &reg, 0) != 0) {
+        free(br);
+        free(l->bufs);
+        l->bufs = NULL;
+        return;
+    }
+    l->br = br;
+    io_uring_buf_ring_init(l->br);
+    for (unsigned i = 0; i < l->nbufs; i++)
+        io_uring_buf_ring_add(l->br, l->bufs + (size_t)i * WAIT_LEND_MAX, WAIT_LEND_MAX,
+                              (unsigned short)i, io_uring_buf_ring_mask(l->nbufs), (int)i);
+    io_uring_buf_ring_advance(l->br, (int)l->nbufs);
 }
 
 /* Deal tasks round-robin: ring k owns tasks k, k+L, k+2L... */
@@ -311,6 +496,13 @@ static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long lo
         return 1;
     }
     l->ring_ready = true;
+    uring_setup_buffers(l);
+    l->scratch = malloc(WAIT_LEND_MAX);
+    if (!l->scratch) {
+        fprintf(stderr, "cbench: out of memory for ring %ld\n", k + 1);
+        snprintf(r->note, sizeof r->note, "out of memory");
+        return 1;
+    }
     for (long j = 0; j < l->count; j++) {
         long i = k + j * loops;
         task_attach(r, i);
@@ -361,6 +553,7 @@ static int uring_run(struct run *r)
         uint64_t enters = 0;
         for (long k = 0; k < n; k++)
             enters += loops[k].enters;
+        r->syscalls += enters;
         snprintf(r->note, sizeof r->note, "%ld ring%s of %ld entries%s; %llu io_uring_enter calls",
                  n, n > 1 ? "s" : "", p->entries, p->sqpoll ? ", sqpoll" : "",
                  (unsigned long long)enters);
@@ -368,6 +561,11 @@ static int uring_run(struct run *r)
     for (long k = 0; k < n; k++) {
         if (loops[k].ring_ready)
             io_uring_queue_exit(&loops[k].ring);
+        free(loops[k].br);
+        free(loops[k].bufs);
+        free(loops[k].scratch);
+        for (long j = 0; loops[k].tasks && j < loops[k].count; j++)
+            free(loops[k].tasks[j].lend);
         free(loops[k].tasks);
     }
     free(loops);

@@ -17,6 +17,10 @@
 #              cancel_ms (these runs exit 1 by design)
 #   net-hide   one loop, many connections, delay 0 against 50 ms
 #   net-wrk    wrk against cbench's one-loop client, same server
+#   net-uring  every model with --loops (a readiness loop, a completion
+#              ring...), one loop each and one per core (SERIES-percore),
+#              1 to 10,000 connections, delay 0 and 1 ms (G9): requests/s
+#              and syscalls_per_req
 
 if [ "${QUICK:-0}" = 1 ]; then
     SPAWN_N="1000"
@@ -25,6 +29,7 @@ if [ "${QUICK:-0}" = 1 ]; then
     CHAIN_N="10"
     CANCEL_N=""                    # the full matrix measures cancellation
     HIDE_C=5000 WRK_S=1
+    URING_C="1 100 1000"
 else
     SPAWN_N="100 1000 10000 100000"
     MIXED_CHUNKS="1 5 10 20" MIXED_REQUESTS=40
@@ -32,7 +37,9 @@ else
     CHAIN_N="10 100"
     CANCEL_N="100 1000 10000"
     HIDE_C=10000 WRK_S=4
+    URING_C="1 10 100 1000 10000"
 fi
+URING_D="0 1"
 IO_TASKS=10 IO_MS=1
 HIDE_REQUESTS=10
 WRK_CONNS=100
@@ -156,6 +163,20 @@ plan_net_checks() {
             "$SINGLE_LOOP" net -n "$WRK_CONNS" --delay-ms 0 --requests "$q" --loops 1
         add net-wrk "wrk n=$WRK_CONNS delay=0ms" "$WRK_S" "@wrk"
     fi
+}
+
+# net-uring: the loops of every model that has --loops, in the same rounds
+# (one group per connections and delay), so that completion-based and
+# readiness-based loops are compared alike (G9).
+plan_net_uring() {
+    [ "$has_net" = 1 ] && want net-uring || return 0
+    local c d m
+    for c in $URING_C; do
+        for d in $URING_D; do
+            for m in $LOOPS; do add_net net-uring "$m" "$c" "$d"; done
+            for m in $LOOPS; do add_net net-uring "$m-percore" "$c" "$d"; done
+        done
+    done
 }
 
 # run_wrk I ROUND : one wrk run (plan entry I), recorded in runs.csv as a

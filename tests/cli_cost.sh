@@ -110,7 +110,7 @@ else fail "spawn: processes left behind" "$cost_pids" "$(ps -o pid,ppid,stat,arg
 
 cost_same_checksum "pingpong -n 6 --count 200" 600 fork pingpong -n 6 --count 200 -- \
     "fork -w 2" "fork --via condvar" threads "threads -w 3" "threads --via condvar" "threads --gil" \
-    async "async --loops 2" "async --loops 3" hybrid "hybrid -w 1"
+    async "async --loops 2" "async --loops 3" hybrid "hybrid -w 1" uring "uring --loops 2"
 cost_sums=""
 for cost_config in "-n 2 --count 200" "-n 2 --count 201" "-n 4 --count 200"; do
     # shellcheck disable=SC2086
@@ -129,7 +129,7 @@ cost_run "pingpong: a latency sample per round trip" run async pingpong -n 4 --c
 # A cancelled run must not leave a task blocked in a hand-off: the condvar
 # wait is timed, and a killed fork worker must not hang the teardown.
 if "$CBENCH" --help | grep -q -- '--fail-task'; then
-    for cost_variant in "fork --via condvar" "threads --via condvar" "threads --gil" "fork" "async" "hybrid"; do
+    for cost_variant in "fork --via condvar" "threads --via condvar" "threads --gil" "fork" "async" "hybrid" "uring"; do
         read -r -a cost_words <<<"$cost_variant"
         timeout 30 "$CBENCH" run "${cost_words[0]}" pingpong -n 4 --count 1000000 --fail-task 1 \
             "${cost_words[@]:1}" -f json >"$TMP/out" 2>"$TMP/err"

@@ -127,7 +127,7 @@ if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" 
     # a server that never accepts: connecting is bounded too (the probe's
     # connect under blocking models, a task's under event loops)
     faults_server noaccept
-    for model in serial async hybrid; do
+    for model in serial async hybrid uring; do
         faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 3 --requests 1 --timeout-ms 800
         if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err" && [ "$faults_ms" -lt 5000 ]; then
             pass "server never accepts under $model: exit 1 in $faults_ms ms, timeout named"
@@ -139,7 +139,7 @@ if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" 
 
     # a byte every 200 ms: each recv() returns, but the request's deadline holds
     faults_server trickle
-    for model in serial async uring; do
+    for model in serial async hybrid uring; do
         faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 1 --requests 1 --timeout-ms 1000
         if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err" && [ "$faults_ms" -lt 3000 ]; then
             pass "trickling server under $model: timeout after $faults_ms ms"
@@ -156,7 +156,7 @@ fi
 
 # The server cbench starts is its child; kill it while requests wait out a
 # 3 s delay.
-for model in serial hybrid async; do
+for model in serial hybrid async uring; do
     timeout -s KILL 20 "$CBENCH" run "$model" net -n 3 --requests 2 --delay-ms 3000 -f json \
         >"$TMP/out" 2>"$TMP/err" &
     faults_client=$!

@@ -8,7 +8,8 @@ net_expected=$(jq -r .checksum "$TMP/out")
 if [ "$status" -eq 0 ] && [ -n "$net_expected" ]; then pass "net: serial run"
 else fail "net: serial run" "exit $status" "$(head -c 300 "$TMP/err")"; fi
 for variant in "fork" "fork -w 2" "threads" "threads -w 3" "async" "async --loops 2" \
-               "async --backend poll" "async --backend select" "hybrid" "hybrid -w 1"; do
+               "async --backend poll" "async --backend select" "hybrid" "hybrid -w 1" \
+               "threads --gil" "uring" "uring --loops 2" "uring --entries 4"; do
     read -r net_model net_model_options <<<"$variant"
     # shellcheck disable=SC2086  # the model's options split into words
     run_cbench run "$net_model" net "${net_small[@]}" $net_model_options -f json
@@ -28,7 +29,7 @@ else
     fail "net: ops = tasks x requests" "$(cat "$TMP/out")"
 fi
 
-for model in async threads; do
+for model in async threads uring; do
     run_cbench run "$model" net -n 1000 --requests 2 -f json
     if [ "$status" -eq 0 ] && [ "$(jq -r '.ops' "$TMP/out")" = 2000 ]; then
         pass "net: 1,000 connections under $model"

@@ -13,8 +13,8 @@
 
 scen_tag="cbench-scen-$$-$RANDOM"
 export CBENCH_TEST_TAG="$scen_tag"
-SCEN_MODELS=("serial" "fork" "fork -w 2" "threads" "threads -w 3" "async" "async --loops 2"
-             "hybrid" "hybrid -w 1")
+SCEN_MODELS=("serial" "fork" "fork -w 2" "threads" "threads -w 3" "threads --gil" "async"
+             "async --loops 2" "hybrid" "hybrid -w 1" "uring" "uring --loops 2")
 
 # scen_run ARGS... : like run_cbench, but a hang fails instead of blocking
 scen_run() {
@@ -60,7 +60,7 @@ else fail "scen: chain --seed changes the checksum" "seed 1: $a, seed 2: $b"; fi
 # Every item arrives exactly once (the workload checks a bitmap of ids and
 # counts an error otherwise): ops = items, one hand-off latency each.
 queue_want=""
-for variant in "fork" "threads" "async" "hybrid" "threads -w 4"; do
+for variant in "fork" "threads" "async" "hybrid" "threads -w 4" "uring" "threads --gil"; do
     read -r model opts <<<"$variant"
     # shellcheck disable=SC2086
     scen_run run "$model" queue --producers 3 --consumers 4 -n 7 --items 20000 $opts -f json
@@ -126,7 +126,7 @@ scen_cancel() {
             "stderr: $(head -c 300 "$TMP/err")"
     fi
 }
-for model in fork threads async hybrid; do
+for model in fork threads async hybrid uring; do
     scen_cancel "$model sleep, last task fails" 19 run "$model" sleep -n 20 --ms 600000 --fail-task 19
     scen_cancel "$model queue, producers and consumers blocked" 6 \
         run "$model" queue --items 1000000 --fail-task 6

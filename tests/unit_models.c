@@ -24,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,10 +92,11 @@ static const struct workload reopen_workload = {
     .step = reopen_step,
 };
 
-/* Run `model` on the reopen workload in a child, so that a hang becomes a
- * failure after REOPEN_TIMEOUT_S instead of stopping the test binary. The
- * child writes its result through a pipe. */
-static int run_reopen(const char *model_name, long tasks, struct result *res)
+/* Run `model` on `workload` in a child, so that a hang becomes a failure
+ * after REOPEN_TIMEOUT_S instead of stopping the test binary. The child
+ * writes its result through a pipe. */
+static int run_in_child(const char *model_name, const struct workload *workload, long tasks,
+                        struct result *res)
 {
     int out[2];
     assert_int_equal(pipe(out), 0);
@@ -102,7 +106,7 @@ static int run_reopen(const char *model_name, long tasks, struct result *res)
         close(out[0]);
         const struct model *model = model_find(model_name);
         struct run_request req = {
-            .model = model, .workload = &reopen_workload, .tasks = tasks,
+            .model = model, .workload = workload, .tasks = tasks,
             .model_params = calloc(1, model->params_size),
         };
         memcpy(req.model_params, model->params_default, model->params_size);
@@ -122,10 +126,15 @@ static int run_reopen(const char *model_name, long tasks, struct result *res)
         kill(pid, SIGKILL);
     assert_int_equal(waitpid(pid, &wstatus, 0), pid);
     if (n != (ssize_t)sizeof *res)
-        fail_msg("%s reopen: no result within %d s (a watcher missed its new fd?)",
-                 model_name, REOPEN_TIMEOUT_S);
+        fail_msg("%s %s: no result within %d s (a watcher missed its fd?)",
+                 model_name, workload->name, REOPEN_TIMEOUT_S);
     assert_true(WIFEXITED(wstatus));
     return WEXITSTATUS(wstatus);
+}
+
+static int run_reopen(const char *model_name, long tasks, struct result *res)
+{
+    return run_in_child(model_name, &reopen_workload, tasks, res);
 }
 
 static void on_alarm(int sig)
@@ -144,6 +153,115 @@ static void test_async_rearms_after_fd_reopen(void **state)
     assert_int_equal(async.errors, 0);
     assert_int_equal(async.ops, 3 * REOPEN_ROUNDS);
     assert_string_equal(async.checksum, serial.checksum);
+}
+
+/* ---- completion waits: the model performs the call ---- */
+
+#define ECHO_DEADLINE_MS 150
+
+struct echo_state {
+    int sv[2];       /* a socketpair: sent on sv[0], received on sv[1] */
+    int phase;
+    char out[16];
+    char in[16];
+};
+
+static void echo_cleanup(struct task *t)
+{
+    struct echo_state *s = t->state;
+    if (s->phase > 0) {
+        close(s->sv[0]);
+        close(s->sv[1]);
+    }
+    s->phase = -1;
+}
+
+/* Each task sends 16 bytes (WAIT_SEND), receives them into a buffer the
+ * model lends (WAIT_RECV, buf NULL), then waits to receive more with a
+ * deadline 150 ms ahead and none coming: the model must end that wait at
+ * the deadline (not much before, not long after) with a "not done" result.
+ * Any deviation is an error; the bytes received go into the checksum. */
+static struct wait echo_step(struct task *t)
+{
+    struct echo_state *s = t->state;
+    switch (s->phase) {
+    case 0:
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->sv) < 0)
+            break;
+        task_prepare_fd(t, s->sv[0]);
+        task_prepare_fd(t, s->sv[1]);
+        if (!t->nonblocking) {   /* blocking models: the deadline as a timeout */
+            struct timeval tv = { .tv_sec = 0, .tv_usec = ECHO_DEADLINE_MS * 1000 };
+            setsockopt(s->sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        }
+        snprintf(s->out, sizeof s->out, "echo %010d", t->id);
+        s->phase = 1;
+        return wait_send(s->sv[0], s->out, sizeof s->out);
+    case 1:
+        if (t->io_result != (int64_t)sizeof s->out)
+            break;
+        s->phase = 2;
+        return wait_recv(s->sv[1], NULL, sizeof s->in);
+    case 2:
+        if (t->io_result != (int64_t)sizeof s->in || !t->io_buf || memcmp(t->io_buf, s->out, sizeof s->in) != 0)
+            break;
+        memcpy(s->in, t->io_buf, sizeof s->in);
+        for (size_t i = 0; i < sizeof s->in; i++)
+            t->checksum = checksum_mix(t->checksum, (uint64_t)(unsigned char)s->in[i]);
+        t->ops++;
+        s->phase = 3;
+        t->deadline_ns = clock_now_ns() + ECHO_DEADLINE_MS * 1000000LL;
+        return wait_poll_first(wait_recv(s->sv[1], s->in, sizeof s->in));
+    case 3: {
+        int64_t late_ns = clock_now_ns() - t->deadline_ns, res = t->io_result;
+        t->deadline_ns = 0;
+        if (res != -EAGAIN && res != -ECANCELED)
+            break;
+        /* ended at the deadline: at most 1 s after (the sweeps tick 100 ms) */
+        if (late_ns < -20000000LL || late_ns > 1000000000LL)
+            break;
+        t->ops++;
+        return wait_done();
+    }
+    default:
+        break;
+    }
+    t->errors++;
+    return wait_done();
+}
+
+static const struct opt_spec echo_options[] = { OPT_END };
+
+static const struct workload echo_workload = {
+    .name = "echo",
+    .summary = "test: send, receive into a lent buffer, a receive that times out",
+    .options = echo_options,
+    .state_size = sizeof(struct echo_state),
+    .fds_per_task = 2,
+    .step = echo_step,
+    .task_cleanup = echo_cleanup,
+};
+
+static void test_completion_waits_every_model(void **state)
+{
+    (void)state;
+    struct sigaction sa = { .sa_handler = on_alarm };
+    sigaction(SIGALRM, &sa, NULL);
+    struct result serial;
+    assert_int_equal(run_in_child("serial", &echo_workload, 4, &serial), 0);
+    assert_int_equal(serial.errors, 0);
+    assert_int_equal(serial.ops, 8);
+    for (const struct model *const *m = models; *m; m++) {
+        char why[200];
+        if ((*m)->available && (*m)->available(why, sizeof why) != 0)
+            continue;
+        struct result r;
+        int status = run_in_child((*m)->name, &echo_workload, 4, &r);
+        if (status != 0 || r.errors != 0 || r.ops != 8 || strcmp(r.checksum, serial.checksum) != 0)
+            fail_msg("%s: completion waits: exit %d, %llu errors, %llu ops (want 8), checksum %s (serial %s)",
+                     (*m)->name, status, (unsigned long long)r.errors, (unsigned long long)r.ops,
+                     r.checksum, serial.checksum);
+    }
 }
 
 /* ---- a wait that ends early is an error ---- */
@@ -256,6 +374,7 @@ int unit_models_run(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_async_rearms_after_fd_reopen),
         cmocka_unit_test(test_early_waits_are_errors),
+        cmocka_unit_test(test_completion_waits_every_model),
         cmocka_unit_test(test_fd_need_per_model),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);

@@ -52,7 +52,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NET_RECV_BUFFER 16384   /* on the stack of whoever runs step() */
+#define NET_RECV_BUFFER WAIT_LEND_MAX   /* lent by the model (WAIT_RECV) */
 #define NET_HEADER_ROOM 16384   /* response bytes allowed beyond --bytes */
 
 /* Why a request failed: counted per cause, named in the note. */
@@ -85,7 +85,7 @@ struct net_params {
     unsigned errors[NET_CAUSES];/* copied from `shared` at teardown, for the note */
 };
 
-enum net_phase { NET_CONNECT, NET_CONNECTING, NET_SEND, NET_RECV };
+enum net_phase { NET_CONNECT, NET_CONNECTING, NET_SEND, NET_SENDING, NET_RECV };
 
 struct net_state {
     int fd;
@@ -224,6 +224,16 @@ static void net_bound_blocking(const struct net_params *p, int fd)
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+/* The task's I/O goes through completion waits (WAIT_CONNECT, WAIT_SEND,
+ * WAIT_RECV): the model performs each call and the next step reads
+ * t->io_result. A result that says "not done" (-EAGAIN, -ECANCELED: the
+ * deadline ended the wait; -EINPROGRESS: a connect not complete) is a
+ * timeout once the deadline has passed, else the wait is made again. */
+static bool net_not_done(int64_t res)
+{
+    return res == -EAGAIN || res == -ECANCELED || res == -ETIMEDOUT || res == -EINTR;
+}
+
 static struct wait net_connect(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->params;
@@ -239,36 +249,19 @@ static struct wait net_connect(struct task *t, struct net_state *s)
     if (!t->nonblocking)
         net_bound_blocking(p, s->fd);
     t->deadline_ns = clock_now_ns() + p->timeout_ns;   /* to connect */
-    if (connect(s->fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0) {
-        t->mark_ns = clock_now_ns();   /* connected, for connect_ms */
-        s->phase = NET_SEND;
-        return wait_cpu();
-    }
-    if (errno == EINPROGRESS && !t->nonblocking)   /* SO_SNDTIMEO expired */
-        return net_timeout(t, s, "connect did not complete");
-    if (errno == EINPROGRESS) {
-        s->phase = NET_CONNECTING;
-        return wait_write(s->fd);
-    }
-    net_fail(t, s, errno == ECONNRESET ? NET_RESET : NET_OTHER, "connect: %s", strerror(errno));
-    return wait_done();
+    s->phase = NET_CONNECTING;
+    return wait_connect(s->fd, &p->addr, p->addr_len);
 }
 
 static bool net_connected(struct task *t, struct net_state *s)
 {
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (net_expired(t)) {   /* woken by the deadline, or just at it? */
-        struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
-        if (poll(&pfd, 1, 0) == 0) {
-            net_timeout(t, s, "connect did not complete");
-            return false;
-        }
+    int64_t res = t->io_result;
+    if (net_not_done(res) || res == -EINPROGRESS || res == -EALREADY) {
+        net_timeout(t, s, "connect did not complete");
+        return false;
     }
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-        err = errno;
-    if (err) {
-        net_fail(t, s, err == ECONNRESET ? NET_RESET : NET_OTHER, "connect: %s", strerror(err));
+    if (res < 0) {
+        net_fail(t, s, res == -ECONNRESET ? NET_RESET : NET_OTHER, "connect: %s", strerror((int)-res));
         return false;
     }
     t->mark_ns = clock_now_ns();
@@ -276,6 +269,7 @@ static bool net_connected(struct task *t, struct net_state *s)
     return true;
 }
 
+/* The request, whole or its rest. */
 static struct wait net_send(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->params;
@@ -283,19 +277,24 @@ static struct wait net_send(struct task *t, struct net_state *s)
         task_op_begin(t);
         t->deadline_ns = t->op_start_ns + p->timeout_ns;
     }
-    while (s->sent < p->request_len) {
-        ssize_t n = send(s->fd, p->request + s->sent, p->request_len - s->sent, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return net_expired(t) ? net_timeout(t, s, "request not sent") : wait_write(s->fd);
-        if (n < 0) {
-            net_fail(t, s, errno == ECONNRESET || errno == EPIPE ? NET_RESET : NET_OTHER,
-                     "send: %s", strerror(errno));
-            return wait_done();
-        }
-        s->sent += (size_t)n;
+    s->phase = NET_SENDING;
+    return wait_send(s->fd, p->request + s->sent, p->request_len - s->sent);
+}
+
+static struct wait net_sent(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    int64_t res = t->io_result;
+    if (net_not_done(res))
+        return net_expired(t) ? net_timeout(t, s, "request not sent") : net_send(t, s);
+    if (res < 0) {
+        net_fail(t, s, res == -ECONNRESET || res == -EPIPE ? NET_RESET : NET_OTHER,
+                 "send: %s", strerror((int)-res));
+        return wait_done();
     }
+    s->sent += (size_t)res;
+    if (s->sent < p->request_len)
+        return net_send(t, s);
     http_parser_init(&s->parser, HTTP_RESPONSE);
     s->parser.data = s;
     s->complete = false;
@@ -304,7 +303,8 @@ static struct wait net_send(struct task *t, struct net_state *s)
     s->body_len = 0;
     s->received = 0;
     s->phase = NET_RECV;
-    return wait_read(s->fd);
+    /* the response cannot be there yet: an event loop waits first */
+    return wait_poll_first(wait_recv(s->fd, NULL, NET_RECV_BUFFER));
 }
 
 /* A complete response: check it, record it, go on to the next request. */
@@ -329,49 +329,46 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
         return wait_done();
     }
     s->sent = 0;
-    s->phase = NET_SEND;
     return net_send(t, s);
 }
 
+/* What one WAIT_RECV brought (t->io_result bytes at t->io_buf). */
 static struct wait net_recv(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->params;
-    char buf[NET_RECV_BUFFER];
-    for (;;) {
-        ssize_t n = recv(s->fd, buf, sizeof buf, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return net_expired(t) ? net_timeout(t, s, "no complete response") : wait_read(s->fd);
-        if (n == 0) {
-            net_fail(t, s, NET_CLOSED, "connection closed by the server after %llu bytes "
-                     "of the response", (unsigned long long)s->received);
-            return wait_done();
-        }
-        if (n < 0) {
-            net_fail(t, s, errno == ECONNRESET ? NET_RESET : NET_OTHER, "recv: %s", strerror(errno));
-            return wait_done();
-        }
-        s->received += (uint64_t)n;
-        size_t used = http_parser_execute(&s->parser, &net_parser_settings, buf, (size_t)n);
-        if (s->too_large || s->received > (uint64_t)p->bytes + NET_HEADER_ROOM) {
-            net_fail(t, s, NET_TOO_LARGE, "response larger than the %ld bytes asked for "
-                     "(Content-Length %llu, %llu bytes received)", p->bytes,
-                     s->parser.content_length == ULLONG_MAX ? 0ULL
-                     : (unsigned long long)s->parser.content_length,
-                     (unsigned long long)s->received);
-            return wait_done();
-        }
-        if (s->complete && used == (size_t)n)
-            return net_response_done(t, s);
-        if (s->complete || HTTP_PARSER_ERRNO(&s->parser) != HPE_OK) {
-            net_fail(t, s, NET_MALFORMED, "%s", s->complete ? "data after the response"
-                     : http_errno_description(HTTP_PARSER_ERRNO(&s->parser)));
-            return wait_done();
-        }
-        if (net_expired(t))   /* a server trickling bytes gets no more time */
-            return net_timeout(t, s, "no complete response");
+    int64_t n = t->io_result;
+    if (net_not_done(n))
+        return net_expired(t) ? net_timeout(t, s, "no complete response")
+                              : wait_recv(s->fd, NULL, NET_RECV_BUFFER);
+    if (n == 0) {
+        net_fail(t, s, NET_CLOSED, "connection closed by the server after %llu bytes "
+                 "of the response", (unsigned long long)s->received);
+        return wait_done();
     }
+    if (n < 0) {
+        net_fail(t, s, n == -ECONNRESET ? NET_RESET : NET_OTHER, "recv: %s", strerror((int)-n));
+        return wait_done();
+    }
+    s->received += (uint64_t)n;
+    size_t used = http_parser_execute(&s->parser, &net_parser_settings, t->io_buf, (size_t)n);
+    if (s->too_large || s->received > (uint64_t)p->bytes + NET_HEADER_ROOM) {
+        net_fail(t, s, NET_TOO_LARGE, "response larger than the %ld bytes asked for "
+                 "(Content-Length %llu, %llu bytes received)", p->bytes,
+                 s->parser.content_length == ULLONG_MAX ? 0ULL
+                 : (unsigned long long)s->parser.content_length,
+                 (unsigned long long)s->received);
+        return wait_done();
+    }
+    if (s->complete && used == (size_t)n)
+        return net_response_done(t, s);
+    if (s->complete || HTTP_PARSER_ERRNO(&s->parser) != HPE_OK) {
+        net_fail(t, s, NET_MALFORMED, "%s", s->complete ? "data after the response"
+                 : http_errno_description(HTTP_PARSER_ERRNO(&s->parser)));
+        return wait_done();
+    }
+    if (net_expired(t))   /* a server trickling bytes gets no more time */
+        return net_timeout(t, s, "no complete response");
+    return wait_recv(s->fd, NULL, NET_RECV_BUFFER);
 }
 
 static struct wait net_step(struct task *t)
@@ -386,6 +383,8 @@ static struct wait net_step(struct task *t)
         return net_send(t, s);
     case NET_SEND:
         return net_send(t, s);
+    case NET_SENDING:
+        return net_sent(t, s);
     case NET_RECV:
         return net_recv(t, s);
     }
@@ -523,6 +522,23 @@ static int net_probe(const struct net_params *p)
         net_bound_blocking(p, fd);   /* a full backlog: EINPROGRESS, not minutes */
     int ok = fd >= 0 && connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0;
     int err = errno;
+    if (!ok && fd >= 0 && err == EINTR) {
+        /* Interrupted (io_uring's task work, when the uring model has just
+         * probed for a ring, interrupts a connect bounded by SO_SNDTIMEO):
+         * the connect goes on; wait for it within the same bound. */
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        int64_t end = clock_now_ns() + p->timeout_ns;
+        int n;
+        do
+            n = poll(&pfd, 1, (int)((end - clock_now_ns()) / 1000000 > 0 ? (end - clock_now_ns()) / 1000000 : 0));
+        while (n < 0 && errno == EINTR);
+        socklen_t len = sizeof err;
+        if (n == 0)
+            err = EINPROGRESS;
+        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+            err = errno;
+        ok = err == 0;
+    }
     if (fd >= 0)
         close(fd);
     if (ok)
@@ -612,7 +628,7 @@ static void net_metrics(const void *params, const struct workload_run *run, char
 {
     const struct net_params *p = params;
     int64_t connected = run->start_ns, connecting = 0;
-    uint64_t ops = 0;
+    uint64_t ops = 0, syscalls = run->syscalls;
     for (long i = 0; i < run->tasks; i++) {
         const struct task *t = &run->task[i];
         if (t->mark_ns > connected)
@@ -620,6 +636,7 @@ static void net_metrics(const void *params, const struct workload_run *run, char
         if (t->mark_ns > 0 && t->started)
             connecting += t->mark_ns - t->first_step_ns;
         ops += t->ops;
+        syscalls += t->syscalls;
     }
     double connect_s = (double)(connected - run->start_ns) / 1e9;
     if (p->concurrency < p->tasks)   /* connections opened one after another */
@@ -630,6 +647,10 @@ static void net_metrics(const void *params, const struct workload_run *run, char
     metrics_add(buf, size, "connect_ms", connect_s * 1e3);
     metrics_add(buf, size, "steady_s", steady_s);
     metrics_add(buf, size, "steady_req_per_s", steady_s > 0 ? (double)ops / steady_s : 0);
+    /* what serving the waits cost: the model's calls for the tasks' I/O
+     * (recv, send, connect) and its own waiting calls (epoll_wait per
+     * loop iteration, io_uring_enter), per request */
+    metrics_add(buf, size, "syscalls_per_req", ops > 0 ? (double)syscalls / (double)ops : 0);
 }
 
 const struct workload workload_net = {

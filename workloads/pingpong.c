@@ -3,8 +3,9 @@
  *
  * Tasks pair up: task 2k is the ping, task 2k+1 its pong. --via pipe (the
  * default) uses two pipes per pair, created in setup so that fork's children
- * inherit them: blocking models block in read(), async waits with an ev_io,
- * both tasks inside one loop. --via condvar hands the token over with a
+ * inherit them; the token moves by completion waits (WAIT_SEND/WAIT_RECV):
+ * blocking models block in read(), async waits with an ev_io and then
+ * reads, uring submits the read, both tasks inside one loop. --via condvar hands the token over with a
  * mutex and a condition variable in MAP_SHARED memory, process-shared so
  * that fork can use it too; a task blocks inside step() for it, so it needs
  * a model whose tasks may block (not async, not threads --gil).
@@ -51,6 +52,7 @@ struct pingpong_params {
 struct pingpong_state {
     bool second_half;             /* ping: awaiting the reply; pong: replying */
     bool begun;
+    bool moving;                  /* ping: a round is under way */
     long done;                    /* round trips completed */
     size_t moved;                 /* bytes of the token written or read */
     uint64_t token;
@@ -90,78 +92,88 @@ static struct wait pingpong_fail(struct task *t, const char *what)
     return wait_done();
 }
 
-/* Write or read the rest of the token: 1 done, 0 would block, -1 failed
- * (errno 0: end of file). */
-static int pingpong_move(int fd, struct pingpong_state *s, bool writing)
+/* The token moves through completion waits: the model writes or reads it
+ * (WAIT_SEND/WAIT_RECV on the pipe) and the next step finds the result.
+ * Take that result: 1 when the token has moved whole, 0 when the rest is
+ * still to move, -1 failed (errno set; 0: end of file). */
+static int pingpong_moved(struct task *t, struct pingpong_state *s)
 {
-    char *buf = (char *)&s->token;
-    while (s->moved < sizeof s->token) {
-        size_t left = sizeof s->token - s->moved;
-        ssize_t n = writing ? write(fd, buf + s->moved, left) : read(fd, buf + s->moved, left);
-        if (n > 0) {
-            s->moved += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
+    int64_t n = t->io_result;
+    if (n > 0) {
+        s->moved += (size_t)n;
+        if (s->moved < sizeof s->token)
             return 0;
-        if (n == 0)
-            errno = 0;
-        return -1;
+        s->moved = 0;
+        return 1;
     }
-    s->moved = 0;
-    return 1;
+    if (n == -EAGAIN || n == -EINTR)
+        return 0;
+    errno = n == 0 ? 0 : (int)-n;
+    return -1;
+}
+
+/* The wait that moves the rest of the token. */
+static struct wait pingpong_move(int fd, struct pingpong_state *s, bool writing)
+{
+    char *buf = (char *)&s->token + s->moved;
+    size_t left = sizeof s->token - s->moved;
+    return writing ? wait_write_from(fd, buf, left) : wait_read_into(fd, buf, left);
 }
 
 /* ---- --via pipe ------------------------------------------------------------ */
 
+/* Ping: write the token (first half), read the reply (second half); `moving`
+ * says a wait for the token is in flight. */
 static struct wait pingpong_ping_pipe(struct task *t, struct pingpong_state *s, const int *fd)
 {
     const struct pingpong_params *p = t->params;
-    for (;;) {
-        if (!s->second_half) {
-            if (s->moved == 0) {
-                s->token = pingpong_value(t->id / 2, s->done);
-                task_op_begin(t);
-            }
-            int m = pingpong_move(fd[TO_PONG_WRITE], s, true);
-            if (m <= 0)
-                return m == 0 ? wait_write(fd[TO_PONG_WRITE]) : pingpong_fail(t, "write");
-            s->second_half = true;
-            return wait_read(fd[TO_PING_READ]);   /* the reply cannot be there yet */
-        }
-        int m = pingpong_move(fd[TO_PING_READ], s, false);
-        if (m <= 0)
-            return m == 0 ? wait_read(fd[TO_PING_READ]) : pingpong_fail(t, "read");
-        task_op_end(t);
-        t->checksum = checksum_mix(t->checksum, s->token);
-        s->second_half = false;
-        if (++s->done == p->count)
-            return wait_done();
+    if (!s->moving) {   /* a round begins */
+        s->token = pingpong_value(t->id / 2, s->done);
+        task_op_begin(t);
+        s->moving = true;
+        return pingpong_move(fd[TO_PONG_WRITE], s, true);
     }
+    int m = pingpong_moved(t, s);
+    if (m < 0)
+        return pingpong_fail(t, s->second_half ? "read" : "write");
+    if (m == 0)
+        return pingpong_move(s->second_half ? fd[TO_PING_READ] : fd[TO_PONG_WRITE], s, !s->second_half);
+    if (!s->second_half) {
+        s->second_half = true;   /* the reply cannot be there yet */
+        return wait_poll_first(pingpong_move(fd[TO_PING_READ], s, false));
+    }
+    task_op_end(t);
+    t->checksum = checksum_mix(t->checksum, s->token);
+    s->second_half = false;
+    if (++s->done == p->count)
+        return wait_done();
+    s->token = pingpong_value(t->id / 2, s->done);
+    task_op_begin(t);
+    return pingpong_move(fd[TO_PONG_WRITE], s, true);
 }
 
+/* Pong: read the token (first half), write it back plus one (second). */
 static struct wait pingpong_pong_pipe(struct task *t, struct pingpong_state *s, const int *fd)
 {
     const struct pingpong_params *p = t->params;
-    if (!s->begun) {   /* wait before the first read, so a model can poll */
+    if (!s->begun) {   /* read first: the token cannot be there yet */
         s->begun = true;
-        return wait_read(fd[TO_PONG_READ]);
+        return wait_poll_first(pingpong_move(fd[TO_PONG_READ], s, false));
     }
+    int m = pingpong_moved(t, s);
+    if (m < 0)
+        return pingpong_fail(t, s->second_half ? "write" : "read");
+    if (m == 0)
+        return pingpong_move(s->second_half ? fd[TO_PING_WRITE] : fd[TO_PONG_READ], s, s->second_half);
     if (!s->second_half) {
-        int m = pingpong_move(fd[TO_PONG_READ], s, false);
-        if (m <= 0)
-            return m == 0 ? wait_read(fd[TO_PONG_READ]) : pingpong_fail(t, "read");
         t->checksum = checksum_mix(t->checksum, s->token);
         s->token++;
         s->second_half = true;
+        return pingpong_move(fd[TO_PING_WRITE], s, true);
     }
-    int m = pingpong_move(fd[TO_PING_WRITE], s, true);
-    if (m <= 0)
-        return m == 0 ? wait_write(fd[TO_PING_WRITE]) : pingpong_fail(t, "write");
     s->second_half = false;
-    return ++s->done == p->count ? wait_done() : wait_read(fd[TO_PONG_READ]);
+    return ++s->done == p->count ? wait_done()
+                                 : wait_poll_first(pingpong_move(fd[TO_PONG_READ], s, false));
 }
 
 /* ---- --via condvar ----------------------------------------------------------- */

@@ -4,8 +4,12 @@
  * The first --producers tasks put --items items (ids 0..M-1, dealt round-
  * robin) into one queue; the other tasks (--consumers) take them out. The
  * queue is a pipe: the one transport that every model can wait on its own
- * way (a blocking read/write for serial, fork and threads; EAGAIN and an
- * ev_io for async) and that works between processes. A pipe holds 64 KiB,
+ * way and that works between processes. Every read and write of it is a
+ * completion wait, so the model makes the call: a blocking read/write for
+ * serial, fork and threads; at once and, on EAGAIN, when an ev_io says the
+ * pipe is ready for async and hybrid; an io_uring READ/WRITE for uring. An
+ * item is stamped when the producer puts it, so its latency includes any
+ * wait for room in a full pipe, under every model alike. A pipe holds 64 KiB,
  * so at most 4,096 items of 16 bytes are in flight: the queue is bounded,
  * and a producer that finds it full waits. Writes of 16 bytes are atomic
  * and each read takes exactly one item, so items never tear or interleave.
@@ -79,12 +83,18 @@ struct queue_params {
 
 enum queue_phase { QUEUE_START, QUEUE_ITEMS, QUEUE_DRAIN, QUEUE_PROBING, QUEUE_ENDS, QUEUE_FINISHED };
 
+/* The completion wait a task has in flight (the model performs it). */
+enum queue_pending { QUEUE_NONE, QUEUE_PUT, QUEUE_ACK, QUEUE_TAKE };
+
 struct queue_state {
     enum queue_phase phase;
+    enum queue_pending pending;
     uint64_t next;                  /* producer: next id to put */
     long ends_left;                 /* producer: end markers still to put */
     long probe;                     /* last producer: probes put */
     bool probe_out;                 /* ... the last one is not acknowledged */
+    char ack;                       /* an acknowledgement read */
+    struct queue_item item;         /* the item being put or taken */
 };
 
 static const struct queue_params queue_defaults = { .producers = 2, .consumers = 0, .items = 10000 };
@@ -119,24 +129,25 @@ static void queue_fail(struct task *t, const char *what, int err)
 
 /* ---- producers ------------------------------------------------------------ */
 
-/* Put one item; true if it went in. Otherwise *w says what to wait for. */
-static bool queue_put(struct task *t, const struct queue_params *p, uint64_t id, struct wait *w)
+/* Every read and write of the queue is a completion wait: the model makes
+ * the call (a blocking one, or at once and again when the pipe is ready,
+ * or an io_uring submission) and the task's next step takes the result.
+ * One item per wait, so a blocking model checks for cancellation between
+ * items. A result of -EAGAIN (a wait cut short) simply waits again. */
+
+/* The wait that puts an item, stamped now. */
+static struct wait queue_put(const struct queue_params *p, struct queue_state *s, uint64_t id)
 {
-    struct queue_item item = { .id = id, .put_ns = clock_now_ns() };
-    for (;;) {
-        ssize_t n = write(p->fd[1], &item, sizeof item);
-        if (n == (ssize_t)sizeof item)
-            return true;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            *w = wait_write(p->fd[1]);
-        } else {
-            queue_fail(t, "write", n < 0 ? errno : 0);
-            *w = wait_done();
-        }
-        return false;
-    }
+    s->item = (struct queue_item){ .id = id, .put_ns = clock_now_ns() };
+    s->pending = QUEUE_PUT;
+    return wait_write_from(p->fd[1], &s->item, sizeof s->item);
+}
+
+/* The wait that takes an acknowledgement. */
+static struct wait queue_await_ack(const struct queue_params *p, struct queue_state *s)
+{
+    s->pending = QUEUE_ACK;
+    return wait_read_into(p->ack[0], &s->ack, 1);
 }
 
 /* The producer's next phase once its own items are in: the last one to
@@ -151,29 +162,9 @@ static void queue_producer_done(const struct queue_params *p, struct queue_state
     }
 }
 
-/* Take one acknowledgement; false (and *w set) if it has not come yet. */
-static bool queue_take_ack(struct task *t, const struct queue_params *p, struct wait *w)
-{
-    char byte;
-    for (;;) {
-        ssize_t n = read(p->ack[0], &byte, 1);
-        if (n == 1)
-            return true;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            *w = wait_read(p->ack[0]);
-        } else {
-            queue_fail(t, "read of acknowledgement", n < 0 ? errno : 0);
-            *w = wait_done();
-        }
-        return false;
-    }
-}
-
 static void queue_give_ack(struct task *t, const struct queue_params *p)
 {
-    char byte = 1;
+    char byte = 1;   /* a few bytes in a pipe of 64 KiB: never waits */
     while (write(p->ack[1], &byte, 1) < 0)
         if (errno != EINTR) {
             queue_fail(t, "write of acknowledgement", errno);
@@ -181,63 +172,76 @@ static void queue_give_ack(struct task *t, const struct queue_params *p)
         }
 }
 
-/* The probe phase (see the top): returns true when it is over. */
-static bool queue_probe(struct task *t, const struct queue_params *p, struct queue_state *s, struct wait *w)
+/* The result of the put or acknowledgement in flight: false (and *w set)
+ * when the wait is to be made again or the task fails. */
+static bool queue_produced(struct task *t, const struct queue_params *p, struct queue_state *s,
+                           struct wait *w)
 {
-    if (s->phase == QUEUE_DRAIN) {   /* every item taken? */
-        if (!queue_take_ack(t, p, w))
-            return false;
-        s->phase = QUEUE_PROBING;
-        p->shared->probe_start_ns = clock_now_ns();
+    enum queue_pending was = s->pending;
+    int64_t res = t->io_result;
+    s->pending = QUEUE_NONE;
+    if (res == -EAGAIN || res == -EINTR) {
+        s->pending = was;
+        *w = was == QUEUE_PUT ? wait_write_from(p->fd[1], &s->item, sizeof s->item)
+                              : wait_read_into(p->ack[0], &s->ack, 1);
+        return false;
     }
-    for (;;) {
-        if (s->probe_out) {
-            if (!queue_take_ack(t, p, w))
-                return false;
+    if (was == QUEUE_ACK) {
+        if (res != 1) {
+            queue_fail(t, "read of acknowledgement", res < 0 ? (int)-res : 0);
+            *w = wait_done();
+            return false;
+        }
+        if (s->phase == QUEUE_DRAIN) {   /* every item taken: probes begin */
+            s->phase = QUEUE_PROBING;
+            p->shared->probe_start_ns = clock_now_ns();
+        } else {
             s->probe_out = false;
         }
-        if (s->probe == QUEUE_PROBES) {
-            p->shared->probe_end_ns = clock_now_ns();
-            s->phase = QUEUE_ENDS;
-            return true;
-        }
-        /* The queue is empty: the write cannot find it full. */
-        if (!queue_put(t, p, QUEUE_PROBE | (uint64_t)s->probe, w))
-            return false;
+        return true;
+    }
+    if (res != (int64_t)sizeof s->item) {
+        queue_fail(t, "write", res < 0 ? (int)-res : 0);
+        *w = wait_done();
+        return false;
+    }
+    if (s->phase == QUEUE_PROBING) {
         s->probe++;
         s->probe_out = true;
-        *w = wait_read(p->ack[0]);
-        return false;   /* wait for the acknowledgement */
+    } else if (s->phase == QUEUE_ITEMS) {
+        t->checksum = checksum_mix(t->checksum, s->item.id);
+        s->next += (uint64_t)p->producers;
+    } else {
+        s->ends_left--;
     }
+    return true;
 }
 
-/* Puts items until the queue is full (event loops), or one item per step
- * (blocking models: the model checks for cancellation between steps, and a
- * blocked write would never come back to it). */
+/* Puts its items, then (the last producer) the probes (see the top) and
+ * the end markers: each step takes the last result and returns the next
+ * wait. */
 static struct wait queue_produce(struct task *t, const struct queue_params *p, struct queue_state *s)
 {
-    struct wait w = wait_write(p->fd[1]);
-    for (;;) {
-        if (s->phase == QUEUE_ITEMS && s->next >= (uint64_t)p->items)
-            queue_producer_done(p, s);
-        if ((s->phase == QUEUE_DRAIN || s->phase == QUEUE_PROBING) && !queue_probe(t, p, s, &w))
-            return w;
-        if (s->phase == QUEUE_ENDS && s->ends_left == 0)
-            s->phase = QUEUE_FINISHED;
-        if (s->phase == QUEUE_FINISHED)
-            return wait_done();
-        uint64_t id = s->phase == QUEUE_ITEMS ? s->next : QUEUE_END;
-        if (!queue_put(t, p, id, &w))
-            return w;
-        if (s->phase == QUEUE_ITEMS) {
-            t->checksum = checksum_mix(t->checksum, id);
-            s->next += (uint64_t)p->producers;
-        } else {
-            s->ends_left--;
-        }
-        if (!t->nonblocking)
-            return wait_write(p->fd[1]);
+    struct wait w;
+    if (s->pending != QUEUE_NONE && !queue_produced(t, p, s, &w))
+        return w;
+    if (s->phase == QUEUE_ITEMS && s->next >= (uint64_t)p->items)
+        queue_producer_done(p, s);
+    if (s->phase == QUEUE_DRAIN)   /* every item taken? */
+        return queue_await_ack(p, s);
+    if (s->phase == QUEUE_PROBING) {
+        if (s->probe_out)   /* the acknowledgement cannot be there yet */
+            return wait_poll_first(queue_await_ack(p, s));
+        if (s->probe < QUEUE_PROBES)   /* the queue is empty: never full */
+            return queue_put(p, s, QUEUE_PROBE | (uint64_t)s->probe);
+        p->shared->probe_end_ns = clock_now_ns();
+        s->phase = QUEUE_ENDS;
     }
+    if (s->phase == QUEUE_ENDS && s->ends_left == 0)
+        s->phase = QUEUE_FINISHED;
+    if (s->phase == QUEUE_FINISHED)
+        return wait_done();
+    return queue_put(p, s, s->phase == QUEUE_ITEMS ? s->next : QUEUE_END);
 }
 
 /* ---- consumers ------------------------------------------------------------ */
@@ -282,29 +286,27 @@ static void queue_take(struct task *t, const struct queue_params *p, const struc
         queue_give_ack(t, p);
 }
 
-static struct wait queue_consume(struct task *t, const struct queue_params *p)
+/* Takes the item read (if any) and returns the wait that reads the next. */
+static struct wait queue_consume(struct task *t, const struct queue_params *p, struct queue_state *s)
 {
-    for (;;) {
-        struct queue_item item;
-        ssize_t n = read(p->fd[0], &item, sizeof item);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return wait_read(p->fd[0]);
-        if (n != (ssize_t)sizeof item) {
-            queue_fail(t, n == 0 ? "read: end of queue before the end marker" : "read",
-                       n < 0 ? errno : 0);
-            return wait_done();
+    if (s->pending == QUEUE_TAKE) {
+        int64_t n = t->io_result;
+        if (n != -EAGAIN && n != -EINTR) {
+            if (n != (int64_t)sizeof s->item) {
+                queue_fail(t, n == 0 ? "read: end of queue before the end marker" : "read",
+                           n < 0 ? (int)-n : 0);
+                return wait_done();
+            }
+            if (s->item.id == QUEUE_END) {
+                t->checksum = checksum_mix((uint64_t)t->id, QUEUE_END);
+                queue_consumer_done(t, p);
+                return wait_done();
+            }
+            queue_take(t, p, &s->item);
         }
-        if (item.id == QUEUE_END) {
-            t->checksum = checksum_mix((uint64_t)t->id, QUEUE_END);
-            queue_consumer_done(t, p);
-            return wait_done();
-        }
-        queue_take(t, p, &item);
-        if (!t->nonblocking)   /* as for producers: one item per step */
-            return wait_read(p->fd[0]);
     }
+    s->pending = QUEUE_TAKE;
+    return wait_read_into(p->fd[0], &s->item, sizeof s->item);
 }
 
 static struct wait queue_step(struct task *t)
@@ -318,7 +320,7 @@ static struct wait queue_step(struct task *t)
         /* Wait before the first read/write too, so that it is cancellable. */
         return producer ? wait_write(p->fd[1]) : wait_read(p->fd[0]);
     }
-    return producer ? queue_produce(t, p, s) : queue_consume(t, p);
+    return producer ? queue_produce(t, p, s) : queue_consume(t, p, s);
 }
 
 /* ---- setup ------------------------------------------------------------------ */

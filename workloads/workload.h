@@ -3,7 +3,10 @@
  * A task's step() does work until it must wait, then returns what it waits
  * for. The model decides how the wait is served: serial/fork/threads block
  * (fds stay blocking, so the next read() simply blocks), async arms a libev
- * watcher (fds are non-blocking; EAGAIN becomes WAIT_READ / WAIT_WRITE).
+ * watcher (fds are non-blocking; EAGAIN becomes WAIT_READ / WAIT_WRITE),
+ * uring submits to an io_uring. A completion wait (WAIT_RECV, WAIT_SEND,
+ * WAIT_CONNECT) hands the model the call itself: it is performed the
+ * model's way and the next step reads t->io_result.
  * Every model therefore does the identical work, and the checksum proves it.
  */
 #ifndef CBENCH_WORKLOAD_H
@@ -21,12 +24,34 @@ enum wait_kind {
     WAIT_TIMER,  /* wake me after `seconds` */
     WAIT_CPU,    /* my next step is CPU work: run it when you choose to
                     (async yields to the loop first, hybrid uses a pool) */
+    /* Completion waits: the task hands the model the operation itself and
+     * its next step finds the result in t->io_result (bytes, 0, or -errno).
+     * Blocking models make the call (it blocks); async and hybrid make it
+     * at once and, on EAGAIN, again once the fd is ready; uring submits it
+     * (IORING_OP_RECV/SEND/READ/WRITE/CONNECT) and the completion's res is
+     * the result. When the task's deadline passes first, the result is
+     * -EAGAIN, -ECANCELED or -EINPROGRESS (connect): the task checks its
+     * deadline and fails itself, as with WAIT_READ. */
+    WAIT_RECV,   /* read up to len bytes from fd into buf; buf NULL: into a
+                    buffer the model lends (at most WAIT_LEND_MAX bytes),
+                    valid during the next step only: t->io_buf */
+    WAIT_SEND,   /* write up to len bytes of buf to fd */
+    WAIT_CONNECT /* connect fd to addr (addr, addrlen); 0 or -errno */
 };
+
+#define WAIT_LEND_MAX 16384   /* the most a model lends for one WAIT_RECV */
 
 struct wait {
     enum wait_kind kind;
     int fd;
     double seconds;
+    void *buf;                 /* RECV, SEND: the bytes; CONNECT: the address */
+    size_t len;                /* ... their length */
+    bool socket;               /* RECV/SEND on a socket: recv(), send() with
+                                  MSG_NOSIGNAL; otherwise read(), write() */
+    bool poll_first;           /* RECV/SEND: the data cannot be there yet, so
+                                  an event loop waits for readiness before
+                                  the first try (IORING_RECVSEND_POLL_FIRST) */
 };
 
 static inline struct wait wait_done(void) { return (struct wait){ .kind = WAIT_DONE, .fd = -1 }; }
@@ -34,6 +59,24 @@ static inline struct wait wait_read(int fd) { return (struct wait){ .kind = WAIT
 static inline struct wait wait_write(int fd) { return (struct wait){ .kind = WAIT_WRITE, .fd = fd }; }
 static inline struct wait wait_timer(double s) { return (struct wait){ .kind = WAIT_TIMER, .fd = -1, .seconds = s }; }
 static inline struct wait wait_cpu(void) { return (struct wait){ .kind = WAIT_CPU, .fd = -1 }; }
+/* Sockets: recv() / send(MSG_NOSIGNAL); buf NULL in wait_recv: a lent buffer. */
+static inline struct wait wait_recv(int fd, void *buf, size_t len)
+{ return (struct wait){ .kind = WAIT_RECV, .fd = fd, .buf = buf, .len = len, .socket = true }; }
+static inline struct wait wait_send(int fd, const void *buf, size_t len)
+{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .buf = (void *)buf, .len = len, .socket = true }; }
+static inline struct wait wait_connect(int fd, const void *addr, size_t addrlen)
+{ return (struct wait){ .kind = WAIT_CONNECT, .fd = fd, .buf = (void *)addr, .len = addrlen, .socket = true }; }
+/* Any other fd (pipes): read() / write(). */
+static inline struct wait wait_read_into(int fd, void *buf, size_t len)
+{ return (struct wait){ .kind = WAIT_RECV, .fd = fd, .buf = buf, .len = len }; }
+static inline struct wait wait_write_from(int fd, const void *buf, size_t len)
+{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .buf = (void *)buf, .len = len }; }
+/* The same wait, readiness first (see poll_first). */
+static inline struct wait wait_poll_first(struct wait w) { w.poll_first = true; return w; }
+static inline bool wait_is_io(struct wait w)
+{ return w.kind == WAIT_RECV || w.kind == WAIT_SEND || w.kind == WAIT_CONNECT; }
+/* A wait's readiness direction: true for reading (WAIT_READ, WAIT_RECV). */
+static inline bool wait_wants_read(struct wait w) { return w.kind == WAIT_READ || w.kind == WAIT_RECV; }
 
 /* One task. The array of tasks lives in MAP_SHARED memory so that fork's
  * children can report through it; `state` is private to whoever runs it. */
@@ -61,6 +104,12 @@ struct task {
     double figure[2];        /* the workload's own per-task figures for its
                                 metrics (chess: CPU ms of its moves...);
                                 shared memory, so fork's children report too */
+    int64_t io_result;       /* set by the model: the result of the last
+                                WAIT_RECV/SEND/CONNECT (bytes, 0, -errno) */
+    void *io_buf;            /* set by the model: where WAIT_RECV put the
+                                bytes (its buf, or the lent buffer) */
+    uint64_t syscalls;       /* set by the model: syscalls it made for this
+                                task's completion waits (recv, send...) */
     bool started;            /* set by the model: step() has been called */
     bool finished;           /* set by the model: step() returned WAIT_DONE;
                                 a task never finished was cancelled */
@@ -93,6 +142,9 @@ struct workload_run {
     long mem_kib;             /* memory by the one method (bench/run.c) */
     long mem_base_kib;        /* ... of cbench alone (peak RSS and page
                                  tables) just before run() began */
+    uint64_t syscalls;        /* the model's own waiting syscalls (epoll_wait
+                                 per loop iteration, io_uring_enter), beside
+                                 the tasks' own (task->syscalls) */
 };
 
 struct workload {

@@ -181,7 +181,14 @@ def evaluate(results, table):
     """A Verdict per claim of the table, in table order."""
     verdicts = []
     for claim in table.get("claim", []):
-        findings = [f for check in claim.get("check", []) for f in evaluate_check(results, check)]
+        findings = []
+        for check in claim.get("check", []):
+            found = evaluate_check(results, check)
+            if not found and check.get("required"):
+                # not measured: the claim cannot be reproduced without it
+                found = [Finding(check, (check["experiment"], "not measured"),
+                                 check["a"], check.get("b"), None, None)]
+            findings += found
         informs = [i for inform in claim.get("inform", []) for i in evaluate_inform(results, inform)]
         verdicts.append(Verdict(claim, findings, informs))
     return verdicts
