@@ -29,7 +29,7 @@ if [ "${QUICK:-0}" = 1 ]; then
     CHAIN_N="10"
     CANCEL_N=""                    # the full matrix measures cancellation
     HIDE_C=5000 WRK_S=1
-    URING_C="1 100 1000"
+    URING_C="1 1000" URING_D="0"   # G9's two ends, delay 0: fits 3 minutes
 else
     SPAWN_N="100 1000 10000 100000"
     MIXED_CHUNKS="1 5 10 20" MIXED_REQUESTS=40
@@ -37,9 +37,8 @@ else
     CHAIN_N="10 100"
     CANCEL_N="100 1000 10000"
     HIDE_C=10000 WRK_S=4
-    URING_C="1 10 100 1000 10000"
+    URING_C="1 10 100 1000 10000" URING_D="0 1"
 fi
-URING_D="0 1"
 IO_TASKS=10 IO_MS=1
 HIDE_REQUESTS=10
 WRK_CONNS=100
