@@ -67,7 +67,6 @@ struct async_loop {
     char *lend;                 /* WAIT_RECV's lent buffer: one per loop, as
                                    the bytes are read just before the step */
     unsigned long long iterations;  /* ev_iteration: epoll_wait calls */
-    pthread_t thread;
 };
 
 /* libev flags for a --backend name; ASYNC_BAD_BACKEND if unknown.
@@ -359,30 +358,6 @@ static void async_free_loops(struct async_loop *loops, long n)
     free(loops);
 }
 
-static int async_run_loops(struct async_loop *loops, long n, struct run *r)
-{
-    if (n == 1) {
-        async_loop_run(&loops[0]);
-        return 0;
-    }
-    int status = 0;
-    long started = 0;
-    for (; started < n; started++) {
-        int err = pthread_create(&loops[started].thread, NULL, async_loop_run, &loops[started]);
-        if (err) {
-            /* Threads already running finish their tasks; the rest never run. */
-            fprintf(stderr, "cbench: async: could not start loop thread %ld of %ld: %s\n",
-                    started + 1, n, strerror(err));
-            snprintf(r->note, sizeof r->note, "loop thread %ld failed", started + 1);
-            status = 1;
-            break;
-        }
-    }
-    for (long k = 0; k < started; k++)
-        pthread_join(loops[k].thread, NULL);
-    return status;
-}
-
 static int async_run(struct run *r)
 {
     const struct async_params *p = r->model_params;
@@ -402,7 +377,7 @@ static int async_run(struct run *r)
                  async_backend_name(ev_backend(loops[0].loop)));
         r->workers_started = n;
         r->kernel_tasks = n > 1 ? n : 0;   /* one loop runs in this thread */
-        status = async_run_loops(loops, n, r);
+        status = run_loop_threads(loops, sizeof *loops, n, async_loop_run, r, "event loop");
         for (long k = 0; k < n; k++)
             r->syscalls += loops[k].iterations;
     }

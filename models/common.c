@@ -8,7 +8,10 @@
 #include <math.h>
 #include <poll.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,4 +287,39 @@ void run_sample_memory(struct run *r)
     long pte = mem_read_self().pte_kib;
     if (pte > r->main_pte_kib)
         r->main_pte_kib = pte;
+}
+
+/* Event-loop models with --loops L: loop 0 runs in this thread when it is
+ * the only one, else each of the L loops in a thread of its own. A thread
+ * that cannot be started is reported (`what` names the loop kind) and the
+ * loops already running finish their tasks; the rest never run. */
+int run_loop_threads(void *loops, size_t size, long n, void *(*fn)(void *), struct run *r,
+                     const char *what)
+{
+    if (n == 1) {
+        fn(loops);
+        return 0;
+    }
+    pthread_t *threads = calloc((size_t)n, sizeof *threads);
+    if (!threads) {
+        fprintf(stderr, "cbench: out of memory for %ld %s threads\n", n, what);
+        snprintf(r->note, sizeof r->note, "out of memory");
+        return 1;
+    }
+    int status = 0;
+    long started = 0;
+    for (; started < n; started++) {
+        int err = pthread_create(&threads[started], NULL, fn, (char *)loops + (size_t)started * size);
+        if (err) {
+            fprintf(stderr, "cbench: could not start %s thread %ld of %ld: %s\n",
+                    what, started + 1, n, strerror(err));
+            snprintf(r->note, sizeof r->note, "%s thread %ld failed", what, started + 1);
+            status = 1;
+            break;
+        }
+    }
+    for (long k = 0; k < started; k++)
+        pthread_join(threads[k], NULL);
+    free(threads);
+    return status;
 }

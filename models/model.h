@@ -97,6 +97,10 @@ void task_finish(struct run *r, struct task *t);     /* workload cleanup */
 /* poll a wait, cancellably, up to the task's deadline */
 void task_wait_poll(struct run *r, const struct task *t, struct wait w);
 long run_pool_size(const struct run *r);
+/* --loops L: run each loop (an array of L `size`-byte items) in its own
+ * thread, or loop 0 in this one when L is 1; 0, or 1 after saying why. */
+int run_loop_threads(void *loops, size_t size, long n, void *(*fn)(void *), struct run *r,
+                     const char *what);
 /* Perform a completion wait (WAIT_RECV/SEND/CONNECT) with one syscall and
  * return its result (bytes, 0 or -errno; EINTR retried), counting it in
  * t->syscalls and setting t->io_buf for a WAIT_RECV (`lend` when w.buf is

@@ -94,7 +94,6 @@ struct uring_loop {
                                    at the end of the loop turn, when the
                                    buffers of its completions are back */
     char *scratch;              /* for a receive the loop makes itself */
-    pthread_t thread;
 };
 
 /* user_data of the cancel eventfd's poll: no task has this address. */
@@ -511,29 +510,6 @@ static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long lo
     return 0;
 }
 
-static int uring_run_loops(struct uring_loop *loops, long n, struct run *r)
-{
-    if (n == 1) {
-        uring_loop_run(&loops[0]);
-        return 0;
-    }
-    int status = 0;
-    long started = 0;
-    for (; started < n; started++) {
-        int err = pthread_create(&loops[started].thread, NULL, uring_loop_run, &loops[started]);
-        if (err) {
-            fprintf(stderr, "cbench: uring: could not start ring thread %ld of %ld: %s\n",
-                    started + 1, n, strerror(err));
-            snprintf(r->note, sizeof r->note, "ring thread %ld failed", started + 1);
-            status = 1;
-            break;
-        }
-    }
-    for (long k = 0; k < started; k++)
-        pthread_join(loops[k].thread, NULL);
-    return status;
-}
-
 static int uring_run(struct run *r)
 {
     const struct uring_params *p = r->model_params;
@@ -549,7 +525,7 @@ static int uring_run(struct run *r)
     if (status == 0) {
         r->workers_started = n;
         r->kernel_tasks = n > 1 ? n : 0;   /* one ring runs in this thread */
-        status = uring_run_loops(loops, n, r);
+        status = run_loop_threads(loops, sizeof *loops, n, uring_loop_run, r, "ring");
         uint64_t enters = 0;
         for (long k = 0; k < n; k++)
             enters += loops[k].enters;
