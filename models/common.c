@@ -134,6 +134,8 @@ int64_t task_io_blocking(struct run *r, struct task *t, struct wait w, char *len
             if (reacquire)
                 reacquire(arg);
             t->syscalls++;
+            if (run_cancelled(r))
+                return -ECANCELED;   /* a blocking fd's call would wait out its timeout */
         }
         enum io_phase phase = IO_FIRST;
         if (w.kind == WAIT_CONNECT && !first)

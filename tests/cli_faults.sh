@@ -91,7 +91,7 @@ faults_models=$("$CBENCH" list | awk '$1 == "model" { print $2 }')
 if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" ]; then
     for model in $faults_models; do
         faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 2 --requests 1 \
-            --timeout-ms 1000 -f json
+            --timeout-ms 300 -f json
         errors=$(jq -r .errors "$TMP/out" 2>/dev/null)
         if [ "$status" -eq 1 ] && [ "${errors:-0}" -ge 1 ] && grep -q 'timeout' "$TMP/err" &&
            jq -e '.checksum == null and (.note | test("timeout"))' "$TMP/out" >/dev/null &&
@@ -104,7 +104,7 @@ if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" 
     done
     faults_no_leftovers "silent server: no process left behind"
     # threads --gil waits in poll(), not in recv(): bounded too
-    faults_timed 15 run threads net --gil --connect "127.0.0.1:$faults_port" -n 2 --requests 1 --timeout-ms 500
+    faults_timed 15 run threads net --gil --connect "127.0.0.1:$faults_port" -n 2 --requests 1 --timeout-ms 300
     if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err"; then pass "silent server under threads --gil: exit 1, timeout"
     else fail "silent server under threads --gil" "exit $status after $faults_ms ms" "$(head -c 300 "$TMP/err")"; fi
     faults_server_stop
@@ -128,7 +128,7 @@ if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" 
     # connect under blocking models, a task's under event loops)
     faults_server noaccept
     for model in serial async hybrid uring; do
-        faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 3 --requests 1 --timeout-ms 800
+        faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 3 --requests 1 --timeout-ms 300
         if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err" && [ "$faults_ms" -lt 5000 ]; then
             pass "server never accepts under $model: exit 1 in $faults_ms ms, timeout named"
         else
@@ -140,7 +140,7 @@ if command -v python3 >/dev/null && faults_server silent && [ -n "$faults_port" 
     # a byte every 200 ms: each recv() returns, but the request's deadline holds
     faults_server trickle
     for model in serial async hybrid uring; do
-        faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 1 --requests 1 --timeout-ms 1000
+        faults_timed 15 run "$model" net --connect "127.0.0.1:$faults_port" -n 1 --requests 1 --timeout-ms 600
         if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err" && [ "$faults_ms" -lt 3000 ]; then
             pass "trickling server under $model: timeout after $faults_ms ms"
         else

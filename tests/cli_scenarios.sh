@@ -115,7 +115,9 @@ else fail "scen: CSV keys" "$(cat "$TMP/csv")"; fi
 scen_cancel() {
     local label=$1 want=$2
     shift 2
-    scen_run "$@" -f json
+    # every wait below is minutes long: 30 s means cancellation did not stop it
+    timeout -k 5 30 "$CBENCH" "$@" -f json >"$TMP/out" 2>"$TMP/err"
+    status=$?
     local got
     got=$(jq -r '"\(.errors) \(.cancelled)"' "$TMP/out" 2>/dev/null)
     if [ "$status" -eq 1 ] && [ "$got" = "1 $want" ] && grep -q 'failed (--fail-task)' "$TMP/err" &&
