@@ -20,7 +20,7 @@ COMPILE = $(CC) $(CBENCH_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LINK    = $(CC) $(CBENCH_CFLAGS) $(CFLAGS) $(CBENCH_LDFLAGS) $(LDFLAGS)
 LIBS    = $(CBENCH_LDLIBS) $(LDLIBS)
 
-SRC       := $(wildcard bench/*.c models/*.c workloads/*.c)
+SRC       := $(wildcard bench/*.c models/*.c workloads/*.c server/*.c lib/*.c)
 LIB_SRC   := $(filter-out bench/main.c,$(SRC))
 UNIT_SRC  := $(wildcard tests/unit_*.c)
 

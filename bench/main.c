@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "../models/model.h"
-#include "../workloads/http_server.h"
-#include "options.h"
+#include "../server/http_server.h"
+#include "../lib/options.h"
 #include "output.h"
 #include "run.h"
 

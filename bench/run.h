@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 #include "../models/model.h"
-#include "stats.h"
+#include "../lib/stats.h"
 
 struct result {
     const char *model, *workload;

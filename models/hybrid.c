@@ -123,8 +123,7 @@ static void *hybrid_worker(void *arg)
 
 static long hybrid_pool_size(const struct run *r)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return r->workers > 0 ? r->workers : cores > 0 ? cores : 1;
+    return r->workers > 0 ? r->workers : online_cores();
 }
 
 static int hybrid_start_pool(struct hybrid *h)

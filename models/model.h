@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "../bench/options.h"
+#include "../lib/options.h"
 #include "../workloads/workload.h"
 
 struct model;

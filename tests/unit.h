@@ -5,8 +5,8 @@
 #ifndef CBENCH_UNIT_H
 #define CBENCH_UNIT_H
 
-int unit_options_run(void);   /* bench/options.c, run_format_params */
-int unit_stats_run(void);     /* bench/stats.c, bench/output.c, run_measure */
+int unit_options_run(void);   /* lib/options.c, run_format_params */
+int unit_stats_run(void);     /* lib/stats.c, bench/output.c, run_measure */
 int unit_models_run(void);    /* model behaviour no shipped workload reaches */
 
 /* Capture what the code under test writes to fd 1 or 2 (stdout/stderr),

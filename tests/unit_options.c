@@ -1,4 +1,4 @@
-/* unit_options.c - bench/options.c (strict number parsing, option lookup,
+/* unit_options.c - lib/options.c (strict number parsing, option lookup,
  * storing into a params struct, help lines) and run_format_params (the
  * "k=v;k=v" params column of the output). */
 #ifndef _GNU_SOURCE
@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../bench/options.h"
+#include "../lib/options.h"
 #include "../bench/run.h"
 #include "../models/model.h"
 #include "../workloads/workload.h"

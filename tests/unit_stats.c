@@ -1,4 +1,4 @@
-/* unit_stats.c - what turns a run into a result: bench/stats.c (nearest-rank
+/* unit_stats.c - what turns a run into a result: lib/stats.c (nearest-rank
  * percentiles, mean, max), bench/output.c (the human/csv/json contract),
  * run_measure (same checksum under every model) and the registries. */
 #ifndef _GNU_SOURCE
@@ -18,7 +18,7 @@
 
 #include "../bench/output.h"
 #include "../bench/run.h"
-#include "../bench/stats.h"
+#include "../lib/stats.h"
 #include "../models/model.h"
 #include "../workloads/workload.h"
 #include "unit.h"
@@ -539,7 +539,7 @@ static void test_run_every_model_gives_the_serial_checksum(void **state)
         if (v == COUNT(variants))
             fail_msg("model %s is not tested here: add it to variants[]", (*m)->name);
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);   /* hybrid's default pool */
+    long cores = online_cores();   /* hybrid's default pool */
     static const char *const workloads_[][3] = {   /* workload, option, value */
         { "cpu", "--work", "1" }, { "sleep", "--ms", "1" },
     };

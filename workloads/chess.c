@@ -137,9 +137,8 @@ static double chess_measure_move_ms(const struct chess_params *p)
 static int chess_setup(void *params, const struct workload_env *env)
 {
     struct chess_params *p = params;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     p->boards = env->tasks;
-    p->cores = cores > 0 ? cores : 1;
+    p->cores = online_cores();
     p->measured_move_ms = chess_measure_move_ms(p);
     return 0;
 }

@@ -7,13 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-int64_t clock_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void task_op_begin(struct task *t)
 {
     t->op_start_ns = clock_now_ns();

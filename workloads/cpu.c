@@ -33,8 +33,7 @@ static const struct opt_spec cpu_options[] = {
 
 static long cpu_default_tasks(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return 4 * (cores > 0 ? cores : 1);
+    return 4 * online_cores();
 }
 
 static uint32_t cpu_latency_per_task(const void *params)

@@ -66,8 +66,7 @@ static const struct opt_spec mixed_options[] = {
 
 static long mixed_cores(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores > 0 ? cores : 1;
+    return online_cores();
 }
 
 static long mixed_default_tasks(void)
@@ -149,12 +148,9 @@ static int mixed_setup(void *params, const struct workload_env *env)
         return 2;
     }
     p->io_tasks = env->tasks - p->cpu_tasks;
-    p->shared = mmap(NULL, sizeof *p->shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p->shared == MAP_FAILED) {
-        p->shared = NULL;
-        fprintf(stderr, "cbench: mixed: mmap: %s\n", strerror(errno));
+    p->shared = shared_memory(sizeof *p->shared, "mixed");
+    if (!p->shared)
         return 1;
-    }
     atomic_init(&p->shared->io_live, p->io_tasks);
     atomic_init(&p->shared->chunks, 0);
     return 0;

@@ -29,7 +29,7 @@
  * pool), connections open one after another between requests, so it is the
  * time tasks spent connecting, summed, over the tasks run at once. */
 #include "workload.h"
-#include "http_server.h"
+#include "../server/http_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -559,8 +559,7 @@ static void net_teardown(void *params);
  * its listening socket and each loop's descriptors (about 4, as async.c). */
 static int net_check_server_fds(const struct net_params *p, const struct workload_env *env)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    long loops = p->server_loops > 0 ? p->server_loops : cpus < 1 ? 1 : cpus;
+    long loops = p->server_loops > 0 ? p->server_loops : online_cores();
     long need = env->concurrency + loops * 4 + 16;
     if (p->connect || env->fd_limit <= 0 || need <= env->fd_limit)
         return 0;
@@ -577,13 +576,9 @@ static int net_setup(void *params, const struct workload_env *env)
     p->concurrency = env->concurrency;
     if (net_check_server_fds(p, env) != 0)
         return 1;
-    p->shared = mmap(NULL, sizeof *p->shared, PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p->shared == MAP_FAILED) {
-        p->shared = NULL;
-        fprintf(stderr, "cbench: net: mmap: %s\n", strerror(errno));
+    p->shared = shared_memory(sizeof *p->shared, "net");
+    if (!p->shared)
         return 1;
-    }
     memset(p->errors, 0, sizeof p->errors);
     p->timeout_ns = (p->timeout_ms ? p->timeout_ms : 10000 + p->delay_ms) * 1000000LL;
     int status = 0;

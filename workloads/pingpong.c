@@ -308,13 +308,9 @@ static int pingpong_open_pipes(struct pingpong_params *p, bool nonblocking)
 
 static int pingpong_map_pairs(struct pingpong_params *p)
 {
-    p->pair = mmap(NULL, (size_t)p->pairs * sizeof *p->pair, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p->pair == MAP_FAILED) {
-        p->pair = NULL;
-        fprintf(stderr, "cbench: pingpong: cannot map %ld pairs: %s\n", p->pairs, strerror(errno));
+    p->pair = shared_memory((size_t)p->pairs * sizeof *p->pair, "pingpong");
+    if (!p->pair)
         return 1;
-    }
     pthread_mutexattr_t ma;
     pthread_condattr_t ca;
     pthread_mutexattr_init(&ma);

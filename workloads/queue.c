@@ -43,7 +43,7 @@
  * the wall time less the probe phase: the throughput, as ops_per_s would
  * be without probes). */
 #include "workload.h"
-#include "../bench/stats.h"
+#include "../lib/stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -375,11 +375,9 @@ static int queue_setup(void *params, const struct workload_env *env)
     p->shared_size = sizeof *p->shared + ((size_t)p->items + 63) / 64 * sizeof(uint64_t);
     int status = queue_check(p, env);
     if (status == 0) {
-        p->shared = mmap(NULL, p->shared_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (p->shared == MAP_FAILED) {
-            fprintf(stderr, "cbench: queue: mmap of %zu bytes: %s\n", p->shared_size, strerror(errno));
+        p->shared = shared_memory(p->shared_size, "queue");
+        if (!p->shared)
             status = 1;
-        }
     }
     if (status != 0) {
         p->shared = NULL;

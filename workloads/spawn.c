@@ -167,12 +167,9 @@ static int spawn_run_bare(struct spawn_params *p, const struct workload_env *env
 static int spawn_map_shared(struct spawn_params *p)
 {
     p->shared_size = sizeof *p->shared;
-    p->shared = mmap(NULL, p->shared_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p->shared == MAP_FAILED) {
-        p->shared = NULL;
-        fprintf(stderr, "cbench: spawn: cannot map %zu bytes for %ld tasks\n", p->shared_size, p->tasks);
+    p->shared = shared_memory(p->shared_size, "spawn");
+    if (!p->shared)
         return 1;
-    }
     return 0;
 }
 

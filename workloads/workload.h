@@ -15,7 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../bench/options.h"
+#include "../lib/machine.h"
+#include "../lib/options.h"
 
 enum wait_kind {
     WAIT_DONE,   /* the task has finished (successfully or with t->errors) */
@@ -188,7 +189,6 @@ extern const struct workload *const workloads[];
 const struct workload *workload_find(const char *name);
 
 /* Helpers every workload uses. */
-int64_t clock_now_ns(void);                 /* CLOCK_MONOTONIC in ns */
 void task_op_begin(struct task *t);         /* start timing one operation */
 void task_op_end(struct task *t);           /* record its latency, ops++ */
 uint64_t checksum_mix(uint64_t h, uint64_t v);  /* order-sensitive fold */

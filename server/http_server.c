@@ -20,7 +20,8 @@
  * request in the common case costs one recv, one sendmsg and no malloc.
  */
 #include "http_server.h"
-#include "../bench/options.h"
+#include "../lib/machine.h"
+#include "../lib/options.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -1142,11 +1143,11 @@ static void http_server_free(struct http_server *s)
 
 void http_server_config_default(struct server_config *cfg)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long cpus = online_cores();
     *cfg = (struct server_config){
         .host = "127.0.0.1",
         .port = HTTP_SERVER_DEFAULT_PORT,
-        .loops = cpus < 1 ? 1 : cpus > HTTP_SERVER_MAX_LOOPS ? HTTP_SERVER_MAX_LOOPS : (int)cpus,
+        .loops = cpus > HTTP_SERVER_MAX_LOOPS ? HTTP_SERVER_MAX_LOOPS : (int)cpus,
         .idle_timeout_s = 10.0,
         .header_timeout_s = HTTP_SERVER_HEADER_TIMEOUT_S,
         .ready_fd = -1,
