@@ -348,6 +348,15 @@ if [ "$has_net" = 1 ]; then
     else
         note "the net probe failed ($probe_status): sizing net runs for $net_rate req/s"
     fi
+    # one connection's round trip: what bounds a few connections, far
+    # below the many-connection rate (a run sized by that rate alone
+    # lasted 7 times its target at 1 connection)
+    probe run "${SINGLE_LOOP:-$BASELINE}" net -n 1 --delay-ms 0 --requests 500 --connect "$TARGET" --format csv
+    rate=$(csv_field "$tmp/probe.out" ops_per_s)
+    net_rtt_s=$(fcalc '1 / r' r="$net_rate")
+    if [ "$probe_status" -eq 0 ] && [ -n "$rate" ]; then
+        net_rtt_s=$(fcalc 'r < 100 ? 0.01 : 1 / r' r="$rate")
+    fi
 fi
 
 # --- the plan: one entry per configuration -----------------------------------
@@ -368,11 +377,11 @@ is_baseline() { [ "$1" = "$BASELINE" ]; }
 
 # net_rate_of C DELAY_MS LOOPS: each of C connections waits DELAY_MS plus a
 # round trip per request; the server tops out near net_rate per loop
-NET_RATE_AWK='function rate(conc, d, l) { x = conc / (d / 1000 + 1 / r); return x < r * l ? x : r * l }'
+NET_RATE_AWK='function rate(conc, d, l) { x = conc / (d / 1000 + rtt); return x < r * l ? x : r * l }'
 # requests C DELAY_MS : requests per connection so a concurrent run lasts
 # about TARGET_S of steady serving; at least 3, so every connection is reused
 requests() {
-    awk -v t="$TARGET_S" -v c="$1" -v d="$2" -v r="$net_rate" "$NET_RATE_AWK"'
+    awk -v t="$TARGET_S" -v c="$1" -v d="$2" -v r="$net_rate" -v rtt="$net_rtt_s" "$NET_RATE_AWK"'
         BEGIN { q = int(t * rate(c, d, 1) / c + 0.999); print (q < 3 ? 3 : q > 100000 ? 100000 : q) }'
 }
 # add_net EXP SERIES C DELAY_MS [REQUESTS] : plan a net run unless the model cannot take C
@@ -388,7 +397,7 @@ add_net() {
     esac
     conc=$c
     is_baseline "$model" && conc=1
-    est=$(awk -v c="$c" -v k="$conc" -v d="$d" -v q="$q" -v l="$loops" -v r="$net_rate" -v s="${WORKER_S[$model]}" \
+    est=$(awk -v c="$c" -v k="$conc" -v d="$d" -v q="$q" -v l="$loops" -v r="$net_rate" -v rtt="$net_rtt_s" -v s="${WORKER_S[$model]}" \
         "$NET_RATE_AWK"' BEGIN { print c * q / rate(k, d, l) + c * s }')
     add "$exp" "$series n=$c delay=${d}ms" "$est" "$model" net -n "$c" --delay-ms "$d" --requests "$q" "${extra[@]}"
 }
@@ -490,7 +499,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "placement: ${placement:-no net experiments}"
     echo "server: ${SERVER:-started by bench.sh: cbench serve pinned to ${SERVER_CPUS:-all cores}}"
     echo "cpu work: ${cpu_args:-default}"
-    echo "net rate estimate: ${net_rate:-none} req/s (sizes --requests only)"
+    echo "net rate estimate: ${net_rate:-none} req/s, one connection's round trip ${net_rtt_s:-none} s (size --requests only)"
     echo "worker cost: $(for m in $MODELS; do printf '%s=%.1fus ' "$m" "$(fcalc 's * 1e6' s="${WORKER_S[$m]}")"; done)"
     echo "open files limit: $(ulimit -n)"
     echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
