@@ -169,11 +169,15 @@ plan_net_checks() {
 # readiness-based loops are compared alike (G9).
 plan_net_uring() {
     [ "$has_net" = 1 ] && want net-uring || return 0
-    local c d m
+    local c d m q
     for c in $URING_C; do
         for d in $URING_D; do
-            for m in $LOOPS; do add_net net-uring "$m" "$c" "$d"; done
-            for m in $LOOPS; do add_net net-uring "$m-percore" "$c" "$d"; done
+            # as in net-slow: enough requests per connection that serving,
+            # not connecting, fills the run at 10,000 connections
+            q=$(requests "$c" "$d")
+            [ "$q" -ge "$SLOW_REQUESTS" ] || q=$SLOW_REQUESTS
+            for m in $LOOPS; do add_net net-uring "$m" "$c" "$d" "$q"; done
+            for m in $LOOPS; do add_net net-uring "$m-percore" "$c" "$d" "$q"; done
         done
     done
 }
