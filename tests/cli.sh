@@ -95,6 +95,39 @@ cbench_processes() {
     echo "$count"
 }
 
+# Servers a suite starts: serve_start ARGS... starts `cbench serve --port 0
+# ARGS` in the background (output in $TMP/serve.out and serve.err), sets
+# serve_pid, and serve_port once it says "listening on HOST:PORT" (10 s at
+# most); returns 1 if it never does. serve_cleanup kills every server started
+# so far that still runs; each suite calls it before it ends.
+serve_pids=()
+serve_pid=""
+serve_port=""
+serve_start() {
+    local _
+    "$CBENCH" serve --port 0 "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
+    serve_pid=$!
+    serve_pids+=("$serve_pid")
+    serve_port=""
+    for _ in $(seq 100); do
+        serve_port=$(sed -n 's/^cbench serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/serve.out")
+        [ -n "$serve_port" ] && return 0
+        kill -0 "$serve_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+serve_cleanup() {
+    local pid
+    for pid in "${serve_pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+        fi
+    done
+    serve_pids=()
+}
+
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(tests/cli_*.sh)
 for suite in "${suites[@]}"; do

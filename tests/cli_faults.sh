@@ -154,19 +154,26 @@ fi
 
 # ---- the server killed mid-run: errors counted, exit 1, no hang ----
 
+# faults_child_of_run PID : the cbench child (its server, a fork worker) of
+# the cbench run that `timeout` PID started, once there is one (5 s at most)
+faults_child_of_run() {
+    local cb="" child="" _
+    for _ in $(seq 50); do
+        cb=$(pgrep -P "$1" -x cbench | head -n1)
+        [ -n "$cb" ] && child=$(pgrep -P "$cb" -x cbench | head -n1)
+        [ -n "$child" ] && break
+        sleep 0.1
+    done
+    echo "$child"
+}
+
 # The server cbench starts is its child; kill it while requests wait out a
 # 3 s delay.
 for model in serial hybrid async uring; do
     timeout -s KILL 20 "$CBENCH" run "$model" net -n 3 --requests 2 --delay-ms 3000 -f json \
         >"$TMP/out" 2>"$TMP/err" &
     faults_client=$!
-    faults_srv=
-    for _ in $(seq 50); do
-        faults_cb=$(pgrep -P "$faults_client" -x cbench | head -n1)
-        [ -n "$faults_cb" ] && faults_srv=$(pgrep -P "$faults_cb" -x cbench | head -n1)
-        [ -n "$faults_srv" ] && break
-        sleep 0.1
-    done
+    faults_srv=$(faults_child_of_run "$faults_client")
     sleep 0.5
     [ -n "$faults_srv" ] && kill -KILL "$faults_srv"
     wait "$faults_client"
@@ -299,13 +306,7 @@ else fail "stderr closed, nothing to write" "exit $status"; fi
 for format in json csv human; do
     timeout -s KILL 20 "$CBENCH" run fork sleep -n 3 --ms 3000 -f "$format" >"$TMP/out" 2>"$TMP/err" &
     faults_client=$!
-    faults_worker=
-    for _ in $(seq 50); do
-        faults_cb=$(pgrep -P "$faults_client" -x cbench | head -n1)
-        [ -n "$faults_cb" ] && faults_worker=$(pgrep -P "$faults_cb" -x cbench | head -n1)
-        [ -n "$faults_worker" ] && break
-        sleep 0.1
-    done
+    faults_worker=$(faults_child_of_run "$faults_client")
     sleep 0.3
     [ -n "$faults_worker" ] && kill -KILL "$faults_worker"
     wait "$faults_client"

@@ -9,28 +9,6 @@
 # recorded in serve_pids and killed by serve_cleanup at the end of the suite,
 # whatever failed before (the suite is sourced: the driver's EXIT trap stays).
 
-serve_pids=()
-serve_pid=""
-serve_port=""
-
-# serve_start ARGS... : starts `cbench serve --port 0 ARGS` in the background;
-# sets serve_pid, and serve_port once it says "listening on HOST:PORT" (10 s
-# at most). Returns 1 if it never does.
-serve_start() {
-    local _
-    "$CBENCH" serve --port 0 "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
-    serve_pid=$!
-    serve_pids+=("$serve_pid")
-    serve_port=""
-    for _ in $(seq 100); do
-        serve_port=$(sed -n 's/^cbench serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/serve.out")
-        [ -n "$serve_port" ] && return 0
-        kill -0 "$serve_pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 # serve_raw FILE : sends stdin to the server on one connection and saves all
 # it answers until it closes the connection (5 s at most) in FILE. Needs only
 # bash's /dev/tcp, so the protocol checks run without curl.
@@ -77,18 +55,6 @@ serve_stop() {
     st=$?
     if [ "$st" -eq 0 ] && [ ! -s "$TMP/serve.err" ]; then pass "$name"
     else fail "$name" "exit $st" "stderr: $(head -c 300 "$TMP/serve.err")"; fi
-}
-
-# serve_cleanup : kill whatever server this suite started that still runs
-serve_cleanup() {
-    local pid
-    for pid in "${serve_pids[@]}"; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -KILL "$pid" 2>/dev/null
-            wait "$pid" 2>/dev/null
-        fi
-    done
-    serve_pids=()
 }
 
 # --- usage: bad values exit 2 with the value named, nothing started --------

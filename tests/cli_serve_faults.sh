@@ -10,26 +10,17 @@
 # stop it with exit 0, and no process is left. 127.0.0.1 only. Sourced by
 # tests/cli.sh; names are faults_*.
 
-faults_pids=()
 faults_pid=""
 faults_port=""
 faults_client=(python3 tests/hostile_client.py)
 
-# faults_start ARGS... : starts `cbench serve --port 0 ARGS`; sets faults_pid
-# and faults_port once it listens (10 s at most). Returns 1 if it never does.
+# faults_start ARGS... : serve_start (tests/cli.sh), the server's pid and
+# port kept as faults_pid and faults_port
 faults_start() {
-    local _
-    "$CBENCH" serve --port 0 "$@" >"$TMP/faults.out" 2>"$TMP/faults.err" &
-    faults_pid=$!
-    faults_pids+=("$faults_pid")
-    faults_port=""
-    for _ in $(seq 100); do
-        faults_port=$(sed -n 's/^cbench serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/faults.out")
-        [ -n "$faults_port" ] && return 0
-        kill -0 "$faults_pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+    serve_start "$@"
+    local st=$?
+    faults_pid=$serve_pid faults_port=$serve_port
+    return $st
 }
 
 # faults_client MODE ARGS... : runs the hostile client against the server
@@ -92,8 +83,8 @@ faults_stop() {
     fi
     wait "$faults_pid"
     st=$?
-    if [ "$st" -eq 0 ] && [ ! -s "$TMP/faults.err" ]; then pass "$name"
-    else fail "$name" "exit $st" "stderr: $(head -c 300 "$TMP/faults.err")"; fi
+    if [ "$st" -eq 0 ] && [ ! -s "$TMP/serve.err" ]; then pass "$name"
+    else fail "$name" "exit $st" "stderr: $(head -c 300 "$TMP/serve.err")"; fi
 }
 
 if ! command -v python3 >/dev/null; then
@@ -114,8 +105,8 @@ expect_error 2 'header-timeout.*-1' "serve: --header-timeout -1 -> exit 2, names
 
 # --- no idle timeout (as the net workload's own server), 1 s request deadline
 if ! faults_start --loops 1 --idle-timeout 0 --header-timeout 1; then
-    fail "serve faults: server starts" "stdout: $(head -c 300 "$TMP/faults.out")" \
-        "stderr: $(head -c 300 "$TMP/faults.err")"
+    fail "serve faults: server starts" "stdout: $(head -c 300 "$TMP/serve.out")" \
+        "stderr: $(head -c 300 "$TMP/serve.err")"
 else
     faults_base=$(faults_fds)
 
@@ -168,7 +159,7 @@ fi
 
 # --- idle timeout between requests -----------------------------------------
 if ! faults_start --loops 2 --idle-timeout 1; then
-    fail "serve faults: server with --idle-timeout 1 starts" "stderr: $(head -c 300 "$TMP/faults.err")"
+    fail "serve faults: server with --idle-timeout 1 starts" "stderr: $(head -c 300 "$TMP/serve.err")"
 else
     faults_base=$(faults_fds)
     faults_client idle --requests 2 --pause 0.5 --max 5
@@ -183,13 +174,7 @@ else
     faults_stop "serve faults --loops 2: SIGINT -> exit 0, nothing on stderr" INT
 fi
 
-for faults_p in "${faults_pids[@]}"; do
-    if kill -0 "$faults_p" 2>/dev/null; then
-        kill -KILL "$faults_p" 2>/dev/null
-        wait "$faults_p" 2>/dev/null
-    fi
-done
-faults_pids=()
+serve_cleanup
 if [ -z "$(pgrep -f 'tests/hostile_client.py')" ] && [ "$(cbench_processes)" -eq 0 ]; then
     pass "serve faults: no server or hostile client left running"
 else
