@@ -5,7 +5,7 @@
 #   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
 #        EXPERIMENTS (a subset of: sleep cpu net-slow net-fast crossover
-#        net-hide net-wrk net-uring spawn spawn-mem pingpong mixed chess queue chain
+#        net-hide net-wrk net-loops spawn spawn-mem pingpong mixed chess queue chain
 #        cancel; default all), ROUNDS (default 5, QUICK 3), SEED (shuffle
 #        seed, default from the date), SERVER=HOST:PORT (every net
 #        experiment against a `cbench serve` already running elsewhere),
@@ -44,7 +44,7 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 RESULTS_ROOT=${RESULTS_ROOT:-results}
 CBENCH=${CBENCH:-build/cbench}
-ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk net-uring spawn spawn-mem pingpong mixed chess queue chain cancel"
+ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk net-loops spawn spawn-mem pingpong mixed chess queue chain cancel"
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 WRK=${WRK:-wrk}
 SERVER=${SERVER:-}
@@ -233,7 +233,7 @@ GIL_SERIES=""
 [ -n "$GIL_MODEL" ] && GIL_SERIES="$GIL_MODEL-gil"
 has_net=0
 if ! want net-slow && ! want net-fast && ! want crossover && ! want net-hide && ! want net-wrk &&
-   ! want net-uring; then :
+   ! want net-loops; then :
 elif has_workload net; then has_net=1
 else note "cbench has no net workload: the net experiments are skipped"; fi
 
@@ -457,7 +457,7 @@ fi
 plan_cost
 plan_scenarios
 plan_net_checks
-plan_net_uring
+plan_net_loops
 
 total=${#P_EXP[@]}
 [ "$total" -gt 0 ] || die "nothing to run (EXPERIMENTS=\"$EXPERIMENTS\")"

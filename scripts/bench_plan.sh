@@ -17,7 +17,7 @@
 #              cancel_ms (these runs exit 1 by design)
 #   net-hide   one loop, many connections, delay 0 against 50 ms
 #   net-wrk    wrk against cbench's one-loop client, same server
-#   net-uring  every model with --loops (a readiness loop, a completion
+#   net-loops  every model with --loops (a readiness loop, a completion
 #              ring...), one loop each and one per core (SERIES-percore),
 #              1 to 10,000 connections, delay 0 and 1 ms (G9): requests/s
 #              and syscalls_per_req
@@ -164,11 +164,11 @@ plan_net_checks() {
     fi
 }
 
-# net-uring: the loops of every model that has --loops, in the same rounds
+# net-loops: the loops of every model that has --loops, in the same rounds
 # (one group per connections and delay), so that completion-based and
 # readiness-based loops are compared alike (G9).
-plan_net_uring() {
-    [ "$has_net" = 1 ] && want net-uring || return 0
+plan_net_loops() {
+    [ "$has_net" = 1 ] && want net-loops || return 0
     local c d m q
     for c in $URING_C; do
         for d in $URING_D; do
@@ -176,8 +176,8 @@ plan_net_uring() {
             # not connecting, fills the run at 10,000 connections
             q=$(requests "$c" "$d")
             [ "$q" -ge "$SLOW_REQUESTS" ] || q=$SLOW_REQUESTS
-            for m in $LOOPS; do add_net net-uring "$m" "$c" "$d" "$q"; done
-            for m in $LOOPS; do add_net net-uring "$m-percore" "$c" "$d" "$q"; done
+            for m in $LOOPS; do add_net net-loops "$m" "$c" "$d" "$q"; done
+            for m in $LOOPS; do add_net net-loops "$m-percore" "$c" "$d" "$q"; done
         done
     done
 }

@@ -293,8 +293,8 @@ class ThresholdTest(unittest.TestCase):
         self.assertEqual(verdict("G8", runs(205, 1500)).outcome, claims.REFUTED)
 
     def g9(self, many, few, n_many=10000):
-        return (ratio_fixture("net-uring", f"n={n_many} delay=0ms", "uring", "async", many)
-                + ratio_fixture("net-uring", "n=1 delay=0ms", "uring", "async", few))
+        return (ratio_fixture("net-loops", f"n={n_many} delay=0ms", "uring", "async", many)
+                + ratio_fixture("net-loops", "n=1 delay=0ms", "uring", "async", few))
 
     def test_g9_uring_faster_with_many_connections_not_with_one(self):
         self.assertEqual(verdict("G9", self.g9(1.10, 1.00)).outcome, claims.REPRODUCED)
@@ -308,12 +308,12 @@ class ThresholdTest(unittest.TestCase):
         partial = verdict("G9", self.g9(1.10, 1.00, n_many=100))
         self.assertEqual(partial.outcome, claims.INCONCLUSIVE)
         both = self.g9(1.00, 1.00, n_many=1000) + \
-            ratio_fixture("net-uring", "n=10000 delay=0ms", "uring", "async", 1.10)
+            ratio_fixture("net-loops", "n=10000 delay=0ms", "uring", "async", 1.10)
         self.assertEqual(verdict("G9", both).outcome, claims.REPRODUCED)
 
     def test_g9_ignores_delay_and_percore_series(self):
-        runs = self.g9(1.10, 1.00) + ratio_fixture("net-uring", "n=10000 delay=1ms", "uring", "async", 0.5) + \
-            ratio_fixture("net-uring", "n=10000 delay=0ms", "uring-percore", "async-percore", 0.5)
+        runs = self.g9(1.10, 1.00) + ratio_fixture("net-loops", "n=10000 delay=1ms", "uring", "async", 0.5) + \
+            ratio_fixture("net-loops", "n=10000 delay=0ms", "uring-percore", "async-percore", 0.5)
         self.assertEqual(verdict("G9", runs).outcome, claims.REPRODUCED)
 
     def test_h1_h2(self):
