@@ -316,6 +316,16 @@ class ThresholdTest(unittest.TestCase):
             ratio_fixture("net-loops", "n=10000 delay=0ms", "uring-percore", "async-percore", 0.5)
         self.assertEqual(verdict("G9", runs).outcome, claims.REPRODUCED)
 
+    def test_g9_reports_cpu_time_per_request(self):
+        runs = self.g9(1.10, 1.00)
+        for run in runs:   # 30 µs of CPU per request for uring, 40 for async
+            cpu = 0.3 if run.series == "uring" else 0.4
+            run.row.update(user_s=str(cpu / 2), sys_s=str(cpu / 2), ops="10000")
+        found = [interval for spec, _, interval in verdict("G9", runs).informs
+                 if "CPU time per request" in spec["says"]]
+        self.assertEqual(len(found), 1)
+        self.assertAlmostEqual(found[0].mid, 0.75, places=3)
+
     def test_h1_h2(self):
         hide = ratio_fixture("net-hide", "n=10000 requests=10", "async-delayed", "async", 0.92)
         self.assertEqual(verdict("H1", hide).outcome, claims.REPRODUCED)
