@@ -1,0 +1,293 @@
+/* evloop.c - the libev driver of async and hybrid (see evloop.h).
+ *
+ * A task's fd wait may have a deadline (task->deadline_ns: net's request
+ * timeout). Rather than a second timer per task, each loop sweeps its tasks
+ * every EVLOOP_SWEEP_S once some task has a deadline, and steps again those
+ * whose deadline has passed: the workload then fails them. */
+#include "evloop.h"
+
+#include <errno.h>
+
+#define EVLOOP_SWEEP_S 0.1   /* how late a deadline may be noticed */
+
+static void evloop_on_io(struct ev_loop *loop, ev_io *w, int revents);
+static void evloop_arm(struct evloop *l, struct evloop_task *et, struct wait w);
+static void evloop_step(struct evloop *l, struct evloop_task *et);
+
+bool evloop_open(struct evloop *l, struct run *r, unsigned flags, const struct evloop_hooks *hooks,
+                 void *tasks, size_t stride, long count)
+{
+    l->run = r;
+    l->hooks = hooks;
+    l->tasks = tasks;
+    l->stride = stride;
+    l->count = count;
+    l->loop = ev_loop_new(flags);
+    if (!l->loop)
+        return false;
+    ev_set_userdata(l->loop, l);
+    return true;
+}
+
+void evloop_close(struct evloop *l)
+{
+    if (l->loop)
+        ev_loop_destroy(l->loop);
+    l->loop = NULL;
+}
+
+const char *evloop_backend_name(const struct evloop *l)
+{
+    switch (ev_backend(l->loop)) {
+    case EVBACKEND_EPOLL: return "epoll";
+    case EVBACKEND_POLL: return "poll";
+    case EVBACKEND_SELECT: return "select";
+    case EVBACKEND_LINUXAIO: return "linuxaio";
+    case EVBACKEND_IOURING: return "io_uring";
+    default: return "other";
+    }
+}
+
+static struct evloop_task *evloop_task_at(const struct evloop *l, long i)
+{
+    return (struct evloop_task *)(l->tasks + (size_t)i * l->stride);
+}
+
+static void evloop_finish(struct evloop *l, struct evloop_task *et)
+{
+    task_finish(l->run, et->task);
+    if (l->hooks->finished)
+        l->hooks->finished(l, et);
+}
+
+/* ---- completion waits --------------------------------------------------- */
+
+/* Perform completion waits for as long as they complete at once (the
+ * result goes to the task, which steps again): the wait returned is one
+ * that must wait (EAGAIN, poll_first) or is not a completion wait. */
+static struct wait evloop_perform(struct evloop *l, struct evloop_task *et, struct wait w)
+{
+    while (wait_is_io(w) && !w.poll_first) {
+        int64_t res = task_io_perform(et->task, w, l->lend, IO_FIRST);
+        if (res == -EAGAIN)
+            break;
+        et->task->io_result = res;
+        w = task_step(l->run, et->task);
+    }
+    return w;
+}
+
+/* Does the watcher already serve this wait? On a keep-alive connection the
+ * next wait is nearly always the same as the last (read the next response),
+ * and leaving the watcher alone saves libev an epoll_ctl per wait. Not if
+ * the task opened an fd meanwhile: it may have the number of the one it
+ * closed, and a closed fd has left the kernel's epoll set. (hybrid: a kept
+ * watcher leaves the task with the loop, as the next wait is an fd wait;
+ * a WAIT_CPU is never served by it, so the watcher is stopped before the
+ * task goes to the pool.) */
+static bool evloop_io_serves(const ev_io *w, struct wait next, const struct task *t,
+                             uint32_t fds_opened_before)
+{
+    int events = next.kind == WAIT_READ || next.kind == WAIT_RECV ? EV_READ
+               : next.kind == WAIT_WRITE || next.kind == WAIT_SEND || next.kind == WAIT_CONNECT ? EV_WRITE
+               : 0;
+    return events && w->fd == next.fd && (w->events & (EV_READ | EV_WRITE)) == events
+           && t->fds_opened == fds_opened_before;
+}
+
+/* ---- watchers ----------------------------------------------------------- */
+
+static void evloop_on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct evloop_task *et = w->data;
+    struct evloop *l = ev_userdata(loop);
+    uint32_t fds_opened = et->task->fds_opened;
+    (void)revents;
+    if (wait_is_io(et->op)) {   /* ready: now the call itself */
+        int64_t res = task_io_perform(et->task, et->op, l->lend, IO_READY);
+        if (res == -EAGAIN)
+            return;             /* not after all: keep waiting */
+        et->task->io_result = res;
+    }
+    struct wait next = evloop_perform(l, et, task_step(l->run, et->task));
+    if (evloop_io_serves(w, next, et->task, fds_opened)) {
+        et->op = next;
+        et->op.poll_first = false;
+        return;
+    }
+    ev_io_stop(loop, w);
+    evloop_arm(l, et, next);
+}
+
+/* A timer without repeat is already stopped when its callback runs. */
+static void evloop_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    evloop_step(ev_userdata(loop), w->data);
+}
+
+void evloop_start_timer(struct evloop *l, struct evloop_task *et, double seconds)
+{
+    /* The loop's cached time may be stale after a long callback; arm the
+     * timer from the real time so it never fires early. */
+    if (seconds > 0)
+        ev_now_update(l->loop);
+    ev_timer_init(&et->w.timer, evloop_on_timer, seconds, 0);
+    et->w.timer.data = et;
+    ev_timer_start(l->loop, &et->w.timer);
+}
+
+/* Is the task waiting on an fd of this loop? Only such a task is the
+ * loop's to step: under hybrid one in the pool may be writing its
+ * deadline right now. */
+static bool evloop_waits_on_fd(const struct evloop_task *et)
+{
+    return ev_is_active(&et->w.io) && et->w.io.cb == evloop_on_io;
+}
+
+/* Step again every task whose fd wait is past its deadline. */
+static void evloop_on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct evloop *l = w->data;
+    int64_t now = clock_now_ns();
+    (void)revents;
+    for (long i = 0; i < l->count; i++) {
+        struct evloop_task *et = evloop_task_at(l, i);
+        if (!evloop_waits_on_fd(et))
+            continue;
+        int64_t deadline = et->task->deadline_ns;
+        if (deadline && now >= deadline) {
+            ev_io_stop(loop, &et->w.io);
+            if (wait_is_io(et->op))   /* one last try: the task sees EAGAIN */
+                et->task->io_result = task_io_perform(et->task, et->op, l->lend, IO_DEADLINE);
+            evloop_step(l, et);
+        }
+    }
+}
+
+/* The sweep does not keep the loop alive: ev_run returns when the tasks
+ * are done. */
+static void evloop_start_sweep(struct evloop *l)
+{
+    ev_timer_init(&l->sweep, evloop_on_sweep, EVLOOP_SWEEP_S, EVLOOP_SWEEP_S);
+    l->sweep.data = l;
+    ev_timer_start(l->loop, &l->sweep);
+    ev_unref(l->loop);
+}
+
+static void evloop_start_io(struct evloop *l, struct evloop_task *et, struct wait w)
+{
+    et->op = w;
+    et->op.poll_first = false;
+    ev_io_init(&et->w.io, evloop_on_io, w.fd, wait_wants_read(w) ? EV_READ : EV_WRITE);
+    et->w.io.data = et;
+    ev_io_start(l->loop, &et->w.io);
+    if (et->task->deadline_ns && !ev_is_active(&l->sweep))
+        evloop_start_sweep(l);
+}
+
+/* Arm the watcher for the task's next wait (its previous one is stopped),
+ * a wait evloop_perform has already tried if it is a completion wait. */
+static void evloop_arm(struct evloop *l, struct evloop_task *et, struct wait w)
+{
+    switch (w.kind) {
+    case WAIT_DONE:
+        evloop_finish(l, et);
+        break;
+    case WAIT_READ:
+    case WAIT_WRITE:
+    case WAIT_RECV:     /* the call would block (or poll_first): */
+    case WAIT_SEND:     /* performed once the fd is ready */
+    case WAIT_CONNECT:
+        evloop_start_io(l, et, w);
+        break;
+    case WAIT_TIMER:
+        evloop_start_timer(l, et, w.seconds);
+        break;
+    case WAIT_CPU:
+        l->hooks->cpu(l, et);
+        break;
+    }
+}
+
+void evloop_serve(struct evloop *l, struct evloop_task *et, struct wait w)
+{
+    evloop_arm(l, et, evloop_perform(l, et, w));
+}
+
+/* The task's next step, on the loop, and whatever it waits for next. */
+static void evloop_step(struct evloop *l, struct evloop_task *et)
+{
+    evloop_serve(l, et, task_step(l->run, et->task));
+}
+
+/* ---- cancellation ------------------------------------------------------- */
+
+/* Stop the task's wait in progress, if any. Which union member is in use
+ * shows in the watcher's callback (both start with libev's common watcher
+ * fields), so no tag costs memory per task. */
+static bool evloop_stop_wait(struct evloop *l, struct evloop_task *et)
+{
+    if (!ev_is_active(&et->w.io))
+        return false;
+    if (et->w.io.cb == evloop_on_io)
+        ev_io_stop(l->loop, &et->w.io);
+    else
+        ev_timer_stop(l->loop, &et->w.timer);
+    return true;
+}
+
+/* The run was cancelled (a task failed, maybe in another loop): stop every
+ * wait armed on this loop and release what its tasks hold; ev_run then
+ * returns, as no watcher is left. (hybrid: the tasks in its pool come back
+ * as WAIT_DONE, since task_step returns it once cancelled.) */
+static void evloop_on_cancel(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct evloop *l = w->data;
+    (void)revents;
+    ev_ref(loop);   /* undo the ev_unref of evloop_watch_cancel */
+    ev_io_stop(loop, w);
+    for (long i = 0; i < l->count; i++) {
+        struct evloop_task *et = evloop_task_at(l, i);
+        if (evloop_stop_wait(l, et))
+            evloop_finish(l, et);
+    }
+}
+
+/* Watch the cancel eventfd without keeping the loop alive: ev_run still
+ * returns when the tasks are done. */
+static void evloop_watch_cancel(struct evloop *l)
+{
+    if (!l->run->cancel)
+        return;
+    ev_io_init(&l->cancel, evloop_on_cancel, l->run->cancel->fd, EV_READ);
+    l->cancel.data = l;
+    ev_io_start(l->loop, &l->cancel);
+    ev_unref(l->loop);
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+/* The loop's own watchers, which do not keep it alive (ev_unref), once
+ * no task is left. */
+static void evloop_stop_own_watchers(struct evloop *l)
+{
+    if (ev_is_active(&l->sweep)) {
+        ev_ref(l->loop);   /* undo the ev_unref of evloop_start_sweep */
+        ev_timer_stop(l->loop, &l->sweep);
+    }
+    if (ev_is_active(&l->cancel)) {
+        ev_ref(l->loop);   /* undo the ev_unref of evloop_watch_cancel */
+        ev_io_stop(l->loop, &l->cancel);
+    }
+}
+
+void evloop_run(struct evloop *l)
+{
+    evloop_watch_cancel(l);
+    for (long i = 0; i < l->count; i++)
+        evloop_step(l, evloop_task_at(l, i));
+    ev_run(l->loop, 0);   /* returns when no watcher keeps it alive: all done */
+    l->iterations = ev_iteration(l->loop);
+    evloop_stop_own_watchers(l);
+}
