@@ -5,7 +5,8 @@
  * the same file: a task that closes its fd and opens another gets the same
  * number back, and the closed one has left the kernel's epoll set, so a
  * watcher kept on it would wait forever. The `reopen` workload below does
- * exactly that on every step; task_prepare_fd must make async re-arm.
+ * exactly that on every step; task_prepare_fd must make async re-arm, and
+ * hybrid, which runs the same libev driver (models/evloop.c), too.
  *
  * And the proof of equal work: a `hasty` model that serves no wait at all
  * (a timer that fires at once) must make sleep, chain, mixed and spawn
@@ -153,6 +154,19 @@ static void test_async_rearms_after_fd_reopen(void **state)
     assert_int_equal(async.errors, 0);
     assert_int_equal(async.ops, 3 * REOPEN_ROUNDS);
     assert_string_equal(async.checksum, serial.checksum);
+}
+
+static void test_hybrid_rearms_after_fd_reopen(void **state)
+{
+    (void)state;
+    struct sigaction sa = { .sa_handler = on_alarm };   /* no SA_RESTART */
+    sigaction(SIGALRM, &sa, NULL);
+    struct result serial, hybrid;
+    assert_int_equal(run_reopen("serial", 3, &serial), 0);
+    assert_int_equal(run_reopen("hybrid", 3, &hybrid), 0);
+    assert_int_equal(hybrid.errors, 0);
+    assert_int_equal(hybrid.ops, 3 * REOPEN_ROUNDS);
+    assert_string_equal(hybrid.checksum, serial.checksum);
 }
 
 /* ---- completion waits: the model performs the call ---- */
@@ -373,6 +387,7 @@ int unit_models_run(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_async_rearms_after_fd_reopen),
+        cmocka_unit_test(test_hybrid_rearms_after_fd_reopen),
         cmocka_unit_test(test_early_waits_are_errors),
         cmocka_unit_test(test_completion_waits_every_model),
         cmocka_unit_test(test_fd_need_per_model),
