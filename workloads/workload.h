@@ -199,7 +199,7 @@ int task_prepare_fd(struct task *t, int fd);     /* O_NONBLOCK if async; CLOEXEC
 /* A wait of `seconds` that began at `since_ns` ended early (before the
  * whole interval had passed, by CLOCK_MONOTONIC): the caller counts it in
  * t->errors. Every model serves a timer with the same clock and never
- * early (see models/common.c and models/async.c), so no tolerance. */
+ * early (see models/common.c and models/evloop.c), so no tolerance. */
 bool wait_ended_early(int64_t since_ns, double seconds);
 /* Appends "key=value" to a metrics buffer ("k=v;k=v"): a plain decimal
  * number, no exponent, trailing zeros dropped. */
