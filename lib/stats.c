@@ -11,16 +11,21 @@ static int compare_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double stats_percentile(const uint32_t *sorted, size_t count, double q)
+size_t stats_rank(double q, size_t count)
 {
-    if (count == 0)
-        return 0;
-    size_t rank = (size_t)ceil(q * (double)count);   /* 1-based nearest rank */
+    size_t rank = (size_t)ceil(q * (double)count);
     if (rank < 1)
         rank = 1;
     if (rank > count)
         rank = count;
-    return sorted[rank - 1];
+    return rank;
+}
+
+double stats_percentile(const uint32_t *sorted, size_t count, double q)
+{
+    if (count == 0)
+        return 0;
+    return sorted[stats_rank(q, count) - 1];
 }
 
 struct latency_summary stats_summarise(uint32_t *samples, size_t count)
@@ -36,6 +41,8 @@ struct latency_summary stats_summarise(uint32_t *samples, size_t count)
     s.p50_us = stats_percentile(samples, count, 0.50);
     s.p90_us = stats_percentile(samples, count, 0.90);
     s.p99_us = stats_percentile(samples, count, 0.99);
+    s.p999_us = stats_percentile(samples, count, 0.999);
+    s.p9999_us = stats_percentile(samples, count, 0.9999);
     s.max_us = samples[count - 1];
     return s;
 }

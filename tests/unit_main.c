@@ -65,6 +65,7 @@ int main(void)
     failed += unit_options_run();
     failed += unit_stats_run();
     failed += unit_models_run();
+    failed += unit_histogram_run();
     if (failed)
         fprintf(stderr, "unit tests: %d failed\n", failed);
     return failed ? 1 : 0;
