@@ -2,6 +2,8 @@
  * keys in the same order, so scripts can use either. */
 #include "output.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A failed run has no checksum (run.h): "-" rather than a number. */
@@ -13,7 +15,7 @@ static const char *output_checksum(const struct result *r)
 /* The machine-readable keys, in order. */
 #define OUTPUT_KEYS "model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s," \
                     "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note," \
-                    "cancelled,cancel_ms,mem_kib,metrics"
+                    "cancelled,cancel_ms,mem_kib,lat_p999_us,lat_p9999_us,metrics"
 
 bool output_parse_format(const char *text, enum output_format *out)
 {
@@ -48,7 +50,8 @@ static void output_csv(FILE *f, const struct result *r)
     for (char *c = metrics; *c; c++)   /* never a column of its own */
         if (*c == ',' || *c == '"' || *c == '\n')
             *c = '_';
-    fprintf(f, ",%ld,%.3f,%ld,%s\n", r->cancelled, r->cancel_ms, r->mem_kib, metrics);
+    fprintf(f, ",%ld,%.3f,%ld,%.0f,%.0f,%s\n", r->cancelled, r->cancel_ms, r->mem_kib,
+            r->latency.p999_us, r->latency.p9999_us, metrics);
 }
 
 /* Strings we print are names, hex, "k=v" lists and notes: escape the two
@@ -86,8 +89,9 @@ static void output_json(FILE *f, const struct result *r)
     output_json_string(f, r->params);
     fprintf(f, ",\"note\":");
     output_json_string(f, r->note);
-    fprintf(f, ",\"cancelled\":%ld,\"cancel_ms\":%.3f,\"mem_kib\":%ld,\"metrics\":",
-            r->cancelled, r->cancel_ms, r->mem_kib);
+    fprintf(f, ",\"cancelled\":%ld,\"cancel_ms\":%.3f,\"mem_kib\":%ld,\"lat_p999_us\":%.0f,"
+            "\"lat_p9999_us\":%.0f,\"metrics\":", r->cancelled, r->cancel_ms, r->mem_kib,
+            r->latency.p999_us, r->latency.p9999_us);
     output_json_string(f, r->metrics);   /* always the last key */
     fprintf(f, "}\n");
 }
@@ -104,9 +108,47 @@ static const char *output_duration(char *buf, size_t size, double us)
     return buf;
 }
 
+/* The figure `key` of the metrics "k=v;k=v", or NAN when it is not there. */
+static double output_metric(const struct result *r, const char *key)
+{
+    size_t len = strlen(key);
+    for (const char *c = r->metrics; *c; c++) {
+        if (strncmp(c, key, len) == 0 && c[len] == '=')
+            return strtod(c + len + 1, NULL);
+        c = strchr(c, ';');   /* the next pair */
+        if (!c)
+            break;
+    }
+    return NAN;
+}
+
+/* An open-loop run (net --rate) in words: the offered and achieved rates,
+ * and beside the corrected latency line the two distributions that explain
+ * it, uncorrected (from the actual send) and the schedule's lag. */
+static void output_human_open_loop(FILE *f, const struct result *r)
+{
+    double offered = output_metric(r, "offered_req_per_s");
+    if (isnan(offered))
+        return;
+    char a[32], b[32], c[32], d[32], e[32];
+    fprintf(f, "  open loop   offered %.1f req/s, achieved %.1f req/s%s\n", offered,
+            output_metric(r, "achieved_req_per_s"), output_metric(r, "saturated") == 1
+            ? ": saturated (below 95 % of offered)" : "");
+    fprintf(f, "  uncorrected p50 %s, p90 %s, p99 %s, p99.9 %s, max %s (from the actual send)\n",
+            output_duration(a, sizeof a, output_metric(r, "uncorrected_p50_us")),
+            output_duration(b, sizeof b, output_metric(r, "uncorrected_p90_us")),
+            output_duration(c, sizeof c, output_metric(r, "uncorrected_p99_us")),
+            output_duration(d, sizeof d, output_metric(r, "uncorrected_p999_us")),
+            output_duration(e, sizeof e, output_metric(r, "uncorrected_max_us")));
+    fprintf(f, "  send lag    p50 %s, p99 %s, max %s (actual - intended send time)\n",
+            output_duration(a, sizeof a, output_metric(r, "lag_p50_us")),
+            output_duration(b, sizeof b, output_metric(r, "lag_p99_us")),
+            output_duration(c, sizeof c, output_metric(r, "lag_max_us")));
+}
+
 static void output_human(FILE *f, const struct result *r)
 {
-    char a[32], b[32], c[32], d[32];
+    char a[32], b[32], c[32], d[32], e[32], g[32];
     fprintf(f, "%s %s: %ld tasks", r->model, r->workload, r->tasks);
     if (r->workers)
         fprintf(f, ", %ld workers", r->workers);
@@ -124,10 +166,13 @@ static void output_human(FILE *f, const struct result *r)
         fprintf(f, " (%.2f KiB per task)", (double)r->maxrss_kib / (double)r->tasks);
     fprintf(f, "; %.1f MiB with workers' own and kernel memory (mem_kib)\n", r->mem_kib / 1024.0);
     fprintf(f, "  operations  %llu, %.1f ops/s\n", (unsigned long long)r->ops, r->ops_per_s);
-    fprintf(f, "  latency     p50 %s, p90 %s, p99 %s, max %s (%zu samples)\n",
+    fprintf(f, "  latency     p50 %s, p90 %s, p99 %s, p99.9 %s, p99.99 %s, max %s (%zu samples%s)\n",
             output_duration(a, sizeof a, r->latency.p50_us), output_duration(b, sizeof b, r->latency.p90_us),
-            output_duration(c, sizeof c, r->latency.p99_us), output_duration(d, sizeof d, r->latency.max_us),
-            r->latency.count);
+            output_duration(c, sizeof c, r->latency.p99_us), output_duration(d, sizeof d, r->latency.p999_us),
+            output_duration(e, sizeof e, r->latency.p9999_us), output_duration(g, sizeof g, r->latency.max_us),
+            r->latency.count, isnan(output_metric(r, "offered_req_per_s")) ? ""
+            : "; corrected: from each request's intended send time");
+    output_human_open_loop(f, r);
     fprintf(f, "  errors      %llu\n", (unsigned long long)r->errors);
     fprintf(f, "  checksum    %s\n", output_checksum(r));
     if (r->fail_task >= 0)

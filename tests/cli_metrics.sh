@@ -116,15 +116,16 @@ for metrics_w in $("$CBENCH" list | awk '$1 == "workload" { print $2 }'); do
     fi
 done
 
-# CSV: metrics is the last column, mem_kib the one before; a row has as
-# many columns as the header.
+# CSV: metrics is the last column, after mem_kib and the tail percentiles
+# (keys added later come before metrics); a row has as many columns as the
+# header.
 run_cbench run threads chain -n 3 --steps 2 -f csv
 metrics_header=$(head -1 "$TMP/out")
 metrics_row=$(sed -n 2p "$TMP/out")
-if [ "$status" -eq 0 ] && [ "${metrics_header##*,}" = metrics ] && [[ $metrics_header == *,mem_kib,metrics ]] &&
+if [ "$status" -eq 0 ] && [ "${metrics_header##*,}" = metrics ] && [[ $metrics_header == *,mem_kib,lat_p999_us,lat_p9999_us,metrics ]] &&
    [ "$(tr -cd , <<<"$metrics_header" | wc -c)" -eq "$(tr -cd , <<<"$metrics_row" | wc -c)" ] &&
    [[ ${metrics_row##*,} == chains=3\;longest_chain_ms=* ]]; then
-    pass "csv: mem_kib then metrics are the last columns"
+    pass "csv: mem_kib, lat_p999_us, lat_p9999_us, then metrics are the last columns"
 else
     fail "csv: metrics last column" "$metrics_header" "$metrics_row"
 fi

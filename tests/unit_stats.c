@@ -82,6 +82,24 @@ static void test_summary_sorts_unsorted_input(void **state)
     assert_summary(stats_summarise(two, COUNT(two)), 2, 1, 2, 2, 2, 1.5);
 }
 
+/* The tail: p99.9 and p99.99 of 1..10,000 are the 9,990th and 9,999th. */
+static void test_summary_tail(void **state)
+{
+    (void)state;
+    static uint32_t s[10000];
+    for (uint32_t i = 0; i < COUNT(s); i++)
+        s[i] = COUNT(s) - i;   /* descending: sorted by the summary */
+    struct latency_summary sum = stats_summarise(s, COUNT(s));
+    assert_double_exact(sum.p99_us, 9900);
+    assert_double_exact(sum.p999_us, 9990);
+    assert_double_exact(sum.p9999_us, 9999);
+    assert_double_exact(sum.max_us, 10000);
+    uint32_t one = 42;   /* and one sample is every percentile */
+    sum = stats_summarise(&one, 1);
+    assert_double_exact(sum.p999_us, 42);
+    assert_double_exact(sum.p9999_us, 42);
+}
+
 static void test_summary_max_is_the_largest(void **state)
 {
     (void)state;
@@ -109,17 +127,17 @@ static void test_percentile_bounds(void **state)
 static void test_percentile_matches_integer_rank(void **state)
 {
     (void)state;
-    static uint32_t s[2000];
-    static const int pct[] = { 50, 90, 99 };
+    static uint32_t s[20000];
+    static const int per10k[] = { 5000, 9000, 9900, 9990, 9999 };   /* p50 .. p99.99 */
     for (size_t i = 0; i < COUNT(s); i++)
         s[i] = (uint32_t)(3 * i + 1);
     for (size_t n = 1; n <= COUNT(s); n++) {
-        for (size_t k = 0; k < COUNT(pct); k++) {
-            size_t rank = ((size_t)pct[k] * n + 99) / 100;
-            double got = stats_percentile(s, n, pct[k] / 100.0);
+        for (size_t k = 0; k < COUNT(per10k); k++) {
+            size_t rank = ((size_t)per10k[k] * n + 9999) / 10000;
+            double got = stats_percentile(s, n, per10k[k] / 10000.0);
             if (got != s[rank - 1])
-                fail_msg("p%d of %zu samples: got %g, expected %u (rank %zu)",
-                         pct[k], n, got, s[rank - 1], rank);
+                fail_msg("p%g of %zu samples: got %g, expected %u (rank %zu)",
+                         per10k[k] / 100.0, n, got, s[rank - 1], rank);
         }
     }
 }
@@ -131,7 +149,7 @@ static void test_percentile_matches_integer_rank(void **state)
 static const char *const contract_keys =
     "model,workload,tasks,workers,wall_s,user_s,sys_s,maxrss_kib,ops,ops_per_s,"
     "lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,errors,checksum,workers_started,params,note,"
-    "cancelled,cancel_ms,mem_kib,metrics";
+    "cancelled,cancel_ms,mem_kib,lat_p999_us,lat_p9999_us,metrics";
 
 static struct result sample_result(void)
 {
@@ -140,7 +158,7 @@ static struct result sample_result(void)
         .wall_s = 0.5, .user_s = 0.25, .sys_s = 0.125, .maxrss_kib = 2048, .ops = 4,
         .errors = 1, .ops_per_s = 8, .ran = true,
         .latency = { .count = 4, .p50_us = 100, .p90_us = 2000, .p99_us = 3000,
-                     .max_us = 4000000, .mean_us = 150 },
+                     .max_us = 4000000, .mean_us = 150, .p999_us = 3500, .p9999_us = 3900 },
     };
     snprintf(r.checksum, sizeof r.checksum, "00000000000000ff");
     snprintf(r.params, sizeof r.params, "work=2;stack_kib=64");
@@ -231,8 +249,10 @@ static void test_json_is_one_object_with_the_contract_keys(void **state)
     /* quotes and backslashes escaped, the newline dropped */
     assert_contains(json, "\"note\":\"a,b \\\"q\\\\\\\" xy\"");
     assert_int_equal(json[strlen(json) - 2], '}');
-    /* mem_kib, then metrics: always the last key */
-    assert_contains(json, ",\"mem_kib\":3000,\"metrics\":\"move_ms=0.5;theory_ratio=11.8\"}\n");
+    /* mem_kib, the tail percentiles (added later, so after it), then
+     * metrics: always the last key */
+    assert_contains(json, ",\"mem_kib\":3000,\"lat_p999_us\":3500,\"lat_p9999_us\":3900,"
+                    "\"metrics\":\"move_ms=0.5;theory_ratio=11.8\"}\n");
     assert_string_equal(keys + strlen(keys) - strlen(",metrics"), ",metrics");
     free(json);
 }
@@ -260,11 +280,12 @@ static void test_csv_header_matches_json_and_row(void **state)
     assert_null(strchr(row, '"'));
     assert_contains(row, "threads,cpu,4,2,0.500000,0.250000,0.125000,2048,4,8.000,");
     assert_contains(row, ",1,00000000000000ff,2,work=2;stack_kib=64,");
-    /* metrics is the last column, mem_kib the one before */
+    /* metrics is the last column, after mem_kib and the tail percentiles */
     const char *last = strrchr(row, ',');
     assert_string_equal(last, ",move_ms=0.5;theory_ratio=11.8");
-    assert_contains(row, ",3000,move_ms=0.5;theory_ratio=11.8");
-    assert_string_equal(csv + strlen(csv) - strlen(",mem_kib,metrics"), ",mem_kib,metrics");
+    assert_contains(row, ",3000,3500,3900,move_ms=0.5;theory_ratio=11.8");
+    const char *tail = ",mem_kib,lat_p999_us,lat_p9999_us,metrics";
+    assert_string_equal(csv + strlen(csv) - strlen(tail), tail);
     free(csv);
 }
 
@@ -278,8 +299,34 @@ static void test_human_output(void **state)
     assert_contains(text, "checksum    00000000000000ff");
     assert_contains(text, "errors      1");
     /* latencies in a readable unit */
-    assert_contains(text, "p50 100 µs, p90 2.000 ms, p99 3.000 ms, max 4.000 s (4 samples)");
+    assert_contains(text, "p50 100 µs, p90 2.000 ms, p99 3.000 ms, p99.9 3.500 ms, p99.99 3.900 ms, "
+                    "max 4.000 s (4 samples)\n");
+    assert_null(strstr(text, "open loop"));   /* a closed-loop run */
     assert_contains(text, "  metrics     move_ms=0.5, theory_ratio=11.8\n");
+    free(text);
+}
+
+/* An open-loop run (net --rate): the metrics it carries in words, with
+ * units, and the latency line says it is corrected. */
+static void test_human_output_open_loop(void **state)
+{
+    (void)state;
+    struct result r = sample_result();
+    snprintf(r.metrics, sizeof r.metrics, "delay_ms=5;offered_req_per_s=200;achieved_req_per_s=150.5;"
+             "saturated=1;uncorrected_p50_us=5100;uncorrected_p90_us=5200;uncorrected_p99_us=6000;"
+             "uncorrected_p999_us=1000000;uncorrected_max_us=1200000;lag_p50_us=12.5;"
+             "lag_p99_us=800;lag_max_us=2500000");
+    char *text = print_result(FORMAT_HUMAN, &r);
+    assert_contains(text, "(4 samples; corrected: from each request's intended send time)\n");
+    assert_contains(text, "  open loop   offered 200.0 req/s, achieved 150.5 req/s: saturated "
+                    "(below 95 % of offered)\n");
+    assert_contains(text, "  uncorrected p50 5.100 ms, p90 5.200 ms, p99 6.000 ms, p99.9 1.000 s, "
+                    "max 1.200 s (from the actual send)\n");
+    assert_contains(text, "  send lag    p50 12 µs, p99 800 µs, max 2.500 s");
+    free(text);
+    snprintf(r.metrics, sizeof r.metrics, "offered_req_per_s=200;achieved_req_per_s=199;saturated=0");
+    text = print_result(FORMAT_HUMAN, &r);
+    assert_contains(text, "  open loop   offered 200.0 req/s, achieved 199.0 req/s\n");
     free(text);
 }
 
@@ -612,12 +659,14 @@ int unit_stats_run(void)
         cmocka_unit_test(test_summary_of_one_sample),
         cmocka_unit_test(test_summary_nearest_rank_1_to_10),
         cmocka_unit_test(test_summary_sorts_unsorted_input),
+        cmocka_unit_test(test_summary_tail),
         cmocka_unit_test(test_summary_max_is_the_largest),
         cmocka_unit_test(test_percentile_bounds),
         cmocka_unit_test(test_percentile_matches_integer_rank),
         cmocka_unit_test(test_json_is_one_object_with_the_contract_keys),
         cmocka_unit_test(test_csv_header_matches_json_and_row),
         cmocka_unit_test(test_human_output),
+        cmocka_unit_test(test_human_output_open_loop),
         cmocka_unit_test(test_human_output_not_run),
         cmocka_unit_test(test_failed_run_checksum_is_invalid),
         cmocka_unit_test(test_parse_format),
