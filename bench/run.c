@@ -436,7 +436,7 @@ static int run_measure_once(const struct run_request *req, struct result *out)
         return status;
 
     uint32_t per_task = req->workload->latency_per_task ?
-                        req->workload->latency_per_task(req->workload_params) : 0;
+                        req->workload->latency_per_task(req->workload_params, r.tasks) : 0;
     struct shared_block tasks, latency;
     if (!shared_alloc(&tasks, (size_t)r.tasks * sizeof *r.task)) {
         fprintf(stderr, "cbench: out of memory: cannot map %ld tasks: %s\n", r.tasks, strerror(errno));

@@ -59,8 +59,9 @@ static long chain_default_tasks(void)
     return 10;
 }
 
-static uint32_t chain_latency_per_task(const void *params)
+static uint32_t chain_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     (void)params;
     return 1;
 }

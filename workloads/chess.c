@@ -67,8 +67,9 @@ static long chess_default_tasks(void)
     return 24;
 }
 
-static uint32_t chess_latency_per_task(const void *params)
+static uint32_t chess_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     const struct chess_params *p = params;
     return (uint32_t)p->moves;
 }

@@ -36,8 +36,9 @@ static long cpu_default_tasks(void)
     return 4 * online_cores();
 }
 
-static uint32_t cpu_latency_per_task(const void *params)
+static uint32_t cpu_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     (void)params;
     return 1;
 }

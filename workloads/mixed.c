@@ -74,8 +74,9 @@ static long mixed_default_tasks(void)
     return mixed_cores() + 10;
 }
 
-static uint32_t mixed_latency_per_task(const void *params)
+static uint32_t mixed_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     const struct mixed_params *p = params;
     return (uint32_t)p->requests;
 }

@@ -126,8 +126,9 @@ static long net_default_tasks(void)
     return 10;
 }
 
-static uint32_t net_latency_per_task(const void *params)
+static uint32_t net_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     const struct net_params *p = params;
     return (uint32_t)p->requests;
 }

@@ -73,8 +73,9 @@ static long pingpong_default_tasks(void)
     return 2;
 }
 
-static uint32_t pingpong_latency_per_task(const void *params)
+static uint32_t pingpong_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     const struct pingpong_params *p = params;
     return p->count < PINGPONG_MAX_SAMPLES ? (uint32_t)p->count : PINGPONG_MAX_SAMPLES;
 }

@@ -115,8 +115,9 @@ static long queue_default_tasks(void)
 }
 
 /* Any consumer may take any item, so each has room for all of them. */
-static uint32_t queue_latency_per_task(const void *params)
+static uint32_t queue_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     const struct queue_params *p = params;
     return (uint32_t)p->items;
 }

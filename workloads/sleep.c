@@ -26,8 +26,9 @@ static long sleep_default_tasks(void)
     return 3;
 }
 
-static uint32_t sleep_latency_per_task(const void *params)
+static uint32_t sleep_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     (void)params;
     return 1;
 }

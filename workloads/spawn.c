@@ -75,8 +75,9 @@ static long spawn_default_tasks(void)
     return 1000;
 }
 
-static uint32_t spawn_latency_per_task(const void *params)
+static uint32_t spawn_latency_per_task(const void *params, long tasks)
 {
+    (void)tasks;
     (void)params;
     return 1;
 }

@@ -160,8 +160,8 @@ struct workload {
     bool fds_at_setup;                /* ... opened by setup for every task,
                                          so every process holds them all */
 
-    /* Upper bound of latency samples one task records (0: none). */
-    uint32_t (*latency_per_task)(const void *params);
+    /* Upper bound of latency samples one task of `tasks` records (0: none). */
+    uint32_t (*latency_per_task)(const void *params, long tasks);
     /* Once, before any task starts (start a server...). Returns 0 or an exit
      * status (1 failed, 2 bad usage) after printing why; a setup that fails
      * releases what it took itself, since teardown is not called then.
