@@ -21,14 +21,45 @@
  * than the delay is an error too ("early"): a server that did not wait,
  * so the run did not do the work it claims.
  *
+ * Open loop (--rate R --duration S): requests are sent on a schedule, not
+ * when the previous answer came (closed loop, the default). Request j of
+ * the run (j = 0, 1, 2...) is due j / R seconds into it, and goes to
+ * connection j mod N, so each connection sends every N / R seconds, the
+ * connections staggered by 1 / R; a connection's schedule starts when it
+ * is open. A connection early for its next request waits with WAIT_TIMER
+ * (blocking models sleep, event loops arm a timer); one that is behind
+ * sends at once, and never skips a request: that is what makes the
+ * correction honest. Each request is timed from its intended send time
+ * (corrected: the latency samples, so lat_* are corrected) and from its
+ * actual send (uncorrected), and its lag (actual - intended send) is
+ * recorded; the last two go to histograms (lib/histogram.h) shared by
+ * every task, whatever the model (MAP_SHARED, atomic), so memory does not
+ * grow with the connections. The schedule holds ceil(R x S) requests; a
+ * connection still behind it NET_GRACE of S after its end sends no more, so
+ * a run far beyond capacity ends on time, and what it left unsent shows as
+ * achieved_req_per_s (completed requests / S) below offered_req_per_s.
+ * Equal work in an open-loop run: how many requests complete depends on
+ * the model's speed, so the checksum folds what is fixed - each
+ * connection's scheduled requests and the body every response must carry
+ * (cbench serve's pattern; a response with any other body is an error) -
+ * and the work done is the measured result (ops, achieved_req_per_s). All
+ * connections must run at once for the schedule to mean anything, so a
+ * model that runs fewer at once (serial with -n > 1, a -w pool smaller
+ * than -n) is refused (exit 2).
+ *
  * Metrics: delay_ms, requests, connect_ms, steady_s (the wall time less
- * connect_ms) and steady_req_per_s (requests over steady_s). connect_ms is
+ * connect_ms) and steady_req_per_s (requests over steady_s); in an
+ * open-loop run also offered_req_per_s, achieved_req_per_s, saturated (1
+ * when achieved < 95 % of offered), uncorrected_p50/p90/p99/p999/max_us
+ * and lag_p50/p99/max_us, and requests is then the mean scheduled per
+ * connection. connect_ms is
  * the setup phase inside the run: when every task runs at once, from the
  * start of the model's run until the last connection was open (creating
  * workers and connecting); when the model runs fewer at once (serial, a
  * pool), connections open one after another between requests, so it is the
  * time tasks spent connecting, summed, over the tasks run at once. */
 #include "workload.h"
+#include "../lib/histogram.h"
 #include "../server/http_server.h"
 
 #include <errno.h>
@@ -39,6 +70,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -54,6 +86,9 @@
 
 #define NET_RECV_BUFFER WAIT_LEND_MAX   /* lent by the model (WAIT_RECV) */
 #define NET_HEADER_ROOM 16384   /* response bytes allowed beyond --bytes */
+#define NET_GRACE 0.1           /* open loop: a connection this share of --duration
+                                   behind the schedule's end sends no more */
+#define NET_SATURATED 0.95      /* achieved below this share of offered */
 
 /* Why a request failed: counted per cause, named in the note. */
 enum net_cause { NET_TIMEOUT, NET_TOO_LARGE, NET_RESET, NET_CLOSED, NET_MALFORMED, NET_EARLY,
@@ -68,10 +103,24 @@ struct net_shared {
     atomic_uint count[NET_CAUSES];
 };
 
+/* Open loop: every task records here (MAP_SHARED, atomic), in ns. */
+struct net_open_loop {
+    struct histogram uncorrected;     /* actual send -> response */
+    struct histogram lag;             /* intended send -> actual send */
+};
+
+/* The open loop's figures, read from the histograms at teardown, µs. */
+struct net_open_figures {
+    double uncorrected_p50, uncorrected_p90, uncorrected_p99, uncorrected_p999, uncorrected_max;
+    double lag_p50, lag_p99, lag_max;
+};
+
 struct net_params {
     long delay_ms, requests, bytes, server_loops;
     long timeout_ms;            /* per request; 0: 10 s + the delay */
     const char *connect;        /* HOST:PORT, or NULL to start our own server */
+    double rate;                /* --rate: requests/s in all; 0: closed loop */
+    double duration;            /* --duration: seconds of the schedule; 0: none */
     /* Filled by setup: */
     long tasks, concurrency;    /* for connect_ms */
     struct sockaddr_storage addr;
@@ -83,9 +132,16 @@ struct net_params {
     int64_t timeout_ns;         /* --timeout-ms resolved */
     struct net_shared *shared;  /* MAP_SHARED: errors by cause */
     unsigned errors[NET_CAUSES];/* copied from `shared` at teardown, for the note */
+    /* Open loop (rate > 0), filled by setup: */
+    double slot_ns;             /* between request j and j + 1 of the run: 1e9 / rate */
+    int64_t duration_ns, grace_ns;
+    uint64_t scheduled;         /* requests in the schedule: ceil(rate x duration) */
+    uint64_t body_hash;         /* FNV-1a of the body every response must carry */
+    struct net_open_loop *open_loop;   /* MAP_SHARED histograms */
+    struct net_open_figures figures;   /* read from them at teardown */
 };
 
-enum net_phase { NET_CONNECT, NET_CONNECTING, NET_SEND, NET_SENDING, NET_RECV };
+enum net_phase { NET_CONNECT, NET_CONNECTING, NET_SCHEDULE, NET_SENDING, NET_RECV };
 
 struct net_state {
     int fd;
@@ -97,6 +153,11 @@ struct net_state {
     uint64_t body_len;
     uint64_t received;          /* bytes of the current response so far */
     bool too_large;             /* its Content-Length is more than asked */
+    int64_t sent_ns;            /* when the current request began to go out */
+    /* Open loop: */
+    uint64_t scheduled;         /* requests this connection's schedule holds */
+    int64_t epoch_ns;           /* its schedule's start: the connection open */
+    int64_t intended_ns;        /* when the current request was due */
     const struct net_params *params;
     http_parser parser;
 };
@@ -109,7 +170,7 @@ static const struct opt_spec net_options[] = {
     { "delay-ms", 0, OPT_INT, offsetof(struct net_params, delay_ms), 0, HTTP_SERVER_MAX_DELAY_MS,
       "server-side delay per request in ms (default 0: fast I/O)" },
     { "requests", 0, OPT_INT, offsetof(struct net_params, requests), 1, 1000000,
-      "sequential requests per connection (default 10)" },
+      "sequential requests per connection, closed loop (default 10)" },
     { "bytes", 0, OPT_INT, offsetof(struct net_params, bytes), 0, HTTP_SERVER_MAX_BYTES,
       "response body size in bytes (default 1024)" },
     { "connect", 0, OPT_STRING, offsetof(struct net_params, connect), 0, 0,
@@ -118,6 +179,11 @@ static const struct opt_spec net_options[] = {
       "event loops of the server cbench starts (default 0: one per core)" },
     { "timeout-ms", 0, OPT_INT, offsetof(struct net_params, timeout_ms), 0, 3600000,
       "a request (connect included) failing after N ms (default 0: 10000 + --delay-ms)" },
+    { "rate", 0, OPT_DOUBLE, offsetof(struct net_params, rate), 0.001, 1000000,
+      "open loop: N requests/s in all, each connection every -n/N s, staggered; latency "
+      "from the intended send (default: closed loop)" },
+    { "duration", 0, OPT_DOUBLE, offsetof(struct net_params, duration), 0.001, 3600,
+      "with --rate (required): the schedule lasts N s, replacing --requests" },
     OPT_END,
 };
 
@@ -126,11 +192,27 @@ static long net_default_tasks(void)
     return 10;
 }
 
+/* Open loop: the requests of the whole schedule, ceil(rate x duration)
+ * (a hair less than the product first, so that 0.1 x 30 is 3, not 4). */
+static uint64_t net_schedule_total(const struct net_params *p)
+{
+    double total = p->rate * p->duration;
+    return (uint64_t)ceil(total - total * 1e-12);
+}
+
+/* ... and of connection `id` of `tasks`: requests id, id + tasks, ... */
+static uint64_t net_schedule_of(uint64_t total, long tasks, long id)
+{
+    return total > (uint64_t)id ? (total - (uint64_t)id - 1) / (uint64_t)tasks + 1 : 0;
+}
+
 static uint32_t net_latency_per_task(const void *params, long tasks)
 {
-    (void)tasks;
     const struct net_params *p = params;
-    return (uint32_t)p->requests;
+    if (p->rate <= 0)
+        return (uint32_t)p->requests;
+    uint64_t most = net_schedule_of(net_schedule_total(p), tasks, 0);   /* connection 0's */
+    return most > UINT32_MAX ? UINT32_MAX : (uint32_t)most;
 }
 
 /* ---- errors ---------------------------------------------------------- */
@@ -266,20 +348,79 @@ static bool net_connected(struct task *t, struct net_state *s)
         return false;
     }
     t->mark_ns = clock_now_ns();
-    s->phase = NET_SEND;
+    s->epoch_ns = t->mark_ns;
     return true;
 }
 
-/* The request, whole or its rest. */
+/* The request, whole or its rest. Its latency is timed from its first
+ * send (closed loop) or from when it was due (open loop: corrected). */
 static struct wait net_send(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->params;
     if (s->sent == 0) {
         task_op_begin(t);
-        t->deadline_ns = t->op_start_ns + p->timeout_ns;
+        s->sent_ns = t->op_start_ns;
+        if (p->rate > 0)
+            t->op_start_ns = s->intended_ns;
+        t->deadline_ns = s->sent_ns + p->timeout_ns;
     }
     s->phase = NET_SENDING;
     return wait_send(s->fd, p->request + s->sent, p->request_len - s->sent);
+}
+
+static void net_close(struct net_state *s)
+{
+    close(s->fd);
+    s->fd = -1;
+}
+
+/* Open loop: the next request at its intended time. Early: wait for it (a
+ * timer may also end early under some model: then simply wait again).
+ * Late: send at once, never skip. Past the schedule's end and its grace:
+ * the model fell too far behind; the rest stays unsent. */
+static struct wait net_schedule(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    uint64_t j = (uint64_t)t->id + (uint64_t)s->done * (uint64_t)p->tasks;   /* of the run */
+    int64_t now = clock_now_ns();
+    s->intended_ns = s->epoch_ns + (int64_t)((double)j * p->slot_ns);
+    t->deadline_ns = 0;   /* no request is out while the connection waits */
+    if (now < s->intended_ns) {
+        s->phase = NET_SCHEDULE;
+        return wait_timer((double)(s->intended_ns - now) / 1e9);
+    }
+    if (now >= s->epoch_ns + p->duration_ns + p->grace_ns) {
+        net_close(s);
+        return wait_done();
+    }
+    return net_send(t, s);
+}
+
+/* The next request: at once (closed loop) or on the schedule. */
+static struct wait net_next(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    s->sent = 0;
+    return p->rate > 0 ? net_schedule(t, s) : net_send(t, s);
+}
+
+/* Open loop: before connecting, what the schedule holds for this
+ * connection, and its checksum, which must not depend on timing: the
+ * requests scheduled and the body each response must carry. */
+static bool net_open_loop_start(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    s->scheduled = net_schedule_of(p->scheduled, p->tasks, t->id);
+    t->checksum = checksum_mix(s->scheduled, p->body_hash);
+    return s->scheduled > 0;
+}
+
+/* Open loop: the response's uncorrected latency and the request's lag. */
+static void net_open_loop_record(const struct net_params *p, const struct net_state *s)
+{
+    int64_t now = clock_now_ns();
+    histogram_record(&p->open_loop->uncorrected, (uint64_t)(now - s->sent_ns));
+    histogram_record(&p->open_loop->lag, (uint64_t)(s->sent_ns - s->intended_ns));
 }
 
 static struct wait net_sent(struct task *t, struct net_state *s)
@@ -317,20 +458,26 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
                  s->parser.status_code, (unsigned long long)s->body_len, p->bytes);
         return wait_done();
     }
-    if (p->delay_ms > 0 && wait_ended_early(t->op_start_ns, (double)p->delay_ms / 1e3)) {
+    if (p->delay_ms > 0 && wait_ended_early(s->sent_ns, (double)p->delay_ms / 1e3)) {
         net_fail(t, s, NET_EARLY, "the response came sooner than --delay-ms %ld", p->delay_ms);
+        return wait_done();
+    }
+    if (p->rate > 0 && s->body_sum != p->body_hash) {
+        net_fail(t, s, NET_MALFORMED, "the body is not the one cbench serve sends for --bytes %ld",
+                 p->bytes);
         return wait_done();
     }
     task_op_end(t);
     t->deadline_ns = 0;
-    t->checksum = checksum_mix(t->checksum, s->body_sum);
-    if (++s->done == p->requests) {
-        close(s->fd);
-        s->fd = -1;
+    if (p->rate > 0)
+        net_open_loop_record(p, s);
+    else
+        t->checksum = checksum_mix(t->checksum, s->body_sum);
+    if ((uint64_t)++s->done == (p->rate > 0 ? s->scheduled : (uint64_t)p->requests)) {
+        net_close(s);
         return wait_done();
     }
-    s->sent = 0;
-    return net_send(t, s);
+    return net_next(t, s);
 }
 
 /* What one WAIT_RECV brought (t->io_result bytes at t->io_buf). */
@@ -375,15 +522,20 @@ static struct wait net_recv(struct task *t, struct net_state *s)
 static struct wait net_step(struct task *t)
 {
     struct net_state *s = t->state;
+    const struct net_params *p = t->params;
     switch (s->phase) {
     case NET_CONNECT:
+        if (p->rate > 0 && !net_open_loop_start(t, s)) {
+            s->fd = -1;   /* nothing scheduled: no connection */
+            return wait_done();
+        }
         return net_connect(t, s);
     case NET_CONNECTING:
         if (!net_connected(t, s))
             return wait_done();
-        return net_send(t, s);
-    case NET_SEND:
-        return net_send(t, s);
+        return net_next(t, s);
+    case NET_SCHEDULE:
+        return net_schedule(t, s);
     case NET_SENDING:
         return net_sent(t, s);
     case NET_RECV:
@@ -570,16 +722,67 @@ static int net_check_server_fds(const struct net_params *p, const struct workloa
     return 1;
 }
 
+/* --rate and --duration make sense together, instead of --requests, and
+ * only when every connection runs at once. 0, or 2 after saying why. */
+static int net_check_open_loop(const struct net_params *p, const struct workload_env *env)
+{
+    const char *why = NULL;
+    if (p->rate > 0 && p->duration <= 0)
+        why = "--rate needs --duration S: how long the schedule runs";
+    else if (p->duration > 0 && p->rate <= 0)
+        why = "--duration times an open-loop run: give --rate too (a closed-loop run is "
+              "sized by --requests)";
+    else if (p->rate > 0 && p->requests != net_defaults.requests)
+        why = "--requests sizes a closed-loop run; a --rate run lasts --duration";
+    if (why) {
+        fprintf(stderr, "cbench: net: %s\n", why);
+        return 2;
+    }
+    if (p->rate > 0 && env->concurrency < env->tasks) {
+        fprintf(stderr, "cbench: net: --rate spreads its requests over connections that are all "
+                "open at once, but %s runs %ld of the %ld connections at a time (use -n %ld, or a "
+                "model or -w that runs them all)\n", env->model, env->concurrency, env->tasks,
+                env->concurrency);
+        return 2;
+    }
+    return 0;
+}
+
+/* Open loop: the schedule and the body every response must carry; the
+ * histograms every task records into. 0, or 1 after a message. */
+static int net_setup_open_loop(struct net_params *p)
+{
+    if (p->rate <= 0)
+        return 0;
+    p->slot_ns = 1e9 / p->rate;
+    p->duration_ns = (int64_t)(p->duration * 1e9);
+    p->grace_ns = (int64_t)(p->duration * NET_GRACE * 1e9);
+    p->scheduled = net_schedule_total(p);
+    uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a, as net_on_body folds it */
+    for (long i = 0; i < p->bytes; i++)
+        h = (h ^ (unsigned char)http_server_body_byte((size_t)i)) * 0x100000001b3ULL;
+    p->body_hash = h;
+    p->open_loop = shared_memory(sizeof *p->open_loop, "net --rate");
+    return p->open_loop ? 0 : 1;   /* zeroed: two empty histograms */
+}
+
 static int net_setup(void *params, const struct workload_env *env)
 {
     struct net_params *p = params;
     p->tasks = env->tasks;
     p->concurrency = env->concurrency;
+    int usage = net_check_open_loop(p, env);
+    if (usage != 0)
+        return usage;
     if (net_check_server_fds(p, env) != 0)
         return 1;
     p->shared = shared_memory(sizeof *p->shared, "net");
     if (!p->shared)
         return 1;
+    if (net_setup_open_loop(p) != 0) {
+        net_teardown(p);
+        return 1;
+    }
     memset(p->errors, 0, sizeof p->errors);
     p->timeout_ns = (p->timeout_ms ? p->timeout_ms : 10000 + p->delay_ms) * 1000000LL;
     int status = 0;
@@ -597,10 +800,31 @@ static int net_setup(void *params, const struct workload_env *env)
     return 0;
 }
 
+/* The open loop's histograms, ns, as the figures of its metrics, µs. */
+static void net_read_open_loop(struct net_params *p)
+{
+    const struct histogram *u = &p->open_loop->uncorrected, *l = &p->open_loop->lag;
+    p->figures = (struct net_open_figures){
+        .uncorrected_p50 = (double)histogram_percentile(u, 0.50) / 1e3,
+        .uncorrected_p90 = (double)histogram_percentile(u, 0.90) / 1e3,
+        .uncorrected_p99 = (double)histogram_percentile(u, 0.99) / 1e3,
+        .uncorrected_p999 = (double)histogram_percentile(u, 0.999) / 1e3,
+        .uncorrected_max = (double)histogram_max(u) / 1e3,
+        .lag_p50 = (double)histogram_percentile(l, 0.50) / 1e3,
+        .lag_p99 = (double)histogram_percentile(l, 0.99) / 1e3,
+        .lag_max = (double)histogram_max(l) / 1e3,
+    };
+}
+
 static void net_teardown(void *params)
 {
     struct net_params *p = params;
     net_stop_server(p);
+    if (p->open_loop) {
+        net_read_open_loop(p);
+        munmap(p->open_loop, sizeof *p->open_loop);
+        p->open_loop = NULL;
+    }
     if (p->shared) {
         for (int c = 0; c < NET_CAUSES; c++)
             p->errors[c] = atomic_load(&p->shared->count[c]);
@@ -618,6 +842,25 @@ static void net_note(const void *params, char *buf, size_t size)
         if (p->errors[c])
             len += (size_t)snprintf(buf + len, size - len, "%s%u %s", len ? ", " : "errors: ",
                                     p->errors[c], net_cause_names[c]);
+}
+
+/* Achieved: the requests completed over the schedule's length; short of
+ * offered when the model left requests unsent (or failed them). */
+static void net_metrics_open_loop(const struct net_params *p, uint64_t ops, char *buf, size_t size)
+{
+    const struct net_open_figures *f = &p->figures;
+    double achieved = (double)ops / p->duration;
+    metrics_add(buf, size, "offered_req_per_s", p->rate);
+    metrics_add(buf, size, "achieved_req_per_s", achieved);
+    metrics_add(buf, size, "saturated", achieved < NET_SATURATED * p->rate);
+    metrics_add(buf, size, "uncorrected_p50_us", f->uncorrected_p50);
+    metrics_add(buf, size, "uncorrected_p90_us", f->uncorrected_p90);
+    metrics_add(buf, size, "uncorrected_p99_us", f->uncorrected_p99);
+    metrics_add(buf, size, "uncorrected_p999_us", f->uncorrected_p999);
+    metrics_add(buf, size, "uncorrected_max_us", f->uncorrected_max);
+    metrics_add(buf, size, "lag_p50_us", f->lag_p50);
+    metrics_add(buf, size, "lag_p99_us", f->lag_p99);
+    metrics_add(buf, size, "lag_max_us", f->lag_max);
 }
 
 static void net_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
@@ -639,7 +882,9 @@ static void net_metrics(const void *params, const struct workload_run *run, char
         connect_s = (double)connecting / 1e9 / (double)(p->concurrency > 0 ? p->concurrency : 1);
     double steady_s = (double)(run->end_ns - run->start_ns) / 1e9 - connect_s;
     metrics_add(buf, size, "delay_ms", (double)p->delay_ms);
-    metrics_add(buf, size, "requests", (double)p->requests);
+    /* requests per connection: asked (closed loop), scheduled on average (open) */
+    metrics_add(buf, size, "requests", p->rate > 0 ? (double)p->scheduled / (double)p->tasks
+                                                   : (double)p->requests);
     metrics_add(buf, size, "connect_ms", connect_s * 1e3);
     metrics_add(buf, size, "steady_s", steady_s);
     metrics_add(buf, size, "steady_req_per_s", steady_s > 0 ? (double)ops / steady_s : 0);
@@ -647,6 +892,8 @@ static void net_metrics(const void *params, const struct workload_run *run, char
      * (recv, send, connect) and its own waiting calls (epoll_wait per
      * loop iteration, io_uring_enter), per request */
     metrics_add(buf, size, "syscalls_per_req", ops > 0 ? (double)syscalls / (double)ops : 0);
+    if (p->rate > 0)
+        net_metrics_open_loop(p, ops, buf, size);
 }
 
 const struct workload workload_net = {
