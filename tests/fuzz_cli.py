@@ -7,8 +7,9 @@
 Generates hostile command lines for `cbench run MODEL WORKLOAD ...`,
 `cbench list`, `cbench serve` and `cbench --help/--version`: models and
 workloads from `cbench list`, options parsed from `cbench --help` and
-`cbench serve --help` (nothing is hard-coded but --tasks, which sets the
-cost of a run, and --port, which must stay 0), values such as "", "-1",
+`cbench serve --help` (nothing is hard-coded but --tasks and --duration,
+which set the cost of a run, net's --rate that --duration goes with, and
+--port, which must stay 0), values such as "", "-1",
 "0x10", "99999999999999999999", " 5", "abc", a 10,000-character string,
 duplicate options, missing values and odd orders.
 
@@ -64,6 +65,14 @@ PORTS = ["0", "0", "", "-1", "65536", "99999999999999999999", "abc", "0x10", "1.
 GARBAGE_ARGS = ["--nope", "-x", "--", "-", "---tasks", "--tasks=", "--=", "-n5", "--TASKS", "extra",
                 "x" * 10000, "", " ", "--help", "-h", "--version", "-V", "help", "list", "run", "serve"]
 
+# --duration sets how long a run lasts (net's open loop): valid values stay
+# short, the rest are malformed or out of range. It goes with --rate and
+# replaces --requests, so a cheap case sets the pair or --requests, never
+# both, and so covers the open and the closed loop alike.
+SHORT_DURATIONS = ["0.1", "0.2", "0.05"]
+OPEN_LOOP = ("--rate", "--duration")
+CLOSED_LOOP = "--requests"
+
 TAG_VAR = "CBENCH_FUZZ_TAG"
 
 
@@ -117,7 +126,17 @@ def discover(cbench):
     return models, workloads, run_opts, serve_opts
 
 
+def short_or_invalid(value):
+    """A --duration value: kept if it is no valid number above 0.2 s."""
+    try:
+        return value if float(value) <= 0.2 or not re.fullmatch(r"-?[0-9]*\.?[0-9]*", value) else "0.1"
+    except ValueError:
+        return value
+
+
 def value_for(rng, opt, cheap=True):
+    if opt.long == "--duration":
+        return rng.choice(SHORT_DURATIONS) if rng.random() < 0.5 else short_or_invalid(rng.choice(HOSTILE_NUMBERS))
     if opt.address == "host_port":
         return rng.choice(ADDRESSES_HOST_PORT)
     if opt.address == "host":
@@ -166,9 +185,15 @@ def gen_run(rng, models, workloads, run_opts):
     # Keep the workload's numeric options at 1 or 2 (most cases), so that a
     # case stays cheap whatever else it gets.
     if big or rng.random() < 0.85:
+        names = {o.long for o in run_opts.get(workload, [])}
+        open_loop = all(n in names for n in OPEN_LOOP) and rng.random() < 0.5
         for o in run_opts.get(workload, []):
-            if o.takes == "N":
-                words += [o.long, rng.choice(["1", "1", "2"])]
+            if o.takes != "N" or o.long == (CLOSED_LOOP if open_loop else None):
+                continue
+            if o.long in OPEN_LOOP and not open_loop:
+                continue
+            value = rng.choice(SHORT_DURATIONS) if o.long == "--duration" else rng.choice(["1", "1", "2"])
+            words += [o.long, value]
     # The hostile part (never with many tasks: that must stay cheap).
     hostile = [] if big else [None] * rng.choice([0, 1, 1, 2, 2, 3, 4])
     for i in range(len(hostile)):
