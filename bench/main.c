@@ -68,7 +68,9 @@ static void print_help(void)
            "Examples:\n"
            "  cbench run serial sleep                 3 tasks x 1 s, one after another\n"
            "  cbench run async sleep -n 100000        100,000 concurrent 1 s waits\n"
-           "  cbench run threads cpu -f json          CPU work on every core, as JSON\n");
+           "  cbench run threads cpu -f json          CPU work on every core, as JSON\n"
+           "  cbench run async net -n 100 --rate 20000 --duration 10\n"
+           "                                          open loop: 20,000 requests/s offered for 10 s\n");
 }
 
 /* Whether a model can run on this machine; `why` says why not. */

@@ -180,10 +180,10 @@ static const struct opt_spec net_options[] = {
     { "timeout-ms", 0, OPT_INT, offsetof(struct net_params, timeout_ms), 0, 3600000,
       "a request (connect included) failing after N ms (default 0: 10000 + --delay-ms)" },
     { "rate", 0, OPT_DOUBLE, offsetof(struct net_params, rate), 0.001, 1000000,
-      "open loop: N requests/s in all, each connection every -n/N s, staggered; latency "
-      "from the intended send (default: closed loop)" },
+      "open loop: N requests/s over all connections, timed from when each was due; "
+      "needs --duration (default: closed loop)" },
     { "duration", 0, OPT_DOUBLE, offsetof(struct net_params, duration), 0.001, 3600,
-      "with --rate (required): the schedule lasts N s, replacing --requests" },
+      "with --rate: the schedule lasts N s (instead of --requests)" },
     OPT_END,
 };
 
@@ -898,7 +898,8 @@ static void net_metrics(const void *params, const struct workload_run *run, char
 
 const struct workload workload_net = {
     .name = "net",
-    .summary = "each task is an HTTP/1.1 keep-alive connection making --requests requests",
+    .summary = "each task is an HTTP/1.1 keep-alive connection making --requests requests "
+               "(or, with --rate, requests on a schedule)",
     .options = net_options,
     .params_size = sizeof(struct net_params),
     .params_default = &net_defaults,
