@@ -143,7 +143,7 @@ static int async_run(struct run *r)
         r->kernel_tasks = n > 1 ? n : 0;   /* one loop runs in this thread */
         status = run_loop_threads(loops, sizeof *loops, n, async_loop_run, r, "event loop");
         for (long k = 0; k < n; k++)
-            r->syscalls += loops[k].iterations;
+            r->syscalls += loops[k].iterations + loops[k].timer_syscalls;
     }
     async_free_loops(loops, n);
     return status;

@@ -7,6 +7,10 @@
 #include "evloop.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #define EVLOOP_SWEEP_S 0.1   /* how late a deadline may be noticed */
 
@@ -22,6 +26,7 @@ bool evloop_open(struct evloop *l, struct run *r, unsigned flags, const struct e
     l->tasks = tasks;
     l->stride = stride;
     l->count = count;
+    l->timer_fd = -1;
     l->loop = ev_loop_new(flags);
     if (!l->loop)
         return false;
@@ -34,6 +39,11 @@ void evloop_close(struct evloop *l)
     if (l->loop)
         ev_loop_destroy(l->loop);
     l->loop = NULL;
+    if (l->timer_fd >= 0)
+        close(l->timer_fd);
+    l->timer_fd = -1;
+    free(l->due);
+    l->due = NULL;
 }
 
 const char *evloop_backend_name(const struct evloop *l)
@@ -126,6 +136,92 @@ static void evloop_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
     evloop_step(ev_userdata(loop), w->data);
 }
 
+/* ---- timers on time (see evloop.h) -------------------------------------- */
+
+static void evloop_due_push(struct evloop *l, int64_t due)
+{
+    if (l->due_count == l->due_cap) {
+        size_t cap = l->due_cap ? 2 * l->due_cap : 64;
+        int64_t *grown = realloc(l->due, cap * sizeof *grown);
+        if (!grown)
+            return;   /* this timer wakes as libev has it: late, never early */
+        l->due = grown;
+        l->due_cap = cap;
+    }
+    size_t i = l->due_count++;
+    for (; i > 0 && l->due[(i - 1) / 2] > due; i = (i - 1) / 2)
+        l->due[i] = l->due[(i - 1) / 2];
+    l->due[i] = due;
+}
+
+static void evloop_due_pop(struct evloop *l)
+{
+    int64_t last = l->due[--l->due_count];
+    size_t i = 0, n = l->due_count;
+    for (size_t c; (c = 2 * i + 1) < n; i = c) {
+        if (c + 1 < n && l->due[c + 1] < l->due[c])
+            c++;
+        if (l->due[c] >= last)
+            break;
+        l->due[i] = l->due[c];
+    }
+    if (n)
+        l->due[i] = last;
+}
+
+/* Before the loop sleeps: the due times passed are libev's to fire now
+ * (its own timeout is 0 then); the timerfd is armed at the next one, or
+ * disarmed. Arming also clears its readiness, so the io watcher itself has
+ * nothing to do. A timer stopped early (cancellation) leaves its due time
+ * behind, which at worst wakes the loop once for nothing. */
+static void evloop_on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    struct evloop *l = w->data;
+    (void)loop;
+    (void)revents;
+    int64_t now = clock_now_ns();
+    while (l->due_count && l->due[0] <= now)
+        evloop_due_pop(l);
+    int64_t next = l->due_count ? l->due[0] : 0;
+    if (next == l->armed_ns)
+        return;
+    struct itimerspec at = { .it_value = { .tv_sec = (time_t)(next / 1000000000),
+                                           .tv_nsec = (long)(next % 1000000000) } };
+    timerfd_settime(l->timer_fd, TFD_TIMER_ABSTIME, &at, NULL);   /* 0: disarm */
+    l->armed_ns = next;
+    l->timer_syscalls++;
+}
+
+static void evloop_on_timer_fd(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;   /* woken: libev fires the due timers, prepare re-arms */
+}
+
+/* The timerfd and its two watchers, with the loop's first timer; neither
+ * keeps the loop alive. false if there is no timerfd to be had (then
+ * timers wake as libev has them). */
+static bool evloop_timer_fd(struct evloop *l)
+{
+    if (l->timer_fd != -1)
+        return l->timer_fd >= 0;
+    l->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    l->timer_syscalls++;
+    if (l->timer_fd < 0) {
+        l->timer_fd = -2;
+        return false;
+    }
+    ev_io_init(&l->timer_io, evloop_on_timer_fd, l->timer_fd, EV_READ);
+    ev_io_start(l->loop, &l->timer_io);
+    ev_unref(l->loop);
+    ev_prepare_init(&l->timer_prepare, evloop_on_prepare);
+    l->timer_prepare.data = l;
+    ev_prepare_start(l->loop, &l->timer_prepare);
+    ev_unref(l->loop);
+    return true;
+}
+
 void evloop_start_timer(struct evloop *l, struct evloop_task *et, double seconds)
 {
     /* The loop's cached time may be stale after a long callback; arm the
@@ -135,6 +231,10 @@ void evloop_start_timer(struct evloop *l, struct evloop_task *et, double seconds
     ev_timer_init(&et->w.timer, evloop_on_timer, seconds, 0);
     et->w.timer.data = et;
     ev_timer_start(l->loop, &et->w.timer);
+    /* due no sooner than libev's own (its clock was read just before), so
+     * that once the timerfd wakes the loop, libev finds the timer due */
+    if (seconds > 0 && evloop_timer_fd(l))
+        evloop_due_push(l, clock_now_ns() + (int64_t)ceil(seconds * 1e9));
 }
 
 /* Is the task waiting on an fd of this loop? Only such a task is the
@@ -272,6 +372,12 @@ static void evloop_watch_cancel(struct evloop *l)
  * no task is left. */
 static void evloop_stop_own_watchers(struct evloop *l)
 {
+    if (l->timer_fd >= 0) {
+        ev_ref(l->loop);   /* undo the ev_unrefs of evloop_timer_fd */
+        ev_ref(l->loop);
+        ev_io_stop(l->loop, &l->timer_io);
+        ev_prepare_stop(l->loop, &l->timer_prepare);
+    }
     if (ev_is_active(&l->sweep)) {
         ev_ref(l->loop);   /* undo the ev_unref of evloop_start_sweep */
         ev_timer_stop(l->loop, &l->sweep);

@@ -8,6 +8,14 @@
  * the result. Deadlines of fd waits (task->deadline_ns) are kept by a sweep,
  * --fail-task's cancellation by a watcher on the run's cancel eventfd.
  *
+ * Timers wake on time: libev's epoll backend sleeps in whole milliseconds
+ * (at least 1 ms), so a loop that only its timers wake would step them up
+ * to 1 ms late (an open-loop net run's sends, mixed's I/O waits). So a
+ * timerfd, armed before the loop sleeps at the earliest task timer still
+ * due (a heap of due times, 8 bytes a waiting timer), wakes it on time;
+ * libev then fires its timers as ever. Started with the first timer, so a
+ * loop without timers pays nothing.
+ *
  * What is the model's own comes through hooks: what to do with a WAIT_CPU
  * (async yields to the loop, hybrid hands the task to its pool) and what to
  * do once a task has finished (hybrid counts the tasks left).
@@ -22,7 +30,7 @@
 
 /* What one libev loop holds: the backend's fd (epoll) and, once an
  * ev_async or signal watcher exists, its wakeup eventfd. */
-#define EVLOOP_FDS 2
+#define EVLOOP_FDS 3   /* ... and the timerfd that wakes timers on time */
 
 /* One task as the loop sees it. A model with more to keep per task (hybrid:
  * its queue link) puts this first in its own struct and tells the loop the
@@ -58,6 +66,14 @@ struct evloop {
     size_t stride;
     long count;
     unsigned long long iterations;  /* ev_iteration: epoll_wait calls */
+    /* Timers on time (see above): */
+    int timer_fd;               /* -1 until the first timer (-2: none to be had) */
+    ev_io timer_io;             /* its readiness wakes the loop */
+    ev_prepare timer_prepare;   /* arms it before the loop sleeps */
+    int64_t *due;               /* min-heap of task timers' due times (ns) */
+    size_t due_count, due_cap;
+    int64_t armed_ns;           /* the due time timer_fd is armed for, 0: none */
+    unsigned long long timer_syscalls;  /* timerfd_create and _settime calls */
     char lend[WAIT_LEND_MAX];   /* WAIT_RECV's lent buffer: one per loop, as
                                    the bytes are read just before the step */
 };

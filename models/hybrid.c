@@ -201,7 +201,7 @@ static void hybrid_run_loop(struct hybrid *h)
     h->wake.data = h;
     ev_async_start(h->ev.loop, &h->wake);   /* keeps the loop alive while tasks are in the pool */
     evloop_run(&h->ev);   /* returns once the last task has finished */
-    h->run->syscalls += h->ev.iterations;
+    h->run->syscalls += h->ev.iterations + h->ev.timer_syscalls;
 }
 
 static int hybrid_run(struct run *r)
