@@ -181,8 +181,8 @@ fi
 # --- far below capacity the correction changes (almost) nothing ------------
 # 500 req/s over 100 connections, each answered after 50 ms: a connection is
 # busy a quarter of the time and never behind, so corrected = uncorrected +
-# the schedule's lag, which must stay small next to 50 ms (libev's epoll
-# timers wake up to 1 ms late: 2 %).
+# the schedule's lag, which must stay small next to 50 ms (a delay that
+# long keeps the few ms a noisy shared machine may add within the 10 %).
 rate_run run async net -n 100 --rate 500 --duration 3 --delay-ms 50 -f json
 rate_c50=$(jq -r .lat_p50_us "$TMP/out" 2>/dev/null)
 rate_c99=$(jq -r .lat_p99_us "$TMP/out" 2>/dev/null)
