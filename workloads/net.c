@@ -48,16 +48,16 @@
  * than -n) is refused (exit 2).
  *
  * Metrics: delay_ms, requests, connect_ms, steady_s (the wall time less
- * connect_ms) and steady_req_per_s (requests over steady_s); in an
- * open-loop run also offered_req_per_s, achieved_req_per_s, saturated (1
- * when achieved < 95 % of offered), uncorrected_p50/p90/p99/p999/max_us
- * and lag_p50/p99/max_us, and requests is then the mean scheduled per
- * connection. connect_ms is
+ * connect_ms) and steady_req_per_s (requests over steady_s). connect_ms is
  * the setup phase inside the run: when every task runs at once, from the
  * start of the model's run until the last connection was open (creating
  * workers and connecting); when the model runs fewer at once (serial, a
  * pool), connections open one after another between requests, so it is the
- * time tasks spent connecting, summed, over the tasks run at once. */
+ * time tasks spent connecting, summed, over the tasks run at once. An
+ * open-loop run adds offered_req_per_s, achieved_req_per_s, saturated (1
+ * when achieved < 95 % of offered), uncorrected_p50/p90/p99/p999/max_us
+ * and lag_p50/p99/max_us; its requests is the mean scheduled per
+ * connection. */
 #include "workload.h"
 #include "../lib/histogram.h"
 #include "../server/http_server.h"
