@@ -64,9 +64,10 @@ static long run_open_fds(void)
 }
 
 /* Descriptors the harness adds while tasks run: the cancel eventfd and
- * fork's start gate (a setup's own, such as net's probe, are closed by
+ * fork's start gate, and one a setup keeps open for all its tasks (net
+ * --rate's start barrier; others, such as net's probe, are closed by
  * then). */
-#define RUN_FDS_RESERVE 3
+#define RUN_FDS_RESERVE 4
 
 /* How many descriptors the process holding the most needs at once: the
  * model decides how many tasks one process holds at a time - serial one,

@@ -25,8 +25,11 @@
  * when the previous answer came (closed loop, the default). Request j of
  * the run (j = 0, 1, 2...) is due j / R seconds into it, and goes to
  * connection j mod N, so each connection sends every N / R seconds, the
- * connections staggered by 1 / R; a connection's schedule starts when it
- * is open. A connection early for its next request waits with WAIT_TIMER
+ * connections staggered by 1 / R. The schedule starts once every
+ * connection is open (a start barrier: the last to open writes an eventfd
+ * every other waits on with WAIT_READ), so that every connection sends
+ * over the same S seconds, however long a model took to create its workers
+ * (that is in connect_ms). A connection early for its next request waits with WAIT_TIMER
  * (blocking models sleep, event loops arm a timer); one that is behind
  * sends at once, and never skips a request: that is what makes the
  * correction honest. Each request is timed from its intended send time
@@ -77,6 +80,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -107,6 +111,9 @@ struct net_shared {
 struct net_open_loop {
     struct histogram uncorrected;     /* actual send -> response */
     struct histogram lag;             /* intended send -> actual send */
+    atomic_long arrived;              /* tasks at the start barrier */
+    atomic_llong epoch_ns;            /* when the last arrived: the schedule's
+                                         start (0 until then) */
 };
 
 /* The open loop's figures, read from the histograms at teardown, µs. */
@@ -137,11 +144,12 @@ struct net_params {
     int64_t duration_ns, grace_ns;
     uint64_t scheduled;         /* requests in the schedule: ceil(rate x duration) */
     uint64_t body_hash;         /* FNV-1a of the body every response must carry */
-    struct net_open_loop *open_loop;   /* MAP_SHARED histograms */
+    struct net_open_loop *open_loop;   /* MAP_SHARED histograms, the barrier */
+    int start_fd;               /* eventfd: readable once the schedule starts */
     struct net_open_figures figures;   /* read from them at teardown */
 };
 
-enum net_phase { NET_CONNECT, NET_CONNECTING, NET_SCHEDULE, NET_SENDING, NET_RECV };
+enum net_phase { NET_CONNECT, NET_CONNECTING, NET_START, NET_SCHEDULE, NET_SENDING, NET_RECV };
 
 struct net_state {
     int fd;
@@ -156,14 +164,15 @@ struct net_state {
     int64_t sent_ns;            /* when the current request began to go out */
     /* Open loop: */
     uint64_t scheduled;         /* requests this connection's schedule holds */
-    int64_t epoch_ns;           /* its schedule's start: the connection open */
+    bool arrived;               /* it has reached the start barrier */
+    int64_t epoch_ns;           /* the schedule's start: every connection open */
     int64_t intended_ns;        /* when the current request was due */
     const struct net_params *params;
     http_parser parser;
 };
 
 static const struct net_params net_defaults = {
-    .delay_ms = 0, .requests = 10, .bytes = 1024, .server_loops = 0,
+    .delay_ms = 0, .requests = 10, .bytes = 1024, .server_loops = 0, .start_fd = -1,
 };
 
 static const struct opt_spec net_options[] = {
@@ -215,6 +224,31 @@ static uint32_t net_latency_per_task(const void *params, long tasks)
     return most > UINT32_MAX ? UINT32_MAX : (uint32_t)most;
 }
 
+/* ---- open loop: the start barrier ----------------------------------------- */
+
+/* The task is open (or has failed, or has nothing to send): once every
+ * task is, the last one starts the schedule for all. Idempotent, so that
+ * every path a task can leave by arrives exactly once. */
+static void net_arrive(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    if (p->rate <= 0 || s->arrived)
+        return;
+    s->arrived = true;
+    if (atomic_fetch_add(&p->open_loop->arrived, 1) + 1 < p->tasks)
+        return;
+    atomic_store(&p->open_loop->epoch_ns, clock_now_ns());
+    uint64_t one = 1;   /* never read: readable for every waiter from now on */
+    if (write(p->start_fd, &one, sizeof one) < 0)
+        perror("cbench: net: start barrier");   /* the waiters' deadline ends them */
+}
+
+/* The schedule's start, or 0 while some connection is not open yet. */
+static int64_t net_started(const struct net_params *p)
+{
+    return atomic_load(&p->open_loop->epoch_ns);
+}
+
 /* ---- errors ---------------------------------------------------------- */
 
 /* Thousands of tasks failing the same way would print thousands of lines:
@@ -241,6 +275,7 @@ static void net_fail(struct task *t, struct net_state *s, enum net_cause cause, 
         close(s->fd);
         s->fd = -1;
     }
+    net_arrive(t, s);   /* a connection that failed holds no one at the start */
 }
 
 /* The request's deadline has passed: the caller fails it. */
@@ -348,7 +383,6 @@ static bool net_connected(struct task *t, struct net_state *s)
         return false;
     }
     t->mark_ns = clock_now_ns();
-    s->epoch_ns = t->mark_ns;
     return true;
 }
 
@@ -394,6 +428,33 @@ static struct wait net_schedule(struct task *t, struct net_state *s)
         return wait_done();
     }
     return net_send(t, s);
+}
+
+/* Open loop: wait at the start barrier until every connection is open.
+ * An event loop (or a blocking model under --fail-task) waits for the
+ * eventfd and steps again; a blocking model serves WAIT_READ by stepping
+ * at once (its next call blocks), so here the step itself blocks in poll(),
+ * as its recv() would. Bounded by --timeout-ms like a request. */
+static struct wait net_start(struct task *t, struct net_state *s)
+{
+    const struct net_params *p = t->params;
+    if (s->phase != NET_START) {
+        s->phase = NET_START;
+        t->deadline_ns = clock_now_ns() + p->timeout_ns;
+    }
+    int64_t left = t->deadline_ns - clock_now_ns();
+    if (!net_started(p) && !t->nonblocking && left > 0) {
+        struct pollfd pfd = { .fd = p->start_fd, .events = POLLIN };
+        poll(&pfd, 1, (int)((left + 999999) / 1000000));
+    }
+    s->epoch_ns = net_started(p);
+    if (s->epoch_ns) {
+        t->deadline_ns = 0;
+        return net_schedule(t, s);
+    }
+    if (net_expired(t))
+        return net_timeout(t, s, "the other connections did not open");
+    return wait_read(p->start_fd);
 }
 
 /* The next request: at once (closed loop) or on the schedule. */
@@ -527,13 +588,20 @@ static struct wait net_step(struct task *t)
     case NET_CONNECT:
         if (p->rate > 0 && !net_open_loop_start(t, s)) {
             s->fd = -1;   /* nothing scheduled: no connection */
+            net_arrive(t, s);
             return wait_done();
         }
         return net_connect(t, s);
     case NET_CONNECTING:
         if (!net_connected(t, s))
             return wait_done();
-        return net_next(t, s);
+        if (p->rate > 0) {
+            net_arrive(t, s);
+            return net_start(t, s);
+        }
+        return net_send(t, s);
+    case NET_START:
+        return net_start(t, s);
     case NET_SCHEDULE:
         return net_schedule(t, s);
     case NET_SENDING:
@@ -547,6 +615,7 @@ static struct wait net_step(struct task *t)
 static void net_task_cleanup(struct task *t)
 {
     struct net_state *s = t->state;
+    net_arrive(t, s);   /* (cancelled before it opened) */
     /* Started tasks only (task_finish): step() has set fd, and 0 is a real
      * descriptor when stdin is closed. */
     if (s->fd >= 0)
@@ -763,7 +832,15 @@ static int net_setup_open_loop(struct net_params *p)
         h = (h ^ (unsigned char)http_server_body_byte((size_t)i)) * 0x100000001b3ULL;
     p->body_hash = h;
     p->open_loop = shared_memory(sizeof *p->open_loop, "net --rate");
-    return p->open_loop ? 0 : 1;   /* zeroed: two empty histograms */
+    if (!p->open_loop)
+        return 1;   /* zeroed: two empty histograms, no one arrived */
+    /* non-blocking, as a descriptor every task shares must be (workload.h) */
+    p->start_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (p->start_fd < 0) {
+        fprintf(stderr, "cbench: net: --rate: eventfd: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
 }
 
 static int net_setup(void *params, const struct workload_env *env)
@@ -825,6 +902,9 @@ static void net_teardown(void *params)
         munmap(p->open_loop, sizeof *p->open_loop);
         p->open_loop = NULL;
     }
+    if (p->start_fd >= 0)
+        close(p->start_fd);
+    p->start_fd = -1;
     if (p->shared) {
         for (int c = 0; c < NET_CAUSES; c++)
             p->errors[c] = atomic_load(&p->shared->count[c]);
