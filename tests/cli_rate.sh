@@ -179,18 +179,20 @@ else
 fi
 
 # --- far below capacity the correction changes (almost) nothing ------------
-# 500 req/s over 100 connections, each answered after 50 ms: a connection is
-# busy a quarter of the time and never behind, so corrected = uncorrected +
-# the schedule's lag, which must stay small next to 50 ms (a delay that
-# long keeps the few ms a noisy shared machine may add within the 10 %).
-rate_run run async net -n 100 --rate 500 --duration 3 --delay-ms 50 -f json
+# 500 req/s over 400 connections, each answered after 200 ms: a connection
+# is busy a quarter of the time and never behind, so corrected =
+# uncorrected + the schedule's lag, which must stay small next to the
+# latency. A shared VM wakes any model's sleeper a few ms late now and then
+# (lag p99 up to ~3 ms measured under uring, threads and async alike), so
+# the latency is 200 ms and 10 % of it is far beyond that noise.
+rate_run run async net -n 400 --rate 500 --duration 3 --delay-ms 200 -f json
 rate_c50=$(jq -r .lat_p50_us "$TMP/out" 2>/dev/null)
 rate_c99=$(jq -r .lat_p99_us "$TMP/out" 2>/dev/null)
 rate_u50=$(rate_metric uncorrected_p50_us)
 rate_u99=$(rate_metric uncorrected_p99_us)
 rate_said="p50 ${rate_c50:-?} vs ${rate_u50:-?} µs, p99 ${rate_c99:-?} vs ${rate_u99:-?} µs"
 if [ "$status" -eq 0 ] && [ "$(rate_metric saturated)" = 0 ] &&
-   rate_true 'c50 <= 1.1 * u50 && c50 >= 0.9 * u50 && c99 <= 1.1 * u99 && c99 >= 0.9 * u99 && u50 >= 50000' \
+   rate_true 'c50 <= 1.1 * u50 && c50 >= 0.9 * u50 && c99 <= 1.1 * u99 && c99 >= 0.9 * u99 && u50 >= 200000' \
        -v c50="$rate_c50" -v u50="$rate_u50" -v c99="$rate_c99" -v u99="$rate_u99"; then
     pass "rate: far below capacity corrected and uncorrected agree within 10 % ($rate_said)"
 else
