@@ -46,3 +46,22 @@ for tsan_variant in "hybrid" "async --loops 2" "threads --gil"; do
             "stderr: $(head -c 600 "$TMP/err")"
     fi
 done
+
+# net --rate: every task records into two histograms shared by all (relaxed
+# atomics) and meets the others at the start barrier (an atomic count, an
+# eventfd); the schedule's timers go through each model's timer path.
+tsan_rate=(net -n 4 --rate 200 --duration 0.3)
+run_cbench run async "${tsan_rate[@]}" -f json
+tsan_serial=$(jq -r .checksum "$TMP/out" 2>/dev/null)
+for tsan_variant in "threads" "threads --gil" "async --loops 2" "hybrid"; do
+    read -r tsan_model tsan_model_options <<<"$tsan_variant"
+    # shellcheck disable=SC2086
+    run_cbench run "$tsan_model" "${tsan_rate[@]}" $tsan_model_options -f json
+    tsan_got=$(jq -r .checksum "$TMP/out" 2>/dev/null)
+    if [ "$status" -eq 0 ] && [ "$tsan_got" = "$tsan_serial" ] && [ ! -s "$TMP/err" ]; then
+        pass "tsan: $tsan_variant net --rate: exit 0, async's checksum, no report"
+    else
+        fail "tsan: $tsan_variant net --rate" "exit $status, async $tsan_serial, got $tsan_got" \
+            "stderr: $(head -c 600 "$TMP/err")"
+    fi
+done
