@@ -4,6 +4,20 @@
 # race ends the run with a nonzero status and a report on stderr. Small sizes:
 # TSan runs code 5-15x slower. Any build may run it; names are tsan_*.
 
+# tsan_check NAME WANT ARGS... : `cbench ARGS -f json` exits 0 with checksum
+# WANT and a clean stderr (no race report, no warning)
+tsan_check() {
+    local name=$1 want=$2 got
+    shift 2
+    run_cbench "$@" -f json
+    got=$(jq -r .checksum "$TMP/out" 2>/dev/null)
+    if [ "$status" -eq 0 ] && [ "$got" = "$want" ] && [ ! -s "$TMP/err" ]; then
+        pass "tsan: $name"
+    else
+        fail "tsan: $name" "exit $status, checksum $got (want $want)" "stderr: $(head -c 600 "$TMP/err")"
+    fi
+}
+
 for tsan_config in "sleep --ms 5 -n 4" "cpu --work 1 -n 4"; do
     read -r tsan_workload tsan_options <<<"$tsan_config"
     # shellcheck disable=SC2086  # options split into words
@@ -17,15 +31,8 @@ for tsan_config in "sleep --ms 5 -n 4" "cpu --work 1 -n 4"; do
                         "hybrid" "hybrid -w 1"; do
         read -r tsan_model tsan_model_options <<<"$tsan_variant"
         # shellcheck disable=SC2086
-        run_cbench run "$tsan_model" "$tsan_workload" $tsan_options $tsan_model_options -f json
-        tsan_got=$(jq -r .checksum "$TMP/out" 2>/dev/null)
-        # a clean run prints nothing on stderr: no race report, no warning
-        if [ "$status" -eq 0 ] && [ "$tsan_got" = "$tsan_serial" ] && [ ! -s "$TMP/err" ]; then
-            pass "tsan: $tsan_variant $tsan_config: exit 0, serial checksum, no report"
-        else
-            fail "tsan: $tsan_variant $tsan_config" "exit $status, serial $tsan_serial, got $tsan_got" \
-                "stderr: $(head -c 600 "$TMP/err")"
-        fi
+        tsan_check "$tsan_variant $tsan_config: exit 0, serial checksum, no report" "$tsan_serial" \
+            run "$tsan_model" "$tsan_workload" $tsan_options $tsan_model_options
     done
 done
 
@@ -37,14 +44,8 @@ tsan_serial=$(jq -r .checksum "$TMP/out" 2>/dev/null)
 for tsan_variant in "hybrid" "async --loops 2" "threads --gil"; do
     read -r tsan_model tsan_model_options <<<"$tsan_variant"
     # shellcheck disable=SC2086
-    run_cbench run "$tsan_model" net -n 4 --requests 2 --delay-ms 150 $tsan_model_options -f json
-    tsan_got=$(jq -r .checksum "$TMP/out" 2>/dev/null)
-    if [ "$status" -eq 0 ] && [ "$tsan_got" = "$tsan_serial" ] && [ ! -s "$TMP/err" ]; then
-        pass "tsan: $tsan_variant net with deadlines: exit 0, serial checksum, no report"
-    else
-        fail "tsan: $tsan_variant net with deadlines" "exit $status, serial $tsan_serial, got $tsan_got" \
-            "stderr: $(head -c 600 "$TMP/err")"
-    fi
+    tsan_check "$tsan_variant net with deadlines: exit 0, serial checksum, no report" "$tsan_serial" \
+        run "$tsan_model" net -n 4 --requests 2 --delay-ms 150 $tsan_model_options
 done
 
 # net --rate: every task records into two histograms shared by all (relaxed
@@ -52,16 +53,10 @@ done
 # eventfd); the schedule's timers go through each model's timer path.
 tsan_rate=(net -n 4 --rate 200 --duration 0.3)
 run_cbench run async "${tsan_rate[@]}" -f json
-tsan_serial=$(jq -r .checksum "$TMP/out" 2>/dev/null)
+tsan_async=$(jq -r .checksum "$TMP/out" 2>/dev/null)
 for tsan_variant in "threads" "threads --gil" "async --loops 2" "hybrid"; do
     read -r tsan_model tsan_model_options <<<"$tsan_variant"
     # shellcheck disable=SC2086
-    run_cbench run "$tsan_model" "${tsan_rate[@]}" $tsan_model_options -f json
-    tsan_got=$(jq -r .checksum "$TMP/out" 2>/dev/null)
-    if [ "$status" -eq 0 ] && [ "$tsan_got" = "$tsan_serial" ] && [ ! -s "$TMP/err" ]; then
-        pass "tsan: $tsan_variant net --rate: exit 0, async's checksum, no report"
-    else
-        fail "tsan: $tsan_variant net --rate" "exit $status, async $tsan_serial, got $tsan_got" \
-            "stderr: $(head -c 600 "$TMP/err")"
-    fi
+    tsan_check "$tsan_variant net --rate: exit 0, async's checksum, no report" "$tsan_async" \
+        run "$tsan_model" "${tsan_rate[@]}" $tsan_model_options
 done
