@@ -238,12 +238,13 @@ def latency_lines(results, table):
         return out + [f"Capacity at SLO: not measured (this folder has no run of the `{exp}` experiment).", ""]
     loads = sorted({p for c in curves for p in c.loads()})
     slos = rule["slo_ms"]
-    out += [f"Open loop (`{exp}`, `net --rate`): every model was offered fixed rates, {_steps_text(loads)}",
-            "of its own closed-loop requests/s (probed at the start of the run with the same",
+    out += [f"Open loop (`{exp}`, `net --rate`): every model was offered fixed rates,",
+            f"{_steps_text(loads)} of its own closed-loop requests/s (probed at the start of the run with the same",
             "connections and server delay), the models taking turns in each round. Latency is",
             "timed from each request's intended send time, so a model that falls behind is charged",
             "for the wait (corrected for coordinated omission); a run is *saturated* when it",
-            "achieved less than 95 % of the offered rate.", "",
+            "achieved less than 95 % of the offered rate. The charts (below, *Charts*) draw the",
+            "corrected p99 against the offered load, and what coordinated omission hides.", "",
             "### Capacity at SLO", "",
             "Per model and configuration, the highest offered rate held, in each round: corrected",
             "p99 within the SLO and not saturated, ramping up from the lowest step and stopping",
