@@ -141,7 +141,7 @@ static void net_fail(struct task *t, struct net_state *s, enum net_cause cause, 
     __attribute__((format(printf, 4, 5)));
 static void net_fail(struct task *t, struct net_state *s, enum net_cause cause, const char *fmt, ...)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     atomic_fetch_add(&p->shared->count[cause], 1);
     if (atomic_exchange(&p->shared->reported, 1) == 0) {
         char what[160];
@@ -168,7 +168,7 @@ static bool net_expired(const struct task *t)
 
 static struct wait net_timeout(struct task *t, struct net_state *s, const char *waiting)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     net_fail(t, s, NET_TIMEOUT, "%s within %lld ms", waiting, (long long)(p->timeout_ns / 1000000));
     return wait_done();
 }
@@ -236,7 +236,7 @@ static bool net_not_done(int64_t res)
 
 static struct wait net_connect(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     s->params = p;
     s->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s->fd < 0) {
@@ -272,7 +272,7 @@ static bool net_connected(struct task *t, struct net_state *s)
 /* The request, whole or its rest. */
 static struct wait net_send(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     if (s->sent == 0) {
         task_op_begin(t);
         t->deadline_ns = t->op_start_ns + p->timeout_ns;
@@ -283,7 +283,7 @@ static struct wait net_send(struct task *t, struct net_state *s)
 
 static struct wait net_sent(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     int64_t res = t->io_result;
     if (net_not_done(res))
         return net_expired(t) ? net_timeout(t, s, "request not sent") : net_send(t, s);
@@ -310,7 +310,7 @@ static struct wait net_sent(struct task *t, struct net_state *s)
 /* A complete response: check it, record it, go on to the next request. */
 static struct wait net_response_done(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     if (s->parser.status_code != 200 || s->body_len != (uint64_t)p->bytes) {
         net_fail(t, s, NET_MALFORMED, "status %u with %llu bytes (asked for 200 with %ld)",
                  s->parser.status_code, (unsigned long long)s->body_len, p->bytes);
@@ -335,7 +335,7 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
 /* What one WAIT_RECV brought (t->io_result bytes at t->io_buf). */
 static struct wait net_recv(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     int64_t n = t->io_result;
     if (net_not_done(n))
         return net_expired(t) ? net_timeout(t, s, "no complete response")
@@ -552,7 +552,7 @@ static int net_probe(const struct net_params *p)
     return 1;
 }
 
-static void net_teardown(void *params);
+static void net_teardown(const void *params, void *run);
 
 /* The server cbench starts is a process of its own with the same
  * RLIMIT_NOFILE: it holds a connection for every task running at once, plus
@@ -569,9 +569,12 @@ static int net_check_server_fds(const struct net_params *p, const struct workloa
     return 1;
 }
 
-static int net_setup(void *params, const struct workload_env *env)
+/* net keeps its options and its per-run state in one struct for now: setup
+ * copies the options into the run state, and everything after reads that. */
+static int net_setup(const void *params, void *run, const struct workload_env *env)
 {
-    struct net_params *p = params;
+    struct net_params *p = run;
+    *p = *(const struct net_params *)params;
     p->tasks = env->tasks;
     p->concurrency = env->concurrency;
     if (net_check_server_fds(p, env) != 0)
@@ -587,7 +590,7 @@ static int net_setup(void *params, const struct workload_env *env)
     else
         status = net_probe(p);
     if (status != 0) {   /* the run stops here: nothing else would stop our server */
-        net_teardown(p);
+        net_teardown(params, p);
         return status;
     }
     p->request_len = (size_t)snprintf(p->request, sizeof p->request,
@@ -596,9 +599,10 @@ static int net_setup(void *params, const struct workload_env *env)
     return 0;
 }
 
-static void net_teardown(void *params)
+static void net_teardown(const void *params, void *run)
 {
-    struct net_params *p = params;
+    (void)params;
+    struct net_params *p = run;
     net_stop_server(p);
     if (p->shared) {
         for (int c = 0; c < NET_CAUSES; c++)
@@ -609,9 +613,10 @@ static void net_teardown(void *params)
 }
 
 /* "errors: 3 timeout, 1 closed" when requests failed. */
-static void net_note(const void *params, char *buf, size_t size)
+static void net_note(const void *params, const void *run, char *buf, size_t size)
 {
-    const struct net_params *p = params;
+    (void)params;
+    const struct net_params *p = run;
     size_t len = 0;
     for (int c = 0; c < NET_CAUSES && len < size; c++)
         if (p->errors[c])
@@ -619,9 +624,11 @@ static void net_note(const void *params, char *buf, size_t size)
                                     p->errors[c], net_cause_names[c]);
 }
 
-static void net_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+static void net_metrics(const void *params, const void *state, const struct workload_run *run,
+                        char *buf, size_t size)
 {
-    const struct net_params *p = params;
+    (void)params;
+    const struct net_params *p = state;
     int64_t connected = run->start_ns, connecting = 0;
     uint64_t ops = 0, syscalls = run->syscalls;
     for (long i = 0; i < run->tasks; i++) {
@@ -654,6 +661,7 @@ const struct workload workload_net = {
     .options = net_options,
     .params_size = sizeof(struct net_params),
     .params_default = &net_defaults,
+    .run_size = sizeof(struct net_params),
     .default_tasks = net_default_tasks,
     .state_size = sizeof(struct net_state),
     .fds_per_task = 1,
