@@ -46,8 +46,10 @@ struct wait {
     enum wait_kind kind;
     int fd;
     double seconds;
-    void *buf;                 /* RECV, SEND: the bytes; CONNECT: the address */
-    size_t len;                /* ... their length */
+    void *buf;                 /* RECV: where the bytes go (NULL: lent) */
+    const void *data;          /* SEND: the bytes; CONNECT: the address (apart
+                                  from buf, so that const data stays const) */
+    size_t len;                /* ... the length of either */
     bool socket;               /* RECV/SEND on a socket: recv(), send() with
                                   MSG_NOSIGNAL; otherwise read(), write() */
     bool poll_first;           /* RECV/SEND: the data cannot be there yet, so
@@ -64,14 +66,14 @@ static inline struct wait wait_cpu(void) { return (struct wait){ .kind = WAIT_CP
 static inline struct wait wait_recv(int fd, void *buf, size_t len)
 { return (struct wait){ .kind = WAIT_RECV, .fd = fd, .buf = buf, .len = len, .socket = true }; }
 static inline struct wait wait_send(int fd, const void *buf, size_t len)
-{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .buf = (void *)buf, .len = len, .socket = true }; }
+{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .data = buf, .len = len, .socket = true }; }
 static inline struct wait wait_connect(int fd, const void *addr, size_t addrlen)
-{ return (struct wait){ .kind = WAIT_CONNECT, .fd = fd, .buf = (void *)addr, .len = addrlen, .socket = true }; }
+{ return (struct wait){ .kind = WAIT_CONNECT, .fd = fd, .data = addr, .len = addrlen, .socket = true }; }
 /* Any other fd (pipes): read() / write(). */
 static inline struct wait wait_read_into(int fd, void *buf, size_t len)
 { return (struct wait){ .kind = WAIT_RECV, .fd = fd, .buf = buf, .len = len }; }
 static inline struct wait wait_write_from(int fd, const void *buf, size_t len)
-{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .buf = (void *)buf, .len = len }; }
+{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .data = buf, .len = len }; }
 /* The same wait, readiness first (see poll_first). */
 static inline struct wait wait_poll_first(struct wait w) { w.poll_first = true; return w; }
 static inline bool wait_is_io(struct wait w)
