@@ -111,6 +111,7 @@ static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
         t->id = (int)i;
         t->nonblocking = r->nonblocking;
         t->params = r->workload_params;
+        t->run = r->workload_run;
         t->latency_us = latency + (size_t)i * per_task;
         t->latency_cap = per_task;
     }
@@ -290,7 +291,7 @@ static void run_note(const struct run *r, struct result *out)
     if (!r->workload->note)
         return;
     char extra[200] = "";
-    r->workload->note(r->workload_params, extra, sizeof extra);
+    r->workload->note(r->workload_params, r->workload_run, extra, sizeof extra);
     size_t len = strlen(out->note);
     if (extra[0])
         snprintf(out->note + len, sizeof out->note - len, "%s%s", len ? "; " : "", extra);
@@ -321,7 +322,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         env.fd_limit = (long)rl.rlim_cur;
     struct run_resources before = run_resources_now();
-    int status = w->setup ? w->setup((void *)r->workload_params, &env) : 0;
+    int status = w->setup ? w->setup(r->workload_params, r->workload_run, &env) : 0;
     if (status != 0)
         return status;
     out->ran = true;
@@ -340,7 +341,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     run_sample_memory(r);
 
     if (w->teardown)
-        w->teardown((void *)r->workload_params);
+        w->teardown(r->workload_params, r->workload_run);
     out->wall_s = (double)(t1 - t0) / 1e9;
     run_account(out, &self0, &kids0, &self1, &kids1, r->child_memory_kib);
     out->mem_kib = run_memory(r, self1.ru_maxrss);
@@ -355,7 +356,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
             .samples = out->latency.count, .mem_kib = out->mem_kib,
             .mem_base_kib = out->mem_base_kib, .syscalls = r->syscalls,
         };
-        w->metrics(r->workload_params, &info, out->metrics, sizeof out->metrics);
+        w->metrics(r->workload_params, r->workload_run, &info, out->metrics, sizeof out->metrics);
     }
     if (run_cancelled(r))
         out->cancel_ms = (double)(t1 - atomic_load(&r->cancel->at_ns)) / 1e6;
@@ -450,17 +451,24 @@ static int run_measure_once(const struct run_request *req, struct result *out)
     }
     r.task = tasks.base;
     r.states = calloc((size_t)r.tasks, req->workload->state_size ? req->workload->state_size : 1);
+    /* The workload's per-run state (workload.h): zeroed for setup, freed
+     * below on every path. */
+    r.workload_run = req->workload->run_size ? calloc(1, req->workload->run_size) : NULL;
     if (req->fail && !(r.cancel = run_cancel_new())) {
         fprintf(stderr, "cbench: --fail-task: cannot set up cancellation: %s\n", strerror(errno));
         status = 1;
     } else if (!r.states) {
         fprintf(stderr, "cbench: out of memory for %ld task states\n", r.tasks);
         status = 1;
+    } else if (req->workload->run_size && !r.workload_run) {
+        fprintf(stderr, "cbench: out of memory for the state of a %s run\n", req->workload->name);
+        status = 1;
     } else {
         run_init_tasks(&r, latency.base, per_task);
         status = run_execute(&r, out, latency.base, per_task);
     }
     run_cancel_free(r.cancel);
+    free(r.workload_run);
     free(r.states);
     munmap(latency.base, latency.size);
     munmap(tasks.base, tasks.size);

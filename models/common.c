@@ -87,12 +87,12 @@ int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase
         return n < 0 ? -errno : n;
     case WAIT_SEND:
         do
-            n = w.socket ? send(w.fd, w.buf, w.len, MSG_NOSIGNAL) : write(w.fd, w.buf, w.len);
+            n = w.socket ? send(w.fd, w.data, w.len, MSG_NOSIGNAL) : write(w.fd, w.data, w.len);
         while (n < 0 && errno == EINTR);
         return n < 0 ? -errno : n;
     case WAIT_CONNECT:
         if (phase == IO_FIRST) {
-            if (connect(w.fd, w.buf, (socklen_t)w.len) == 0)
+            if (connect(w.fd, w.data, (socklen_t)w.len) == 0)
                 return 0;
             if (errno == EINPROGRESS)
                 return t->nonblocking ? -EAGAIN : -EINPROGRESS;

@@ -29,6 +29,8 @@ struct run {
     const struct model *model;
     const struct workload *workload;
     const void *workload_params;
+    void *workload_run;        /* the workload's per-run state (run_size
+                                  bytes, zeroed), or NULL: see workload.h */
     const void *model_params;
     long tasks;                /* how many tasks */
     long workers;              /* pool size for fork/threads; 0 = one per task */

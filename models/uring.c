@@ -247,12 +247,12 @@ static bool uring_prep_io(struct uring_loop *l, struct uring_task *ut, struct io
     }
     case WAIT_SEND:
         if (w.socket)
-            io_uring_prep_send(sqe, w.fd, w.buf, w.len, MSG_NOSIGNAL);
+            io_uring_prep_send(sqe, w.fd, w.data, w.len, MSG_NOSIGNAL);
         else
-            io_uring_prep_write(sqe, w.fd, w.buf, (unsigned)w.len, (uint64_t)-1);
+            io_uring_prep_write(sqe, w.fd, w.data, (unsigned)w.len, (uint64_t)-1);
         break;
     case WAIT_CONNECT:
-        io_uring_prep_connect(sqe, w.fd, w.buf, (socklen_t)w.len);
+        io_uring_prep_connect(sqe, w.fd, w.data, (socklen_t)w.len);
         break;
     default:
         return false;

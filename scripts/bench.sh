@@ -5,8 +5,8 @@
 #   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
 #        EXPERIMENTS (a subset of: sleep cpu net-slow net-fast crossover
-#        net-hide net-wrk net-loops spawn spawn-mem pingpong mixed chess queue chain
-#        cancel; default all), ROUNDS (default 5, QUICK 3), SEED (shuffle
+#        net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess
+#        queue chain cancel; default all), ROUNDS (default 5, QUICK 3), SEED (shuffle
 #        seed, default from the date), SERVER=HOST:PORT (every net
 #        experiment against a `cbench serve` already running elsewhere),
 #        SERVER_CPUS / CLIENT_CPUS (cpu lists for taskset; default: the
@@ -44,7 +44,7 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 RESULTS_ROOT=${RESULTS_ROOT:-results}
 CBENCH=${CBENCH:-build/cbench}
-ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk net-loops spawn spawn-mem pingpong mixed chess queue chain cancel"
+ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess queue chain cancel"
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 WRK=${WRK:-wrk}
 SERVER=${SERVER:-}
@@ -192,9 +192,13 @@ csv_field() {
 metric() {
     { csv_field "$1" metrics; csv_field "$1" params; } | tr ';' '\n' | awk -F= -v k="$2" '$1 == k { print $2; exit }'
 }
-probe() {  # probe ARGS... : run cbench once, output in $tmp/probe.out, sets probe_status
-    printf 'probe: %s %s\n' "$CBENCH" "$*" >>"$tmp/commands"
-    bg_run "$tmp/probe.out" "$tmp/probe.err" 60 "$CBENCH" "$@"
+# probe [--pinned] ARGS... : run cbench once, output in $tmp/probe.out, sets
+# probe_status; --pinned: on the clients' CPUs, as the net runs it sizes are
+probe() {
+    local -a prefix=()
+    if [ "$1" = --pinned ]; then prefix=("${client_prefix[@]}"); shift; fi
+    printf 'probe: %s%s %s\n' "${prefix[*]}" "${prefix[*]:+ }$CBENCH" "$*" >>"$tmp/commands"
+    bg_run "$tmp/probe.out" "$tmp/probe.err" 60 "${prefix[@]}" "$CBENCH" "$@"
     probe_status=$status
 }
 
@@ -233,7 +237,7 @@ GIL_SERIES=""
 [ -n "$GIL_MODEL" ] && GIL_SERIES="$GIL_MODEL-gil"
 has_net=0
 if ! want net-slow && ! want net-fast && ! want crossover && ! want net-hide && ! want net-wrk &&
-   ! want net-loops; then :
+   ! want net-loops && ! want net-rate; then :
 elif has_workload net; then has_net=1
 else note "cbench has no net workload: the net experiments are skipped"; fi
 
@@ -374,6 +378,9 @@ add() {
     P_EXP+=("$exp") P_CONFIG+=("$config") P_EST+=("$est") P_ARGS+=("$*") P_NET+=("$net")
 }
 is_baseline() { [ "$1" = "$BASELINE" ]; }
+# one_loop_words MODEL : "--loops 1" for a model with --loops (one event loop
+# per client, as every net comparison runs it), else nothing
+one_loop_words() { case " $LOOPS " in *" $1 "*) echo "--loops 1" ;; esac; }
 
 # net_rate_of C DELAY_MS LOOPS: each of C connections waits DELAY_MS plus a
 # round trip per request; the server tops out near net_rate per loop
@@ -393,7 +400,7 @@ add_net() {
     case $series in
         *-percore) loops=$((c < cores ? c : cores)); [ "$loops" -gt 1 ] || return 0; extra=(--loops "$loops") ;;
         *-delayed) ;;
-        *) case " $LOOPS " in *" $model "*) extra=(--loops 1) ;; esac ;;
+        *) read -r -a extra <<<"$(one_loop_words "$model")" ;;
     esac
     conc=$c
     is_baseline "$model" && conc=1
@@ -458,6 +465,7 @@ plan_cost
 plan_scenarios
 plan_net_checks
 plan_net_loops
+plan_net_rate
 
 total=${#P_EXP[@]}
 [ "$total" -gt 0 ] || die "nothing to run (EXPERIMENTS=\"$EXPERIMENTS\")"
@@ -493,6 +501,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "hyperfine: $(hyperfine --version)"
     want net-wrk && command -v "$WRK" >/dev/null && echo "wrk: $("$WRK" --version 2>&1 | head -n 1)"
     echo "mode: $mode"
+    echo "experiments: $EXPERIMENTS"
     echo "rounds: $ROUNDS"
     echo "seed: $SEED"
     echo "settings: target_s=$TARGET_S cap_s=$CAP_S timeout_s=$RUN_TIMEOUT"
@@ -500,6 +509,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "server: ${SERVER:-started by bench.sh: cbench serve pinned to ${SERVER_CPUS:-all cores}}"
     echo "cpu work: ${cpu_args:-default}"
     echo "net rate estimate: ${net_rate:-none} req/s, one connection's round trip ${net_rtt_s:-none} s (size --requests only)"
+    [ -z "$RATE_PROBED" ] || echo "net-rate closed-loop req/s (100 % load): ${RATE_PROBED%; }"
     echo "worker cost: $(for m in $MODELS; do printf '%s=%.1fus ' "$m" "$(fcalc 's * 1e6' s="${WORKER_S[$m]}")"; done)"
     echo "open files limit: $(ulimit -n)"
     echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -21,6 +21,9 @@
 #              ring...), one loop each and one per core (SERIES-percore),
 #              1 to 10,000 connections, delay 0 and 1 ms (G9): requests/s
 #              and syscalls_per_req
+#   net-rate   open loop (--rate): every concurrent model offered 10 % to 120 %
+#              of its own closed-loop requests/s, probed here first; the
+#              corrected p99 against the load, and the capacity at an SLO
 
 if [ "${QUICK:-0}" = 1 ]; then
     SPAWN_N="1000"
@@ -30,6 +33,8 @@ if [ "${QUICK:-0}" = 1 ]; then
     CANCEL_N=""                    # the full matrix measures cancellation
     HIDE_C=5000 WRK_S=1
     URING_C="1 1000" URING_D="0"   # G9's two ends, delay 0: fits 3 minutes
+    # net-rate in ≤ 40 s: one connection count (the many), 5 steps, 3 rounds
+    RATE_C="1000" RATE_STEPS="10 40 70 100 120" RATE_MIN_S=0.25 RATE_MAX_S=0.5
 else
     SPAWN_N="100 1000 10000 100000"
     MIXED_CHUNKS="1 5 10 20" MIXED_REQUESTS=40
@@ -38,11 +43,20 @@ else
     CANCEL_N="100 1000 10000"
     HIDE_C=10000 WRK_S=4
     URING_C="1 10 100 1000 10000" URING_D="0 1"
+    # net-rate in ≤ 4 min: 5 models × 2 × 8 steps × 5 rounds = 400 runs of
+    # ~0.35 s + ~0.1 s (start, connect, workers), and 10 probes
+    RATE_C="100 1000" RATE_STEPS="10 25 40 55 70 85 100 120" RATE_MIN_S=0.35 RATE_MAX_S=1
 fi
 IO_TASKS=10 IO_MS=1
 HIDE_REQUESTS=10
 WRK_CONNS=100
 ROUND_TRIP_S=0.00003   # a guess, only to size pingpong's --count
+# net-rate: a 1 ms server delay (a service with real work per request); a
+# run lasts long enough for RATE_SAMPLES requests, so that its p99 has 10
+# requests beyond it, within RATE_MIN_S..RATE_MAX_S (at 10 % of a 30,000
+# req/s model, 1,000 requests take 0.33 s)
+RATE_DELAY_MS=1 RATE_SAMPLES=1000
+RATE_PROBED=""         # for meta.txt: "MODEL n=C REQ_PER_S; ..."
 
 # gil_words SERIES : "--gil" for the GIL series, else nothing
 gil_words() { [ -n "$GIL_SERIES" ] && [ "$1" = "$GIL_SERIES" ] && echo "--gil"; return 0; }
@@ -178,6 +192,46 @@ plan_net_loops() {
             [ "$q" -ge "$SLOW_REQUESTS" ] || q=$SLOW_REQUESTS
             for m in $LOOPS; do add_net net-loops "$m" "$c" "$d" "$q"; done
             for m in $LOOPS; do add_net net-loops "$m-percore" "$c" "$d" "$q"; done
+        done
+    done
+}
+
+# net-rate: latency under load (issue 16). Open loop: a model is offered
+# fixed rates, RATE_STEPS % of its OWN closed-loop requests/s, probed here
+# at the same connections and delay, pinned like the runs; so every model
+# is seen from light load to past its saturation, and the capacity at an
+# SLO (scripts/analysis/tables.py) is read in absolute requests/s. The
+# probe's noise only moves where the steps fall, not what they measure. A
+# group is one step at one connection count (load=P%): the models take
+# turns in it, each at its own rate. The baseline is left out: it serves
+# one connection after another, so it cannot keep a rate spread over N of
+# them. A model that refuses --rate (exit 2) is dropped after round 1.
+plan_net_rate() {
+    [ "$has_net" = 1 ] && want net-rate || return 0
+    local c m pct cap rate dur
+    local -a loop_args
+    for c in $RATE_C; do
+        for m in $CONCURRENT; do
+            fits "$m" "$c" || { log "skip: net-rate $m n=$c (more workers than $m makes in $CAP_S s)"; continue; }
+            read -r -a loop_args <<<"$(one_loop_words "$m")"
+            probe --pinned run "$m" net -n "$c" --delay-ms "$RATE_DELAY_MS" --requests "$(requests "$c" "$RATE_DELAY_MS")" \
+                "${loop_args[@]}" --connect "$TARGET" --format csv
+            cap=$(metric "$tmp/probe.out" steady_req_per_s)   # without connecting
+            [ -n "$cap" ] || cap=$(csv_field "$tmp/probe.out" ops_per_s)
+            if [ "$probe_status" -ne 0 ] || ! awk -v c="$cap" 'BEGIN { exit !(c + 0 >= 10) }'; then
+                note "net-rate: the closed-loop probe of $m at $c connections failed (exit $probe_status): left out"
+                continue
+            fi
+            cap=$(fcalc 'int(c + 0.5)' c="$cap")
+            RATE_PROBED+="$m n=$c $cap; "
+            for pct in $RATE_STEPS; do
+                rate=$(fcalc 'int(c * p / 100 + 0.5)' c="$cap" p="$pct")
+                dur=$(fcalc 'sprintf("%.2f", k / r < lo ? lo : k / r > hi ? hi : k / r)' \
+                    k="$RATE_SAMPLES" r="$rate" lo="$RATE_MIN_S" hi="$RATE_MAX_S")
+                add net-rate "$m n=$c delay=${RATE_DELAY_MS}ms load=$pct%" \
+                    "$(fcalc 'd + n * s + 0.05' d="$dur" n="$c" s="${WORKER_S[$m]}")" \
+                    "$m" net -n "$c" --delay-ms "$RATE_DELAY_MS" --rate "$rate" --duration "$dur" "${loop_args[@]}"
+            done
         done
     done
 }

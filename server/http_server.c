@@ -551,7 +551,7 @@ enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_FAILED };
  * sendmsg (MSG_NOSIGNAL: a vanished client is an EPIPE here, not a signal). */
 static enum flush_result conn_flush(struct conn *c)
 {
-    const char *pattern = c->owner->server->pattern;
+    char *pattern = c->owner->server->pattern;   /* iov_base is not const */
     for (;;) {
         struct iovec iov[2];
         size_t want = 0;
@@ -565,7 +565,7 @@ static enum flush_result conn_flush(struct conn *c)
             size_t left = c->body_len - c->body_sent;
             /* The pattern repeats every 26 bytes, so starting at offset
              * body_sent % 26 continues the body exactly where it stopped. */
-            iov[n].iov_base = (char *)pattern + c->body_sent % 26;
+            iov[n].iov_base = pattern + c->body_sent % 26;
             iov[n].iov_len = left < HTTP_SERVER_BODY_SPAN ? left : HTTP_SERVER_BODY_SPAN;
             want += iov[n++].iov_len;
         }

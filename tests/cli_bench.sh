@@ -47,7 +47,7 @@ rows = [r for r in csv.DictReader(open(sys.argv[1]))
 sys.exit(not rows or any(r["exit"] != "1" or r["errors"] in ("", "0") for r in rows))' "$bn_out/runs.csv"; then
     pass "bench.sh: failed runs recorded with exit 1 and their errors"
 else fail "bench.sh: failed runs recorded with exit 1 and their errors"; fi
-for bn_key in date host kernel cpu cores memory cbench git rounds seed placement "load at start" \
+for bn_key in date host kernel cpu cores memory cbench git rounds seed experiments placement "load at start" \
     "other cbench processes at start" "calibration before" "calibration after" "worker cost" commands; do
     if grep -q "^$bn_key:" "$bn_out/meta.txt" 2>/dev/null; then pass "bench.sh: meta.txt has $bn_key"
     else fail "bench.sh: meta.txt has $bn_key"; fi
@@ -76,6 +76,9 @@ else fail "bench.sh: REPORT.md with the claims" "$(head -n 20 "$bn_out/REPORT.md
 if grep -q '^## Equal work and failed runs' "$bn_out/REPORT.md" && grep -q '| cpu fork n=' "$bn_out/REPORT.md"; then
     pass "report: failed configurations listed"
 else fail "report: failed configurations listed"; fi
+if grep -q '^Capacity at SLO: not measured' "$bn_out/REPORT.md"; then
+    pass "report: latency under load not measured when net-rate did not run"
+else fail "report: latency under load not measured when net-rate did not run" "$(grep -A2 'Latency under load' "$bn_out/REPORT.md")"; fi
 if grep -Eiq -- '(^|[^a-z])-?(nan|inf)([^a-z]|$)' "$bn_out/REPORT.md"; then
     fail "report: no NaN or inf" "$(grep -Ein -- '(^|[^a-z])-?(nan|inf)([^a-z]|$)' "$bn_out/REPORT.md" | head -n 3)"
 else pass "report: no NaN or inf"; fi
@@ -109,6 +112,71 @@ bn_svgs=$(find "$bn_out" -name '*.svg' | wc -l)
 if [ "$bn_svgs" -gt 0 ] && for f in "$bn_out"/*.svg; do cmp -s "$f" "$bn_copy/${f##*/}" || exit 1; done; then
     pass "analyze.py report: identical charts ($bn_svgs SVGs)"
 else fail "analyze.py report: identical charts" "$bn_svgs SVGs in the bench folder"; fi
+
+# --- net-rate: latency under load (open loop) ---------------------------------------
+# hybrid refuses --rate (as the C side may for a model): dropped, not fatal.
+bn_root="$TMP/bench-rate"
+bn_bench "$bn_root" "$TMP/bench-rate.out" EXPERIMENTS=net-rate SEED=5 FAKE_RATE_REFUSE=hybrid
+bn_out=$(bn_newest "$bn_root")
+[ -n "$bn_out" ] || bn_out=/nonexistent
+if [ "$bn_status" -eq 0 ] && grep -q 'dropped from later rounds: net-rate hybrid n=1000 delay=1ms load=10%' "$bn_out/bench.log"; then
+    pass "bench.sh net-rate: a model that refuses --rate is dropped, the bench completes"
+else fail "bench.sh net-rate: a model that refuses --rate is dropped" "exit $bn_status" "$(tail -n 3 "$TMP/bench-rate.out")"; fi
+# Planned per model, from the probe: every step of a model is the same
+# share of one rate, the one meta.txt records for it from its closed-loop
+# probe (the fake's: async 22,000 req/s, threads 38,000); the baseline,
+# which serves one connection after another, is offered no rate.
+bn_plan=$(python3 - "$bn_out" 2>&1 <<'PY'
+import csv, re, sys
+folder = sys.argv[1]
+rows = [r for r in csv.DictReader(open(folder + "/runs.csv")) if r["experiment"] == "net-rate"]
+line = re.search(r"^net-rate closed-loop req/s.*$", open(folder + "/meta.txt").read(), re.M).group(0)
+probed = {m: float(v) for m, v in re.findall(r"(\w+) n=1000 (\d+)", line)}
+shares, steps = {}, {}
+for r in rows:
+    series, knobs = r["config"].split()[0], dict(w.split("=") for w in r["config"].split()[1:])
+    assert (knobs["n"], knobs["delay"]) == ("1000", "1ms"), r["config"]
+    steps.setdefault(series, set()).add(knobs["load"])
+    if r["exit"] == "0":
+        offered = float(dict(kv.split("=") for kv in r["metrics"].split(";"))["offered_req_per_s"])
+        shares.setdefault(series, set()).add(round(offered * 100 / float(knobs["load"].rstrip("%")), -1))
+        assert r["lat_p999_us"] and r["lat_p9999_us"], "no p99.9 or p99.99"
+assert "serial" not in steps, "the baseline was offered a rate"
+for s in ("threads", "async"):
+    assert steps[s] == {"10%", "40%", "70%", "100%", "120%"}, (s, steps[s])
+    assert shares[s] == {round(probed[s], -1)}, (s, shares[s], probed[s])
+assert abs(probed["async"] - 22000) < 100 and abs(probed["threads"] - 38000) < 100, probed
+print("ok")
+PY
+)
+if [ "$bn_plan" = ok ]; then pass "bench.sh net-rate: each model's steps are shares of its own probed rate"
+else fail "bench.sh net-rate: each model's steps are shares of its own probed rate" "$bn_plan"; fi
+if grep -q '^## Latency under load' "$bn_out/REPORT.md" &&
+        grep -q '^| threads | n=1000 delay=1ms | 38,000 req/s | [0-9,]* req/s (' "$bn_out/REPORT.md" &&
+        grep -q '^| hybrid | n=1000 delay=1ms | – | failed' "$bn_out/REPORT.md" &&
+        grep -q '^| net-rate n=1000 delay=1ms capacity at p99 ≤ 10 ms | ' "$bn_out/REPORT.md" &&
+        grep -q '^| net-rate n=1000 delay=1ms capacity at p99 ≤ 100 ms | ' "$bn_out/REPORT.md"; then
+    pass "report: the capacity-at-SLO table and its which-model-when rows"
+else fail "report: the capacity-at-SLO table and its which-model-when rows" "$(grep -A 12 'Capacity at SLO' "$bn_out/REPORT.md" | tail -n 4)"; fi
+# The fake's threads queue at 1,000 connections: within 10 ms they hold
+# less than the one event loop. bn_cap MODEL : its capacity at 10 ms (req/s)
+bn_cap() { grep "^| $1 | n=1000" "$bn_out/REPORT.md" | awk -F' [|] ' '{ print $4 }' | sed 's/ req.*//; s/,//g'; }
+bn_threads=$(bn_cap threads) bn_async=$(bn_cap async)
+if [[ $bn_threads =~ ^[0-9]+$ && $bn_async =~ ^[0-9]+$ ]] && [ "$bn_threads" -lt "$bn_async" ]; then
+    pass "report: capacity at 10 ms follows the latencies (threads $bn_threads < async $bn_async req/s)"
+else fail "report: capacity at 10 ms follows the latencies" "threads '$bn_threads', async '$bn_async'"; fi
+if ! grep -q 'checksums differ' "$bn_out/REPORT.md"; then pass "report: open-loop work agrees per configuration"
+else fail "report: open-loop work agrees per configuration" "$(grep 'checksums differ' "$bn_out/REPORT.md" | head -n 2)"; fi
+if [ -s "$bn_out/net-rate-n1000.svg" ] && [ -s "$bn_out/net-rate-omission.svg" ] && [ -s "$bn_out/net-rate-n1000.png" ] &&
+        grep -q '^!\[latency under load, 1,000 connections' "$bn_out/REPORT.md"; then
+    pass "report: the latency-under-load charts are drawn and shown"
+else fail "report: the latency-under-load charts are drawn and shown" "$(ls "$bn_out")"; fi
+rm -rf "$TMP/bench-rate-copy" && cp -r "$bn_out" "$TMP/bench-rate-copy" && rm -f "$TMP/bench-rate-copy/REPORT.md"
+if python3 scripts/analyze.py report "$TMP/bench-rate-copy" >"$TMP/analyze.out" 2>&1 &&
+        cmp -s "$bn_out/REPORT.md" "$TMP/bench-rate-copy/REPORT.md" &&
+        cmp -s "$bn_out/net-rate-omission.svg" "$TMP/bench-rate-copy/net-rate-omission.svg"; then
+    pass "analyze.py report: net-rate's REPORT.md and charts regenerated byte for byte"
+else fail "analyze.py report: net-rate's REPORT.md and charts regenerated byte for byte" "$(tail -n 3 "$TMP/analyze.out")"; fi
 
 # --- make compare ------------------------------------------------------------------
 python3 scripts/analyze.py compare "$bn_out" "$bn_out2" >"$TMP/compare.out" 2>&1

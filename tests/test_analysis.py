@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from analysis import claims, compare, data, report, stats, tables  # noqa: E402
+from analysis import charts, claims, compare, data, report, stats, tables  # noqa: E402
 
 TABLE = claims.load_table()
 LISTING = {"models": [{"name": m, "sequential": m == "serial"} for m in
@@ -425,6 +425,212 @@ class ReportTest(unittest.TestCase):
         text = "\n".join(report.server_lines(results_of(rows, {"placement": "client=0 server=1"})))
         self.assertIn("95.0 µs", text)
         self.assertIn("**server-bound**", text)
+
+
+RULE = TABLE["capacity_at_slo"]
+
+
+def rate_run(series, n, load, rnd, closed, p99_ms, saturated=0, exit_code=0, checksum=None):
+    """One open-loop run: `series` offered load % of its closed-loop rate."""
+    offered = closed * load / 100
+    row = {"experiment": RULE["experiment"], "round": str(rnd), "model": series.split("-")[0],
+           "errors": "0" if exit_code == 0 else "1", "exit": str(exit_code),
+           "checksum": checksum or f"{series}{load}" if exit_code == 0 else "-",
+           "config": f"{series} n={n} delay=1ms load={load}%", RULE["metric"]: str(p99_ms * 1000),
+           "ops_per_s": str(offered),
+           "metrics": f"offered_req_per_s={offered};saturated={saturated};uncorrected_p99_us={p99_ms * 500}"}
+    return data.Run(row)
+
+
+LOADS = (10, 40, 70, 100, 120)
+
+
+def rate_curve(series, closed, p99_ms, saturated_from=120, n=1000, rounds=5, loads=LOADS):
+    """Every round alike: p99_ms[k] at loads[k], saturated from that load on."""
+    return [rate_run(series, n, load, rnd, closed, ms, int(load >= saturated_from))
+            for rnd in range(1, rounds + 1) for load, ms in zip(loads, p99_ms)]
+
+
+def only_curve(runs):
+    curves = tables.rate_curves(results_of(runs), RULE["experiment"])
+    assert len(curves) == 1, curves
+    return curves[0]
+
+
+class CapacityTest(unittest.TestCase):
+    """Capacity at SLO (docs/claims.toml [capacity_at_slo], tables.py)."""
+
+    def test_the_rule_is_read_from_the_table_and_names_a_planned_experiment(self):
+        self.assertEqual(sorted(RULE["slo_ms"]), [10, 100])
+        with open(os.path.join(ROOT, "scripts", "bench.sh"), encoding="utf-8") as f:
+            planned = next(line for line in f if line.startswith("ALL_EXPERIMENTS="))
+        self.assertIn(f" {RULE['experiment']} ", planned.replace('"', " "))
+
+    def test_the_highest_step_held_within_each_slo(self):
+        curve = only_curve(rate_curve("async", 20000, [1, 5, 9, 30, 200]))
+        self.assertEqual(curve.capacity_by_round(RULE["metric"], 10), {r: 14000 for r in range(1, 6)})
+        self.assertEqual(curve.capacity_by_round(RULE["metric"], 100)[1], 20000)
+        self.assertEqual(curve.closed_loop(), 20000)
+        # the SLO is inclusive: p99 of exactly 10 ms holds
+        curve = only_curve(rate_curve("async", 20000, [1, 5, 10, 30, 200]))
+        self.assertEqual(curve.capacity_by_round(RULE["metric"], 10)[1], 14000)
+
+    def test_a_saturated_step_is_not_held_however_low_its_p99(self):
+        curve = only_curve(rate_curve("async", 20000, [1, 1, 1, 1, 1], saturated_from=100))
+        self.assertEqual(curve.capacity_by_round(RULE["metric"], 10)[1], 14000)
+
+    def test_the_ramp_stops_at_the_first_step_that_misses(self):
+        curve = only_curve(rate_curve("async", 20000, [1, 20, 5, 5, 5]))
+        self.assertEqual(curve.capacity_by_round(RULE["metric"], 10)[1], 2000)
+
+    def test_a_failed_or_missing_run_misses(self):
+        runs = [r for r in rate_curve("async", 20000, [1, 2, 3, 4, 5], saturated_from=1000)
+                if not (r.round == 2 and r.knobs["load"] == "70%")]          # round 2: not run
+        runs = [rate_run("async", 1000, 40, 3, 20000, 2, exit_code=1) if (r.round, r.knobs["load"]) == (3, "40%")
+                else r for r in runs]                                        # round 3: failed
+        by_round = only_curve(runs).capacity_by_round(RULE["metric"], 10)
+        self.assertEqual(by_round, {1: 24000, 2: 8000, 3: 2000, 4: 24000, 5: 24000})
+
+    def test_median_and_interval_over_the_rounds(self):
+        runs = []
+        for rnd, ms in enumerate(([1, 2, 3, 50, 50], [1, 2, 50, 50, 50], [1, 2, 3, 4, 50],
+                                  [1, 2, 3, 50, 50], [1, 2, 50, 50, 50]), start=1):
+            runs += [rate_run("async", 1000, load, rnd, 20000, p) for load, p in zip(LOADS, ms)]
+        cap = only_curve(runs).capacity(RULE["metric"], 10)
+        self.assertEqual((cap.mid, cap.n), (14000, 5))
+        self.assertLessEqual(cap.low, cap.mid)
+        self.assertGreaterEqual(cap.high, cap.mid)
+        self.assertGreater(cap.high, cap.low)         # the rounds disagree: a real interval
+
+    def test_not_even_the_lowest_step(self):
+        curve = only_curve(rate_curve("threads", 30000, [20, 50, 90, 200, 300]))
+        self.assertEqual(set(curve.capacity_by_round(RULE["metric"], 10).values()), {0.0})
+        self.assertEqual(report._capacity_cell(curve, RULE, 10), "below the lowest step (3,000 req/s)")
+        self.assertTrue(report._capacity_cell(curve, RULE, 100).startswith("21,000 req/s (70 %) ["))
+
+    def regime(self, runs, slo):
+        found = [r for r in tables.capacity_regimes(results_of(runs), TABLE)
+                 if r.group == (RULE["experiment"], f"n=1000 delay=1ms {tables.slo_words(slo)}")]
+        self.assertEqual(len(found), 1)
+        return found[0]
+
+    def test_which_model_when_compares_capacities_round_by_round(self):
+        runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + rate_curve("threads", 20000, [1, 20, 30, 50, 200])
+        reg = self.regime(runs, 10)
+        self.assertEqual(reg.label(), "async")
+        self.assertEqual(reg.runner_up, "threads")
+        self.assertAlmostEqual(reg.margin.mid, 7.0)
+        self.assertEqual(reg.unit, "req/s")
+        # at 100 ms both hold the 100 % step: a tie
+        self.assertTrue(self.regime(runs, 100).label().startswith("tie: "))
+
+    def test_a_model_that_held_nothing_cannot_win_or_tie(self):
+        runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + rate_curve("threads", 90000, [20, 20, 30, 50, 200])
+        reg = self.regime(runs, 10)
+        self.assertEqual(reg.label(), "async (the only one to hold it)")
+        self.assertIn("threads", reg.failed)
+
+    def test_regimes_come_after_the_which_model_when_experiments(self):
+        runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + \
+            series_fixture("cpu", "n=4", {"fork": 100.0, "threads": 90.0})
+        groups = [r.group for r in tables.regimes(results_of(runs), TABLE)]
+        self.assertEqual(groups, [("cpu", "n=4")] + [(RULE["experiment"], f"n=1000 delay=1ms {tables.slo_words(s)}")
+                                                     for s in RULE["slo_ms"]])
+
+
+class LatencyReportTest(unittest.TestCase):
+    def report(self, runs, meta=None):
+        return report.write_report(results_of(runs, meta), TABLE)
+
+    def test_the_section_and_its_table(self):
+        runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + rate_curve("threads", 30000, [1, 20, 30, 50, 200]) + \
+            rate_curve("fork", 30000, [1, 2, 3, 4, 5], saturated_from=1000, n=100)
+        text = self.report(runs)
+        self.assertIn("## Latency under load", text)
+        self.assertIn("| model | configuration | closed loop (100 %) | p99 ≤ 10 ms | p99 ≤ 100 ms |", text)
+        self.assertIn("| async | n=1000 delay=1ms | 20,000 req/s | 14,000 req/s (70 %) [14,000–14,000], n=5 | "
+                      "20,000 req/s (100 %) [20,000–20,000], n=5 |", text)
+        self.assertIn("| threads | n=1000 delay=1ms | 30,000 req/s | 3,000 req/s (10 %)", text)
+        # held at every step: at least the top step
+        self.assertIn("| fork | n=100 delay=1ms | 30,000 req/s | ≥ 36,000 req/s (120 %)", text)
+        # fewer connections first, then cbench list's order
+        self.assertLess(text.index("| fork | n=100"), text.index("| threads | n=1000"))
+        self.assertLess(text.index("| threads | n=1000"), text.index("| async | n=1000"))
+        self.assertIn("| net-rate n=1000 delay=1ms capacity at p99 ≤ 10 ms | async | 4.67× [4.67–4.67] | threads | "
+                      "14,000 req/s | 5 |", text)
+        self.assertIn('Rows "capacity at p99 ≤ N ms" compare', text)
+
+    def test_a_model_whose_every_run_failed(self):
+        runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + \
+            [rate_run("hybrid", 1000, 10, 1, 20000, 1, exit_code=2)]
+        self.assertIn("| hybrid | n=1000 delay=1ms | – | failed (1 runs, none valid) | failed (1 runs, none valid) |",
+                      self.report(runs))
+
+    def test_not_measured_in_a_folder_that_did_not_run_it(self):
+        runs = series_fixture("cpu", "n=4", {"fork": 100.0, "threads": 90.0})
+        text = self.report(runs, {"experiments": "cpu"})
+        self.assertIn("## Latency under load\n\nCapacity at SLO: not measured", text)
+        self.assertNotIn("capacity at p99", text)
+
+    def test_absent_from_a_folder_older_than_the_experiment(self):
+        # meta.txt names its experiments since net-rate exists
+        text = self.report(series_fixture("cpu", "n=4", {"fork": 100.0, "threads": 90.0}))
+        self.assertNotIn("Latency under load", text)
+        self.assertNotIn("capacity at p99", text)
+
+    def test_each_model_is_offered_its_own_rate_so_work_agrees_per_configuration(self):
+        runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + rate_curve("threads", 30000, [1, 20, 30, 50, 200])
+        text = "\n".join(report.work_lines(results_of(runs), own_rates={RULE["experiment"]}))
+        self.assertNotIn("checksums differ", text)
+        self.assertIn("each model is offered its own rate", text)
+        runs[0] = rate_run("async", 1000, 10, 1, 20000, 1, checksum="other")
+        text = "\n".join(report.work_lines(results_of(runs), own_rates={RULE["experiment"]}))
+        self.assertIn("- net-rate async n=1000 delay=1ms load=10%: checksums differ", text)
+
+    def test_compare_leaves_offered_rates_out(self):
+        old = results_of(rate_curve("async", 20000, [1, 2, 3, 50, 200]))
+        new = results_of(rate_curve("async", 40000, [1, 2, 3, 50, 200]))
+        text, conflict = compare.compare(old, new, TABLE)
+        self.assertIn("0 configurations in both", text)
+        self.assertIn("| net-rate n=1000 delay=1ms capacity at p99 ≤ 10 ms | async (alone) | async (alone) | yes |",
+                      text.replace("the only one to hold it", "alone"))
+        self.assertFalse(conflict)
+
+
+class CommittedResultsTest(unittest.TestCase):
+    """The committed results folders give their REPORT.md from the which-
+    model-when table on (its rows, the latency section or its absence, the
+    server, equal work, the machine, the charts listed, not drawn), and the
+    README's results section, byte for byte. The claims' part above it
+    quotes docs/claims.toml's wording, which may be edited after a run."""
+
+    def folders(self):
+        root = os.path.join(ROOT, "results")
+        return [os.path.join(root, d) for d in sorted(os.listdir(root))
+                if os.path.isfile(os.path.join(root, d, "REPORT.md"))]
+
+    def test_reports_regenerate(self):
+        self.assertTrue(self.folders())
+        for folder in self.folders():
+            with self.subTest(folder=folder):
+                results = data.Results.load(folder)
+                drawn = [(c.name, c.title, c.caption) for c in charts.plan_all(results, tables.regimes(results, TABLE))]
+                with open(os.path.join(folder, "REPORT.md"), encoding="utf-8") as f:
+                    committed = f.read()
+                regenerated = report.write_report(results, TABLE, drawn)
+                tail = "\n## Which model when\n"
+                self.assertIn(tail, committed)
+                self.assertEqual(regenerated[regenerated.index(tail):], committed[committed.index(tail):])
+
+    def test_readme_section_regenerates(self):
+        import re
+        with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        section = readme.split("<!-- results: generated by `make readme`, do not edit -->\n", 1)[1]
+        section = section.split("<!-- end of results -->", 1)[0]
+        folder = re.search(r"Generated from \[`([^`]+)`\]", section).group(1)
+        results = data.Results.load(os.path.join(ROOT, folder))
+        self.assertEqual(report.readme_section(results, TABLE, folder), section)
 
 
 class CommandLineTest(unittest.TestCase):

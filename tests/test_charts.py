@@ -200,5 +200,146 @@ class ChartsTest(unittest.TestCase):
         self.assertIn("Not drawn (no valid run): threads n=3.", drawn[0][2])
 
 
+RATE_FIXTURE = os.path.join(REPO, "tests", "fixtures", "rate-small")
+RATE_CHARTS = ["net-rate-n100", "net-rate-n1000", "net-rate-omission"]
+
+
+def dat_blocks(path):
+    """A chart's data file: [(comment, [[cell, ...], ...])] in file order."""
+    with open(path, encoding="utf-8") as f:
+        blocks = f.read().split("\n\n\n")
+    out = []
+    for block in blocks:
+        lines = block.strip("\n").splitlines()
+        out.append((lines[0][2:], [line.split("\t") for line in lines[1:]]))
+    return out
+
+
+def inline_block(path, name):
+    """The rows of a gnuplot inline data block ($name << EOD ... EOD)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    body = text.split(f"${name} << EOD\n", 1)[1].split("\nEOD", 1)[0]
+    return [tuple(float(c) for c in line.split("\t")) for line in body.splitlines()]
+
+
+class RateChartsTest(unittest.TestCase):
+    """Latency under load, from tests/fixtures/rate-small (net-rate alone)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which(charts.GNUPLOT) is None:
+            raise unittest.SkipTest("gnuplot is not installed")
+        cls.tmp = tempfile.mkdtemp(prefix="test-rate-charts.")
+        cls.out, cls.keep = os.path.join(cls.tmp, "out"), os.path.join(cls.tmp, "keep")
+        cls.results = data.Results.load(RATE_FIXTURE)
+        cls.drawn = charts.draw_all(cls.results, cls.out, tables.regimes(cls.results, TABLE), keep=cls.keep)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def configs(self, n, series=None):
+        """{config: runs} of net-rate at n connections (of one series)."""
+        return {c: [r for r in runs if r.valid] for (e, c), runs in self.results.configs.items()
+                if e == "net-rate" and f" n={n} " in c and (series is None or c.split()[0] == series)}
+
+    def expected(self, n, series, metric):
+        """[(offered, median of metric in ms)] of a series' steps, by offered rate."""
+        out = []
+        for runs in self.configs(n, series).values():
+            offered = charts.median([r.value("offered_req_per_s") for r in runs])
+            out.append((offered, charts.median([r.value(metric) / 1000 for r in runs])))
+        return sorted(out)
+
+    def medians(self, chart, block):
+        return [(float(x), float(y)) for x, y in dict(dat_blocks(os.path.join(self.keep, f"{chart}.dat")))[block]]
+
+    def test_three_charts_drawn_with_rounds_in_captions(self):
+        self.assertEqual([d[0] for d in self.drawn], RATE_CHARTS)
+        for name, _, caption in self.drawn:
+            for ext in ("png", "svg"):
+                self.assertGreater(os.path.getsize(os.path.join(self.out, f"{name}.{ext}")), 1000)
+            self.assertIn("n = 3.", caption)
+            self.assertIn("intended send time", caption)
+        self.assertNotIn("net-rate-n100", [c.name for c in charts.plan_all(data.Results.load(FIXTURE),
+                                                                             tables.regimes(self.results, TABLE))])
+
+    def test_one_chart_per_connection_count_corrected_p99_against_offered_load(self):
+        for n in (100, 1000):
+            for model in ("fork", "threads", "async", "hybrid"):
+                self.assertEqual(self.medians(f"net-rate-n{n}", f"{model}: x, median"),
+                                 [(float(charts.fmt(x)), float(charts.fmt(y)))
+                                  for x, y in self.expected(n, model, "lat_p99_us")], (n, model))
+        with open(os.path.join(self.keep, "net-rate-n100.gp"), encoding="utf-8") as f:
+            script = f.read()
+        self.assertIn("set logscale y", script)
+        self.assertIn('set xlabel "offered load (requests/s)"', script)
+        self.assertIn("corrected p99 latency (ms, log scale)", script)
+        for slo in ("SLO: p99 10 ms", "SLO: p99 100 ms"):
+            self.assertIn(slo, script)
+
+    def test_saturated_steps_are_marked(self):
+        for n in (100, 1000):
+            want = []
+            for runs in self.configs(n).values():
+                if charts.median([r.value("saturated") for r in runs]) >= 0.5:
+                    want.append((charts.median([r.value("offered_req_per_s") for r in runs]),
+                                 charts.median([r.value("lat_p99_us") / 1000 for r in runs])))
+            got = inline_block(os.path.join(self.keep, f"net-rate-n{n}.gp"), "saturated")
+            self.assertTrue(want)                          # the fixture saturates at its top steps
+            self.assertEqual(got, [(float(charts.fmt(x)), float(charts.fmt(y))) for x, y in sorted(want)])
+
+    def test_omission_chart_one_model_corrected_and_uncorrected(self):
+        loop = [m["name"] for m in self.results.listing["models"] if m["event_loop"] and not m["workers"]]
+        self.assertEqual(loop, ["async"])
+        blocks = dat_blocks(os.path.join(self.keep, "net-rate-omission.dat"))
+        self.assertEqual({name.split(":")[0] for name, _ in blocks}, {"async"})
+        for what, metric in (("corrected (from the intended send)", "lat_p99_us"),
+                             ("uncorrected (from the actual send)", "uncorrected_p99_us")):
+            # a panel per connection count, in order
+            self.assertEqual([rows for name, rows in blocks if name == f"async: {what}: x, median"],
+                             [[[charts.fmt(x), charts.fmt(y)] for x, y in self.expected(n, "async", metric)]
+                              for n in (100, 1000)])
+        # what the chart is for: the uncorrected p99 hides the wait at the top
+        top = self.expected(1000, "async", "lat_p99_us")[-1][1]
+        self.assertGreater(top, self.expected(1000, "async", "uncorrected_p99_us")[-1][1] * 2)
+
+    def test_colours_are_the_models(self):
+        sty = charts.Styles(self.results)
+        with open(os.path.join(self.out, "net-rate-n1000.svg"), encoding="utf-8") as f:
+            svg = f.read()
+        for i, model in enumerate(self.results.models[1:], start=1):       # the baseline ran no rate
+            self.assertEqual(sty.color(model), charts.PALETTE[i])
+            self.assertIn(svg_rgb(sty.color(model)), svg, model)
+
+    def test_same_data_same_svgs(self):
+        again = os.path.join(self.tmp, "again")
+        charts.draw_all(self.results, again, tables.regimes(self.results, TABLE))
+        for name in RATE_CHARTS:
+            with open(os.path.join(self.out, f"{name}.svg"), "rb") as a, \
+                    open(os.path.join(again, f"{name}.svg"), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
+
+    def test_a_model_that_refused_rate_is_named_not_drawn(self):
+        folder = os.path.join(self.tmp, "refused")
+        os.makedirs(folder)
+        for name in ("runs.csv", "list.json", "meta.txt"):
+            shutil.copy(os.path.join(RATE_FIXTURE, name), os.path.join(folder, name))
+        fields, rows = read_rows(folder)
+        for row in rows:
+            if row["model"] == "hybrid":
+                row.update(exit="2", errors="0", checksum="", metrics="", lat_p99_us="", ops_per_s="")
+        write_rows(folder, fields, rows)
+        results = data.Results.load(folder)
+        out = os.path.join(self.tmp, "refused-out")
+        drawn = dict((n, c) for n, _, c in charts.draw_all(results, out, tables.regimes(results, TABLE),
+                                                           names=["net-rate-n100"]))
+        self.assertIn("Not drawn (no valid run): hybrid n=100 delay=1ms load=10%;", drawn["net-rate-n100"])
+        self.assertNotIn("n=1000", drawn["net-rate-n100"])
+        with open(os.path.join(out, "net-rate-n100.svg"), encoding="utf-8") as f:
+            self.assertNotIn(svg_rgb(charts.Styles(results).color("hybrid")), f.read())
+
+
 if __name__ == "__main__":
     unittest.main()

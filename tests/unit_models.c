@@ -10,7 +10,12 @@
  *
  * And the proof of equal work: a `hasty` model that serves no wait at all
  * (a timer that fires at once) must make sleep, chain, mixed and spawn
- * count every early wait as an error, and change the checksum. */
+ * count every early wait as an error, and change the checksum.
+ *
+ * And the harness's side of the workload interface: the `ledger` workload
+ * checks that its run state reaches setup zeroed, that tasks (in fork's
+ * children too) read what setup wrote there, and that teardown, note and
+ * metrics get that same state, once per run. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE   /* pipe2 */
 #endif
@@ -352,6 +357,121 @@ static void test_early_waits_are_errors(void **state)
     }
 }
 
+/* ---- the run state: zeroed for setup, then the same for every hook ---- */
+
+struct ledger_params {
+    long token;
+};
+
+struct ledger_run {
+    bool zeroed;      /* setup found every byte 0 */
+    long derived;     /* setup's figure from the token: what tasks read */
+    int teardowns;
+};
+
+static const struct ledger_params ledger_defaults = { .token = 7 };
+
+static const struct opt_spec ledger_options[] = {
+    { "token", 0, OPT_INT, offsetof(struct ledger_params, token), 0, 1000, "setup doubles it" },
+    OPT_END,
+};
+
+static bool all_zero(const void *block, size_t size)
+{
+    const unsigned char *b = block;
+    for (size_t i = 0; i < size; i++)
+        if (b[i])
+            return false;
+    return true;
+}
+
+static int ledger_setup(const void *params, void *run, const struct workload_env *env)
+{
+    const struct ledger_params *p = params;
+    struct ledger_run *r = run;
+    (void)env;
+    r->zeroed = all_zero(r, sizeof *r);
+    r->derived = 2 * p->token;
+    return 0;
+}
+
+static struct wait ledger_step(struct task *t)
+{
+    const struct ledger_run *r = t->run;
+    t->checksum = (uint64_t)r->derived;
+    t->ops++;
+    return wait_done();
+}
+
+static void ledger_teardown(const void *params, void *run)
+{
+    (void)params;
+    struct ledger_run *r = run;
+    r->teardowns++;
+}
+
+static void ledger_note(const void *params, const void *run, char *buf, size_t size)
+{
+    const struct ledger_params *p = params;
+    const struct ledger_run *r = run;
+    snprintf(buf, size, "zeroed=%d token=%ld derived=%ld teardowns=%d", r->zeroed, p->token,
+             r->derived, r->teardowns);
+}
+
+static void ledger_metrics(const void *params, const void *run, const struct workload_run *info,
+                           char *buf, size_t size)
+{
+    (void)params;
+    (void)info;
+    const struct ledger_run *r = run;
+    metrics_add(buf, size, "derived", (double)r->derived);
+}
+
+static const struct workload ledger_workload = {
+    .name = "ledger",
+    .summary = "test: tasks read what setup wrote into the run state",
+    .options = ledger_options,
+    .params_size = sizeof(struct ledger_params),
+    .params_default = &ledger_defaults,
+    .run_size = sizeof(struct ledger_run),
+    .step = ledger_step,
+    .setup = ledger_setup,
+    .teardown = ledger_teardown,
+    .note = ledger_note,
+    .metrics = ledger_metrics,
+};
+
+/* Twice under each model: a run's state never carries over to the next,
+ * and the options are printed as given, not as setup used them. */
+static void test_run_state_per_run(void **state)
+{
+    (void)state;
+    struct ledger_params params = ledger_defaults;
+    const char *const model_names[] = { "serial", "fork", "threads" };
+    char first_checksum[32] = "";
+    for (size_t m = 0; m < sizeof model_names / sizeof model_names[0]; m++) {
+        for (int round = 0; round < 2; round++) {
+            struct run_request req = { .model = model_find(model_names[m]), .workload = &ledger_workload,
+                                       .tasks = 3, .workload_params = &params };
+            assert_non_null(req.model);
+            req.model_params = calloc(1, req.model->params_size ? req.model->params_size : 1);
+            if (req.model->params_size)
+                memcpy(req.model_params, req.model->params_default, req.model->params_size);
+            struct result res;
+            int status = run_measure(&req, &res);
+            free(req.model_params);
+            assert_int_equal(status, 0);
+            assert_int_equal(res.ops, 3);
+            assert_contains(res.note, "zeroed=1 token=7 derived=14 teardowns=1");
+            assert_contains(res.params, "token=7");
+            assert_string_equal(res.metrics, "derived=14");
+            if (!first_checksum[0])   /* every task read the same state */
+                snprintf(first_checksum, sizeof first_checksum, "%s", res.checksum);
+            assert_string_equal(res.checksum, first_checksum);
+        }
+    }
+}
+
 /* The up-front fd check counts what the busiest process holds at once. */
 static long fd_need(const char *model, const struct workload *w, long tasks, long workers,
                     long model_fds)
@@ -390,6 +510,7 @@ int unit_models_run(void)
         cmocka_unit_test(test_hybrid_rearms_after_fd_reopen),
         cmocka_unit_test(test_early_waits_are_errors),
         cmocka_unit_test(test_completion_waits_every_model),
+        cmocka_unit_test(test_run_state_per_run),
         cmocka_unit_test(test_fd_need_per_model),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);

@@ -27,7 +27,10 @@
 
 struct chain_params {
     long steps, seed, min_ms, max_ms;
-    /* Filled by setup, for the note: */
+};
+
+/* Computed by setup from the seed, for the note and the metrics. */
+struct chain_run {
     double longest_ms, sum_ms;
     long longest_task;
 };
@@ -97,50 +100,53 @@ static struct wait chain_step(struct task *t)
 
 /* The longest chain is what a concurrent run should take, the sum what a
  * serial run takes. */
-static int chain_setup(void *params, const struct workload_env *env)
+static int chain_setup(const void *params, void *run, const struct workload_env *env)
 {
-    struct chain_params *p = params;
+    const struct chain_params *p = params;
+    struct chain_run *r = run;
     if (p->max_ms < p->min_ms) {
         fprintf(stderr, "cbench: chain: --max-ms %ld is less than --min-ms %ld\n", p->max_ms, p->min_ms);
         return 2;
     }
-    p->longest_ms = p->sum_ms = 0;
     for (long id = 0; id < env->tasks; id++) {
         double ms = 0;
         for (long k = 0; k < p->steps; k++)
             ms += (double)chain_wait_ms(p, id, k);
-        p->sum_ms += ms;
-        if (ms > p->longest_ms) {
-            p->longest_ms = ms;
-            p->longest_task = id;
+        r->sum_ms += ms;
+        if (ms > r->longest_ms) {
+            r->longest_ms = ms;
+            r->longest_task = id;
         }
     }
     return 0;
 }
 
-static void chain_note(const void *params, char *buf, size_t size)
+static void chain_note(const void *params, const void *run, char *buf, size_t size)
 {
-    const struct chain_params *p = params;
+    (void)params;
+    const struct chain_run *r = run;
     snprintf(buf, size, "longest chain %.3f ms (task %ld); all chains in a row %.3f ms",
-             p->longest_ms, p->longest_task, p->sum_ms);
+             r->longest_ms, r->longest_task, r->sum_ms);
 }
 
-static void chain_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+static void chain_metrics(const void *params, const void *run, const struct workload_run *info,
+                          char *buf, size_t size)
 {
-    const struct chain_params *p = params;
+    (void)params;
+    const struct chain_run *r = run;
     double slowest = 0;
-    int64_t last_start = run->start_ns;
-    for (long i = 0; i < run->tasks; i++) {
-        const struct task *t = &run->task[i];
+    int64_t last_start = info->start_ns;
+    for (long i = 0; i < info->tasks; i++) {
+        const struct task *t = &info->task[i];
         if (t->figure[0] > slowest)
             slowest = t->figure[0];
         if (t->started && t->first_step_ns > last_start)
             last_start = t->first_step_ns;
     }
-    metrics_add(buf, size, "chains", (double)run->tasks);
-    metrics_add(buf, size, "longest_chain_ms", p->longest_ms);
+    metrics_add(buf, size, "chains", (double)info->tasks);
+    metrics_add(buf, size, "longest_chain_ms", r->longest_ms);
     metrics_add(buf, size, "slowest_chain_ms", slowest);
-    metrics_add(buf, size, "gate_ms", (double)(last_start - run->start_ns) / 1e6);
+    metrics_add(buf, size, "gate_ms", (double)(last_start - info->start_ns) / 1e6);
 }
 
 const struct workload workload_chain = {
@@ -149,6 +155,7 @@ const struct workload workload_chain = {
     .options = chain_options,
     .params_size = sizeof(struct chain_params),
     .params_default = &chain_defaults,
+    .run_size = sizeof(struct chain_run),
     .default_tasks = chain_default_tasks,
     .state_size = sizeof(struct chain_state),
     .latency_per_task = chain_latency_per_task,

@@ -36,7 +36,10 @@
 struct chess_params {
     double move_ms, reply_ms;
     long moves;
-    /* Filled by setup, for the note: */
+};
+
+/* Filled by setup, for the note and the metrics. */
+struct chess_run {
     long boards, cores;
     double measured_move_ms;
 };
@@ -135,43 +138,46 @@ static double chess_measure_move_ms(const struct chess_params *p)
     return best;
 }
 
-static int chess_setup(void *params, const struct workload_env *env)
+static int chess_setup(const void *params, void *run, const struct workload_env *env)
 {
-    struct chess_params *p = params;
-    p->boards = env->tasks;
-    p->cores = online_cores();
-    p->measured_move_ms = chess_measure_move_ms(p);
+    struct chess_run *r = run;
+    r->boards = env->tasks;
+    r->cores = online_cores();
+    r->measured_move_ms = chess_measure_move_ms(params);
     return 0;
 }
 
 /* Theoretical times: serial plays board after board; one expert moving
  * from board to board is busy all the time unless a round of moves is
  * shorter than a reply; C experts (cores) share the moves. */
-static void chess_note(const void *params, char *buf, size_t size)
+static void chess_note(const void *params, const void *run, char *buf, size_t size)
 {
     const struct chess_params *p = params;
+    const struct chess_run *r = run;
     double move = p->move_ms / 1000, reply = chess_reply_ms(p) / 1000;
-    double pairs = (double)p->boards * (double)p->moves;
+    double pairs = (double)r->boards * (double)p->moves;
     double serial = pairs * (move + reply);
     double board = (double)p->moves * (move + reply);   /* one board alone */
     double loop = pairs * move + reply > board ? pairs * move + reply : board;
-    double multi = pairs * move / (double)p->cores + reply;
+    double multi = pairs * move / (double)r->cores + reply;
     multi = multi > board ? multi : board;
     snprintf(buf, size, "theory: serial %.3f s, one loop %.3f s (%.1fx), %ld cores %.3f s; "
-             "a %.3g ms move took %.3f ms here", serial, loop, serial / loop, p->cores, multi,
-             p->move_ms, p->measured_move_ms);
+             "a %.3g ms move took %.3f ms here", serial, loop, serial / loop, r->cores, multi,
+             p->move_ms, r->measured_move_ms);
 }
 
-static void chess_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+static void chess_metrics(const void *params, const void *run, const struct workload_run *info,
+                          char *buf, size_t size)
 {
     const struct chess_params *p = params;
+    const struct chess_run *r = run;
     double cpu_ms = 0, moves = 0;
-    for (long i = 0; i < run->tasks; i++) {
-        cpu_ms += run->task[i].figure[0];
-        moves += run->task[i].figure[1];
+    for (long i = 0; i < info->tasks; i++) {
+        cpu_ms += info->task[i].figure[0];
+        moves += info->task[i].figure[1];
     }
     double move = moves > 0 ? cpu_ms / moves / 1e3 : 0, reply = chess_reply_ms(p) / 1e3;
-    double boards = (double)p->boards, n = (double)p->moves;
+    double boards = (double)r->boards, n = (double)p->moves;
     double serial = boards * n * (move + reply);
     double one = boards * move > move + reply ? boards * move : move + reply;
     double async = n * one;
@@ -190,6 +196,7 @@ const struct workload workload_chess = {
     .options = chess_options,
     .params_size = sizeof(struct chess_params),
     .params_default = &chess_defaults,
+    .run_size = sizeof(struct chess_run),
     .default_tasks = chess_default_tasks,
     .state_size = sizeof(struct chess_state),
     .latency_per_task = chess_latency_per_task,

@@ -34,10 +34,13 @@ struct mixed_shared {
 };
 
 struct mixed_params {
-    long cpu_tasks, requests;
+    long cpu_tasks, requests;      /* cpu_tasks -1: the default, see setup */
     double io_ms, chunk_ms;
-    /* Filled by setup: */
-    long io_tasks;
+};
+
+/* Filled by setup and teardown. */
+struct mixed_run {
+    long cpu_tasks, io_tasks;      /* how the -n tasks divide */
     struct mixed_shared *shared;   /* MAP_SHARED: fork's children count too */
     long chunks_done;              /* copied from shared at teardown */
 };
@@ -97,7 +100,8 @@ static void mixed_record_lateness(struct task *t, double io_ms)
     t->ops++;
 }
 
-static struct wait mixed_io_step(struct task *t, const struct mixed_params *p, struct mixed_state *s)
+static struct wait mixed_io_step(struct task *t, const struct mixed_params *p, const struct mixed_run *r,
+                                 struct mixed_state *s)
 {
     if (s->started) {
         mixed_record_lateness(t, p->io_ms);
@@ -106,7 +110,7 @@ static struct wait mixed_io_step(struct task *t, const struct mixed_params *p, s
     s->started = true;
     if (s->done == p->requests) {
         t->checksum = checksum_mix(checksum_mix(t->checksum, (uint64_t)t->id), (uint64_t)s->done);
-        atomic_fetch_sub(&p->shared->io_live, 1);
+        atomic_fetch_sub(&r->shared->io_live, 1);
         return wait_done();
     }
     task_op_begin(t);
@@ -115,7 +119,8 @@ static struct wait mixed_io_step(struct task *t, const struct mixed_params *p, s
 
 /* The first step only announces CPU work, so that a hybrid model runs
  * every chunk in its pool and none on its event loop. */
-static struct wait mixed_cpu_step(struct task *t, const struct mixed_params *p, struct mixed_state *s)
+static struct wait mixed_cpu_step(struct task *t, const struct mixed_params *p, const struct mixed_run *r,
+                                  struct mixed_state *s)
 {
     if (!s->started) {
         s->started = true;
@@ -123,8 +128,8 @@ static struct wait mixed_cpu_step(struct task *t, const struct mixed_params *p, 
         return wait_cpu();
     }
     cpu_kernel_run(&s->kernel, cpu_kernel_iters(p->chunk_ms));
-    atomic_fetch_add(&p->shared->chunks, 1);
-    if (atomic_load(&p->shared->io_live) > 0)
+    atomic_fetch_add(&r->shared->chunks, 1);
+    if (atomic_load(&r->shared->io_live) > 0)
         return wait_cpu();
     t->checksum = checksum_mix((uint64_t)t->id, 0xc0);
     return wait_done();
@@ -133,52 +138,59 @@ static struct wait mixed_cpu_step(struct task *t, const struct mixed_params *p, 
 static struct wait mixed_step(struct task *t)
 {
     const struct mixed_params *p = t->params;
-    if (t->id < p->io_tasks)
-        return mixed_io_step(t, p, t->state);
-    return mixed_cpu_step(t, p, t->state);
+    const struct mixed_run *r = t->run;
+    if (t->id < r->io_tasks)
+        return mixed_io_step(t, p, r, t->state);
+    return mixed_cpu_step(t, p, r, t->state);
 }
 
-static int mixed_setup(void *params, const struct workload_env *env)
+static int mixed_setup(const void *params, void *run, const struct workload_env *env)
 {
-    struct mixed_params *p = params;
-    if (p->cpu_tasks < 0)
-        p->cpu_tasks = mixed_cores() < env->tasks - 1 ? mixed_cores() : env->tasks - 1;
-    if (p->cpu_tasks >= env->tasks) {
+    const struct mixed_params *p = params;
+    struct mixed_run *r = run;
+    r->cpu_tasks = p->cpu_tasks;
+    if (r->cpu_tasks < 0)
+        r->cpu_tasks = mixed_cores() < env->tasks - 1 ? mixed_cores() : env->tasks - 1;
+    if (r->cpu_tasks >= env->tasks) {
         fprintf(stderr, "cbench: mixed: --cpu-tasks %ld leaves no I/O task among the %ld tasks "
-                "(-n counts both)\n", p->cpu_tasks, env->tasks);
+                "(-n counts both)\n", r->cpu_tasks, env->tasks);
         return 2;
     }
-    p->io_tasks = env->tasks - p->cpu_tasks;
-    p->shared = shared_memory(sizeof *p->shared, "mixed");
-    if (!p->shared)
+    r->io_tasks = env->tasks - r->cpu_tasks;
+    r->shared = shared_memory(sizeof *r->shared, "mixed");
+    if (!r->shared)
         return 1;
-    atomic_init(&p->shared->io_live, p->io_tasks);
-    atomic_init(&p->shared->chunks, 0);
+    atomic_init(&r->shared->io_live, r->io_tasks);
+    atomic_init(&r->shared->chunks, 0);
     return 0;
 }
 
-static void mixed_teardown(void *params)
+static void mixed_teardown(const void *params, void *run)
 {
-    struct mixed_params *p = params;
-    p->chunks_done = atomic_load(&p->shared->chunks);
-    munmap(p->shared, sizeof *p->shared);
-    p->shared = NULL;
+    (void)params;
+    struct mixed_run *r = run;
+    r->chunks_done = atomic_load(&r->shared->chunks);
+    munmap(r->shared, sizeof *r->shared);
+    r->shared = NULL;
 }
 
-static void mixed_note(const void *params, char *buf, size_t size)
+static void mixed_note(const void *params, const void *run, char *buf, size_t size)
 {
     const struct mixed_params *p = params;
+    const struct mixed_run *r = run;
     snprintf(buf, size, "latency = lateness of %ld I/O tasks' %g ms waits; %ld CPU tasks did "
-             "%ld chunks of %g ms", p->io_tasks, p->io_ms, p->cpu_tasks, p->chunks_done, p->chunk_ms);
+             "%ld chunks of %g ms", r->io_tasks, p->io_ms, r->cpu_tasks, r->chunks_done, p->chunk_ms);
 }
 
 /* io_p99_late_us: p99 of the I/O waits' lateness (the latency samples are
  * only theirs); cpu_tasks: how many tasks loaded the CPU meanwhile. */
-static void mixed_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+static void mixed_metrics(const void *params, const void *run, const struct workload_run *info,
+                          char *buf, size_t size)
 {
-    const struct mixed_params *p = params;
-    metrics_add(buf, size, "io_p99_late_us", run->p99_us);
-    metrics_add(buf, size, "cpu_tasks", (double)p->cpu_tasks);
+    (void)params;
+    const struct mixed_run *r = run;
+    metrics_add(buf, size, "io_p99_late_us", info->p99_us);
+    metrics_add(buf, size, "cpu_tasks", (double)r->cpu_tasks);
 }
 
 const struct workload workload_mixed = {
@@ -187,6 +199,7 @@ const struct workload workload_mixed = {
     .options = mixed_options,
     .params_size = sizeof(struct mixed_params),
     .params_default = &mixed_defaults,
+    .run_size = sizeof(struct mixed_run),
     .default_tasks = mixed_default_tasks,
     .state_size = sizeof(struct mixed_state),
     .latency_per_task = mixed_latency_per_task,

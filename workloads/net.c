@@ -231,7 +231,7 @@ static uint32_t net_latency_per_task(const void *params, long tasks)
  * every path a task can leave by arrives exactly once. */
 static void net_arrive(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     if (p->rate <= 0 || s->arrived)
         return;
     s->arrived = true;
@@ -258,7 +258,7 @@ static void net_fail(struct task *t, struct net_state *s, enum net_cause cause, 
     __attribute__((format(printf, 4, 5)));
 static void net_fail(struct task *t, struct net_state *s, enum net_cause cause, const char *fmt, ...)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     atomic_fetch_add(&p->shared->count[cause], 1);
     if (atomic_exchange(&p->shared->reported, 1) == 0) {
         char what[160];
@@ -286,7 +286,7 @@ static bool net_expired(const struct task *t)
 
 static struct wait net_timeout(struct task *t, struct net_state *s, const char *waiting)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     net_fail(t, s, NET_TIMEOUT, "%s within %lld ms", waiting, (long long)(p->timeout_ns / 1000000));
     return wait_done();
 }
@@ -354,7 +354,7 @@ static bool net_not_done(int64_t res)
 
 static struct wait net_connect(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     s->params = p;
     s->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s->fd < 0) {
@@ -390,7 +390,7 @@ static bool net_connected(struct task *t, struct net_state *s)
  * send (closed loop) or from when it was due (open loop: corrected). */
 static struct wait net_send(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     if (s->sent == 0) {
         task_op_begin(t);
         s->sent_ns = t->op_start_ns;
@@ -414,7 +414,7 @@ static void net_close(struct net_state *s)
  * the model fell too far behind; the rest stays unsent. */
 static struct wait net_schedule(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     uint64_t j = (uint64_t)t->id + (uint64_t)s->done * (uint64_t)p->tasks;   /* of the run */
     int64_t now = clock_now_ns();
     s->intended_ns = s->epoch_ns + (int64_t)((double)j * p->slot_ns);
@@ -437,7 +437,7 @@ static struct wait net_schedule(struct task *t, struct net_state *s)
  * as its recv() would. Bounded by --timeout-ms like a request. */
 static struct wait net_start(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     if (s->phase != NET_START) {
         s->phase = NET_START;
         t->deadline_ns = clock_now_ns() + p->timeout_ns;
@@ -460,7 +460,7 @@ static struct wait net_start(struct task *t, struct net_state *s)
 /* The next request: at once (closed loop) or on the schedule. */
 static struct wait net_next(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     s->sent = 0;
     return p->rate > 0 ? net_schedule(t, s) : net_send(t, s);
 }
@@ -470,7 +470,7 @@ static struct wait net_next(struct task *t, struct net_state *s)
  * requests scheduled and the body each response must carry. */
 static bool net_open_loop_start(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     s->scheduled = net_schedule_of(p->scheduled, p->tasks, t->id);
     t->checksum = checksum_mix(s->scheduled, p->body_hash);
     return s->scheduled > 0;
@@ -486,7 +486,7 @@ static void net_open_loop_record(const struct net_params *p, const struct net_st
 
 static struct wait net_sent(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     int64_t res = t->io_result;
     if (net_not_done(res))
         return net_expired(t) ? net_timeout(t, s, "request not sent") : net_send(t, s);
@@ -513,7 +513,7 @@ static struct wait net_sent(struct task *t, struct net_state *s)
 /* A complete response: check it, record it, go on to the next request. */
 static struct wait net_response_done(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     if (s->parser.status_code != 200 || s->body_len != (uint64_t)p->bytes) {
         net_fail(t, s, NET_MALFORMED, "status %u with %llu bytes (asked for 200 with %ld)",
                  s->parser.status_code, (unsigned long long)s->body_len, p->bytes);
@@ -544,7 +544,7 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
 /* What one WAIT_RECV brought (t->io_result bytes at t->io_buf). */
 static struct wait net_recv(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     int64_t n = t->io_result;
     if (net_not_done(n))
         return net_expired(t) ? net_timeout(t, s, "no complete response")
@@ -583,7 +583,7 @@ static struct wait net_recv(struct task *t, struct net_state *s)
 static struct wait net_step(struct task *t)
 {
     struct net_state *s = t->state;
-    const struct net_params *p = t->params;
+    const struct net_params *p = t->run;
     switch (s->phase) {
     case NET_CONNECT:
         if (p->rate > 0 && !net_open_loop_start(t, s)) {
@@ -774,7 +774,7 @@ static int net_probe(const struct net_params *p)
     return 1;
 }
 
-static void net_teardown(void *params);
+static void net_teardown(const void *params, void *run);
 
 /* The server cbench starts is a process of its own with the same
  * RLIMIT_NOFILE: it holds a connection for every task running at once, plus
@@ -843,9 +843,12 @@ static int net_setup_open_loop(struct net_params *p)
     return 0;
 }
 
-static int net_setup(void *params, const struct workload_env *env)
+/* net keeps its options and its per-run state in one struct for now: setup
+ * copies the options into the run state, and everything after reads that. */
+static int net_setup(const void *params, void *run, const struct workload_env *env)
 {
-    struct net_params *p = params;
+    struct net_params *p = run;
+    *p = *(const struct net_params *)params;
     p->tasks = env->tasks;
     p->concurrency = env->concurrency;
     int usage = net_check_open_loop(p, env);
@@ -857,7 +860,7 @@ static int net_setup(void *params, const struct workload_env *env)
     if (!p->shared)
         return 1;
     if (net_setup_open_loop(p) != 0) {
-        net_teardown(p);
+        net_teardown(params, p);
         return 1;
     }
     memset(p->errors, 0, sizeof p->errors);
@@ -868,7 +871,7 @@ static int net_setup(void *params, const struct workload_env *env)
     else
         status = net_probe(p);
     if (status != 0) {   /* the run stops here: nothing else would stop our server */
-        net_teardown(p);
+        net_teardown(params, p);
         return status;
     }
     p->request_len = (size_t)snprintf(p->request, sizeof p->request,
@@ -893,9 +896,10 @@ static void net_read_open_loop(struct net_params *p)
     };
 }
 
-static void net_teardown(void *params)
+static void net_teardown(const void *params, void *run)
 {
-    struct net_params *p = params;
+    (void)params;
+    struct net_params *p = run;
     net_stop_server(p);
     if (p->open_loop) {
         net_read_open_loop(p);
@@ -914,9 +918,10 @@ static void net_teardown(void *params)
 }
 
 /* "errors: 3 timeout, 1 closed" when requests failed. */
-static void net_note(const void *params, char *buf, size_t size)
+static void net_note(const void *params, const void *run, char *buf, size_t size)
 {
-    const struct net_params *p = params;
+    (void)params;
+    const struct net_params *p = run;
     size_t len = 0;
     for (int c = 0; c < NET_CAUSES && len < size; c++)
         if (p->errors[c])
@@ -943,9 +948,11 @@ static void net_metrics_open_loop(const struct net_params *p, uint64_t ops, char
     metrics_add(buf, size, "lag_max_us", f->lag_max);
 }
 
-static void net_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+static void net_metrics(const void *params, const void *state, const struct workload_run *run,
+                        char *buf, size_t size)
 {
-    const struct net_params *p = params;
+    (void)params;
+    const struct net_params *p = state;
     int64_t connected = run->start_ns, connecting = 0;
     uint64_t ops = 0, syscalls = run->syscalls;
     for (long i = 0; i < run->tasks; i++) {
@@ -983,6 +990,7 @@ const struct workload workload_net = {
     .options = net_options,
     .params_size = sizeof(struct net_params),
     .params_default = &net_defaults,
+    .run_size = sizeof(struct net_params),
     .default_tasks = net_default_tasks,
     .state_size = sizeof(struct net_state),
     .fds_per_task = 1,

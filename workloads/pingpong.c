@@ -41,7 +41,10 @@ struct pingpong_pair {            /* --via condvar, MAP_SHARED */
 struct pingpong_params {
     long count;
     const char *via;
-    /* Filled by setup and teardown, in the process that runs the model: */
+};
+
+/* Filled by setup and teardown, in the process that runs the model. */
+struct pingpong_run {
     bool condvar;
     long pairs;
     int (*fd)[PINGPONG_FDS];      /* --via pipe: each pair's two pipes */
@@ -240,20 +243,20 @@ static struct wait pingpong_pong_condvar(struct task *t, struct pingpong_state *
 
 static struct wait pingpong_step(struct task *t)
 {
-    const struct pingpong_params *p = t->params;
+    const struct pingpong_run *r = t->run;
     struct pingpong_state *s = t->state;
     long pair = t->id / 2;
     bool ping = t->id % 2 == 0;
-    if (p->condvar)
-        return ping ? pingpong_ping_condvar(t, s, &p->pair[pair]) : pingpong_pong_condvar(t, s, &p->pair[pair]);
-    return ping ? pingpong_ping_pipe(t, s, p->fd[pair]) : pingpong_pong_pipe(t, s, p->fd[pair]);
+    if (r->condvar)
+        return ping ? pingpong_ping_condvar(t, s, &r->pair[pair]) : pingpong_pong_condvar(t, s, &r->pair[pair]);
+    return ping ? pingpong_ping_pipe(t, s, r->fd[pair]) : pingpong_pong_pipe(t, s, r->fd[pair]);
 }
 
 /* ---- setup and teardown ------------------------------------------------------ */
 
-static int pingpong_check(const struct pingpong_params *p, const struct workload_env *env)
+static int pingpong_check(const struct pingpong_params *p, bool condvar, const struct workload_env *env)
 {
-    if (!p->condvar && strcmp(p->via, "pipe") != 0) {
+    if (!condvar && strcmp(p->via, "pipe") != 0) {
         fprintf(stderr, "cbench: --via: \"%s\" is not one of pipe, condvar\n", p->via);
         return 2;
     }
@@ -266,7 +269,7 @@ static int pingpong_check(const struct pingpong_params *p, const struct workload
                 "but a ping needs its pong running alongside (use fork, threads or async)\n", env->model);
         return 2;
     }
-    if (p->condvar && env->nonblocking) {
+    if (condvar && env->nonblocking) {
         fprintf(stderr, "cbench: pingpong --via condvar blocks inside a task, but model %s must not block "
                 "there (an event loop, or threads --gil); use fork, or threads without --gil\n", env->model);
         return 2;
@@ -274,43 +277,43 @@ static int pingpong_check(const struct pingpong_params *p, const struct workload
     return 0;
 }
 
-static void pingpong_close_pipes(struct pingpong_params *p, long pairs)
+static void pingpong_close_pipes(struct pingpong_run *r, long pairs)
 {
     for (long i = 0; i < pairs; i++)
         for (int k = 0; k < PINGPONG_FDS; k++)
-            close(p->fd[i][k]);
-    free(p->fd);
-    p->fd = NULL;
+            close(r->fd[i][k]);
+    free(r->fd);
+    r->fd = NULL;
 }
 
-static int pingpong_open_pipes(struct pingpong_params *p, bool nonblocking)
+static int pingpong_open_pipes(struct pingpong_run *r, bool nonblocking)
 {
     int flags = O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0);
-    p->fd = calloc((size_t)p->pairs, sizeof *p->fd);
-    if (!p->fd) {
-        fprintf(stderr, "cbench: pingpong: out of memory for %ld pairs\n", p->pairs);
+    r->fd = calloc((size_t)r->pairs, sizeof *r->fd);
+    if (!r->fd) {
+        fprintf(stderr, "cbench: pingpong: out of memory for %ld pairs\n", r->pairs);
         return 1;
     }
-    for (long i = 0; i < p->pairs; i++) {
+    for (long i = 0; i < r->pairs; i++) {
         for (int k = 0; k < PINGPONG_FDS; k++)
-            p->fd[i][k] = -1;   /* not 0: that is a real fd when stdin is closed */
-        if (pipe2(&p->fd[i][TO_PONG_READ], flags) < 0 || pipe2(&p->fd[i][TO_PING_READ], flags) < 0) {
-            fprintf(stderr, "cbench: pingpong: pipes for pair %ld of %ld: %s\n", i + 1, p->pairs, strerror(errno));
-            if (p->fd[i][TO_PONG_READ] >= 0) {   /* the first pipe of this pair opened */
-                close(p->fd[i][TO_PONG_READ]);
-                close(p->fd[i][TO_PONG_WRITE]);
+            r->fd[i][k] = -1;   /* not 0: that is a real fd when stdin is closed */
+        if (pipe2(&r->fd[i][TO_PONG_READ], flags) < 0 || pipe2(&r->fd[i][TO_PING_READ], flags) < 0) {
+            fprintf(stderr, "cbench: pingpong: pipes for pair %ld of %ld: %s\n", i + 1, r->pairs, strerror(errno));
+            if (r->fd[i][TO_PONG_READ] >= 0) {   /* the first pipe of this pair opened */
+                close(r->fd[i][TO_PONG_READ]);
+                close(r->fd[i][TO_PONG_WRITE]);
             }
-            pingpong_close_pipes(p, i);
+            pingpong_close_pipes(r, i);
             return 1;
         }
     }
     return 0;
 }
 
-static int pingpong_map_pairs(struct pingpong_params *p)
+static int pingpong_map_pairs(struct pingpong_run *r)
 {
-    p->pair = shared_memory((size_t)p->pairs * sizeof *p->pair, "pingpong");
-    if (!p->pair)
+    r->pair = shared_memory((size_t)r->pairs * sizeof *r->pair, "pingpong");
+    if (!r->pair)
         return 1;
     pthread_mutexattr_t ma;
     pthread_condattr_t ca;
@@ -319,56 +322,61 @@ static int pingpong_map_pairs(struct pingpong_params *p)
     pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
     pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    for (long i = 0; i < p->pairs; i++) {
-        pthread_mutex_init(&p->pair[i].lock, &ma);
-        pthread_cond_init(&p->pair[i].turned, &ca);
+    for (long i = 0; i < r->pairs; i++) {
+        pthread_mutex_init(&r->pair[i].lock, &ma);
+        pthread_cond_init(&r->pair[i].turned, &ca);
     }
     pthread_mutexattr_destroy(&ma);
     pthread_condattr_destroy(&ca);
     return 0;
 }
 
-static int pingpong_setup(void *params, const struct workload_env *env)
+static int pingpong_setup(const void *params, void *run, const struct workload_env *env)
 {
-    struct pingpong_params *p = params;
-    p->condvar = strcmp(p->via, "condvar") == 0;
-    int status = pingpong_check(p, env);
+    const struct pingpong_params *p = params;
+    struct pingpong_run *r = run;
+    r->condvar = strcmp(p->via, "condvar") == 0;
+    int status = pingpong_check(p, r->condvar, env);
     if (status != 0)
         return status;
-    p->pairs = env->tasks / 2;
-    status = p->condvar ? pingpong_map_pairs(p) : pingpong_open_pipes(p, env->nonblocking);
-    p->start_ns = clock_now_ns();
+    r->pairs = env->tasks / 2;
+    status = r->condvar ? pingpong_map_pairs(r) : pingpong_open_pipes(r, env->nonblocking);
+    r->start_ns = clock_now_ns();
     return status;
 }
 
-static void pingpong_teardown(void *params)
+static void pingpong_teardown(const void *params, void *run)
 {
-    struct pingpong_params *p = params;
-    p->elapsed_ns = clock_now_ns() - p->start_ns;
-    if (p->fd)
-        pingpong_close_pipes(p, p->pairs);
+    (void)params;
+    struct pingpong_run *r = run;
+    r->elapsed_ns = clock_now_ns() - r->start_ns;
+    if (r->fd)
+        pingpong_close_pipes(r, r->pairs);
     /* No pthread_cond_destroy: a fork worker killed while waiting (a
      * cancelled run) leaves itself counted as a waiter, and destroy would
      * wait for it forever. Unmapping is all the release there is. */
-    if (p->pair) {
-        munmap(p->pair, (size_t)p->pairs * sizeof *p->pair);
-        p->pair = NULL;
+    if (r->pair) {
+        munmap(r->pair, (size_t)r->pairs * sizeof *r->pair);
+        r->pair = NULL;
     }
 }
 
 /* The mean round trip to a tenth of a µs; the latency percentiles are in
  * whole µs. Pairs run at once, so this is the time a pair saw per trip. */
-static void pingpong_note(const void *params, char *buf, size_t size)
+static void pingpong_note(const void *params, const void *run, char *buf, size_t size)
 {
     const struct pingpong_params *p = params;
-    snprintf(buf, size, "round_trip_us=%.2f", (double)p->elapsed_ns / 1e3 / (double)p->count);
+    const struct pingpong_run *r = run;
+    snprintf(buf, size, "round_trip_us=%.2f", (double)r->elapsed_ns / 1e3 / (double)p->count);
 }
 
 /* round_trip_us: the median round trip, from every trip's sample. */
-static void pingpong_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+static void pingpong_metrics(const void *params, const void *run, const struct workload_run *info,
+                             char *buf, size_t size)
 {
     (void)params;
-    metrics_add(buf, size, "round_trip_us", run->p50_us);
+    (void)run;
+    metrics_add(buf, size, "round_trip_us", info->p50_us);
 }
 
 const struct workload workload_pingpong = {
@@ -377,6 +385,7 @@ const struct workload workload_pingpong = {
     .options = pingpong_options,
     .params_size = sizeof(struct pingpong_params),
     .params_default = &pingpong_defaults,
+    .run_size = sizeof(struct pingpong_run),
     .default_tasks = pingpong_default_tasks,
     .state_size = sizeof(struct pingpong_state),
     .fds_per_task = 2,

@@ -71,14 +71,22 @@ struct queue_shared {
 };
 
 struct queue_params {
-    long producers, consumers, items;
-    /* Filled by setup: */
+    long producers, consumers, items;   /* consumers 0: the rest of -n */
+};
+
+/* Filled by setup and teardown. */
+struct queue_run {
+    long consumers;                 /* --consumers, or the rest of -n */
     int fd[2];                      /* the pipe: read end, write end */
     int ack[2];                     /* consumers -> last producer: "taken" */
     bool probing;                   /* a probe phase follows the items */
     long capacity;                  /* items the pipe holds */
     struct queue_shared *shared;    /* MAP_SHARED, shared_size bytes */
     size_t shared_size;
+    /* Taken from the shared block at teardown, for the metrics: */
+    long probes;                    /* probes taken */
+    double probe_ms;                /* how long the probe phase lasted */
+    struct latency_summary handoff; /* the probes' hand-offs, in ns */
 };
 
 enum queue_phase { QUEUE_START, QUEUE_ITEMS, QUEUE_DRAIN, QUEUE_PROBING, QUEUE_ENDS, QUEUE_FINISHED };
@@ -137,36 +145,37 @@ static void queue_fail(struct task *t, const char *what, int err)
  * items. A result of -EAGAIN (a wait cut short) simply waits again. */
 
 /* The wait that puts an item, stamped now. */
-static struct wait queue_put(const struct queue_params *p, struct queue_state *s, uint64_t id)
+static struct wait queue_put(const struct queue_run *r, struct queue_state *s, uint64_t id)
 {
     s->item = (struct queue_item){ .id = id, .put_ns = clock_now_ns() };
     s->pending = QUEUE_PUT;
-    return wait_write_from(p->fd[1], &s->item, sizeof s->item);
+    return wait_write_from(r->fd[1], &s->item, sizeof s->item);
 }
 
 /* The wait that takes an acknowledgement. */
-static struct wait queue_await_ack(const struct queue_params *p, struct queue_state *s)
+static struct wait queue_await_ack(const struct queue_run *r, struct queue_state *s)
 {
     s->pending = QUEUE_ACK;
-    return wait_read_into(p->ack[0], &s->ack, 1);
+    return wait_read_into(r->ack[0], &s->ack, 1);
 }
 
 /* The producer's next phase once its own items are in: the last one to
  * finish puts the end markers. */
-static void queue_producer_done(const struct queue_params *p, struct queue_state *s)
+static void queue_producer_done(const struct queue_params *p, const struct queue_run *r,
+                                struct queue_state *s)
 {
-    if (atomic_fetch_add(&p->shared->producers_done, 1) + 1 == p->producers) {
-        s->phase = p->probing ? QUEUE_DRAIN : QUEUE_ENDS;
-        s->ends_left = p->consumers;
+    if (atomic_fetch_add(&r->shared->producers_done, 1) + 1 == p->producers) {
+        s->phase = r->probing ? QUEUE_DRAIN : QUEUE_ENDS;
+        s->ends_left = r->consumers;
     } else {
         s->phase = QUEUE_FINISHED;
     }
 }
 
-static void queue_give_ack(struct task *t, const struct queue_params *p)
+static void queue_give_ack(struct task *t, const struct queue_run *r)
 {
     char byte = 1;   /* a few bytes in a pipe of 64 KiB: never waits */
-    while (write(p->ack[1], &byte, 1) < 0)
+    while (write(r->ack[1], &byte, 1) < 0)
         if (errno != EINTR) {
             queue_fail(t, "write of acknowledgement", errno);
             return;
@@ -175,16 +184,16 @@ static void queue_give_ack(struct task *t, const struct queue_params *p)
 
 /* The result of the put or acknowledgement in flight: false (and *w set)
  * when the wait is to be made again or the task fails. */
-static bool queue_produced(struct task *t, const struct queue_params *p, struct queue_state *s,
-                           struct wait *w)
+static bool queue_produced(struct task *t, const struct queue_params *p, const struct queue_run *r,
+                           struct queue_state *s, struct wait *w)
 {
     enum queue_pending was = s->pending;
     int64_t res = t->io_result;
     s->pending = QUEUE_NONE;
     if (res == -EAGAIN || res == -EINTR) {
         s->pending = was;
-        *w = was == QUEUE_PUT ? wait_write_from(p->fd[1], &s->item, sizeof s->item)
-                              : wait_read_into(p->ack[0], &s->ack, 1);
+        *w = was == QUEUE_PUT ? wait_write_from(r->fd[1], &s->item, sizeof s->item)
+                              : wait_read_into(r->ack[0], &s->ack, 1);
         return false;
     }
     if (was == QUEUE_ACK) {
@@ -195,7 +204,7 @@ static bool queue_produced(struct task *t, const struct queue_params *p, struct 
         }
         if (s->phase == QUEUE_DRAIN) {   /* every item taken: probes begin */
             s->phase = QUEUE_PROBING;
-            p->shared->probe_start_ns = clock_now_ns();
+            r->shared->probe_start_ns = clock_now_ns();
         } else {
             s->probe_out = false;
         }
@@ -221,38 +230,39 @@ static bool queue_produced(struct task *t, const struct queue_params *p, struct 
 /* Puts its items, then (the last producer) the probes (see the top) and
  * the end markers: each step takes the last result and returns the next
  * wait. */
-static struct wait queue_produce(struct task *t, const struct queue_params *p, struct queue_state *s)
+static struct wait queue_produce(struct task *t, const struct queue_params *p, const struct queue_run *r,
+                                 struct queue_state *s)
 {
     struct wait w;
-    if (s->pending != QUEUE_NONE && !queue_produced(t, p, s, &w))
+    if (s->pending != QUEUE_NONE && !queue_produced(t, p, r, s, &w))
         return w;
     if (s->phase == QUEUE_ITEMS && s->next >= (uint64_t)p->items)
-        queue_producer_done(p, s);
+        queue_producer_done(p, r, s);
     if (s->phase == QUEUE_DRAIN)   /* every item taken? */
-        return queue_await_ack(p, s);
+        return queue_await_ack(r, s);
     if (s->phase == QUEUE_PROBING) {
         if (s->probe_out)   /* the acknowledgement cannot be there yet */
-            return wait_poll_first(queue_await_ack(p, s));
+            return wait_poll_first(queue_await_ack(r, s));
         if (s->probe < QUEUE_PROBES)   /* the queue is empty: never full */
-            return queue_put(p, s, QUEUE_PROBE | (uint64_t)s->probe);
-        p->shared->probe_end_ns = clock_now_ns();
+            return queue_put(r, s, QUEUE_PROBE | (uint64_t)s->probe);
+        r->shared->probe_end_ns = clock_now_ns();
         s->phase = QUEUE_ENDS;
     }
     if (s->phase == QUEUE_ENDS && s->ends_left == 0)
         s->phase = QUEUE_FINISHED;
     if (s->phase == QUEUE_FINISHED)
         return wait_done();
-    return queue_put(p, s, s->phase == QUEUE_ITEMS ? s->next : QUEUE_END);
+    return queue_put(r, s, s->phase == QUEUE_ITEMS ? s->next : QUEUE_END);
 }
 
 /* ---- consumers ------------------------------------------------------------ */
 
 /* The last consumer to see its end marker checks that every id was taken
  * exactly once. */
-static void queue_consumer_done(struct task *t, const struct queue_params *p)
+static void queue_consumer_done(struct task *t, const struct queue_params *p, const struct queue_run *r)
 {
-    struct queue_shared *sh = p->shared;
-    if (atomic_fetch_add(&sh->consumers_done, 1) + 1 < p->consumers)
+    struct queue_shared *sh = r->shared;
+    if (atomic_fetch_add(&sh->consumers_done, 1) + 1 < r->consumers)
         return;
     long taken = atomic_load(&sh->taken), dups = atomic_load(&sh->duplicates);
     if (taken != p->items || dups != 0) {
@@ -264,9 +274,10 @@ static void queue_consumer_done(struct task *t, const struct queue_params *p)
 
 /* One item taken: mark its id, record how long the hand-off took. The
  * consumer that takes the last item tells the probing producer. */
-static void queue_take(struct task *t, const struct queue_params *p, const struct queue_item *item)
+static void queue_take(struct task *t, const struct queue_params *p, const struct queue_run *r,
+                       const struct queue_item *item)
 {
-    struct queue_shared *sh = p->shared;
+    struct queue_shared *sh = r->shared;
     if (item->id & QUEUE_PROBE && item->id != QUEUE_END) {
         uint64_t k = item->id & ~QUEUE_PROBE;
         int64_t ns = clock_now_ns() - item->put_ns;
@@ -274,7 +285,7 @@ static void queue_take(struct task *t, const struct queue_params *p, const struc
             sh->probe_ns[k] = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
             sh->probes = (long)k + 1;
         }
-        queue_give_ack(t, p);
+        queue_give_ack(t, r);
         return;
     }
     uint64_t bit = 1ULL << (item->id % 64);
@@ -283,12 +294,13 @@ static void queue_take(struct task *t, const struct queue_params *p, const struc
         atomic_fetch_add(&sh->duplicates, 1);
     t->op_start_ns = item->put_ns;
     task_op_end(t);
-    if (atomic_fetch_add(&sh->taken, 1) + 1 == p->items && p->probing)
-        queue_give_ack(t, p);
+    if (atomic_fetch_add(&sh->taken, 1) + 1 == p->items && r->probing)
+        queue_give_ack(t, r);
 }
 
 /* Takes the item read (if any) and returns the wait that reads the next. */
-static struct wait queue_consume(struct task *t, const struct queue_params *p, struct queue_state *s)
+static struct wait queue_consume(struct task *t, const struct queue_params *p, const struct queue_run *r,
+                                 struct queue_state *s)
 {
     if (s->pending == QUEUE_TAKE) {
         int64_t n = t->io_result;
@@ -300,139 +312,140 @@ static struct wait queue_consume(struct task *t, const struct queue_params *p, s
             }
             if (s->item.id == QUEUE_END) {
                 t->checksum = checksum_mix((uint64_t)t->id, QUEUE_END);
-                queue_consumer_done(t, p);
+                queue_consumer_done(t, p, r);
                 return wait_done();
             }
-            queue_take(t, p, &s->item);
+            queue_take(t, p, r, &s->item);
         }
     }
     s->pending = QUEUE_TAKE;
-    return wait_read_into(p->fd[0], &s->item, sizeof s->item);
+    return wait_read_into(r->fd[0], &s->item, sizeof s->item);
 }
 
 static struct wait queue_step(struct task *t)
 {
     const struct queue_params *p = t->params;
+    const struct queue_run *r = t->run;
     struct queue_state *s = t->state;
     bool producer = t->id < p->producers;
     if (s->phase == QUEUE_START) {
         s->phase = QUEUE_ITEMS;
         s->next = (uint64_t)t->id;
         /* Wait before the first read/write too, so that it is cancellable. */
-        return producer ? wait_write(p->fd[1]) : wait_read(p->fd[0]);
+        return producer ? wait_write(r->fd[1]) : wait_read(r->fd[0]);
     }
-    return producer ? queue_produce(t, p, s) : queue_consume(t, p, s);
+    return producer ? queue_produce(t, p, r, s) : queue_consume(t, p, r, s);
 }
 
 /* ---- setup ------------------------------------------------------------------ */
 
-static int queue_check(struct queue_params *p, const struct workload_env *env)
+static int queue_check(const struct queue_params *p, struct queue_run *r, const struct workload_env *env)
 {
-    if (p->consumers == 0)
-        p->consumers = env->tasks - p->producers;
-    if (p->consumers < 1 || p->producers + p->consumers != env->tasks) {
+    r->consumers = p->consumers ? p->consumers : env->tasks - p->producers;
+    if (r->consumers < 1 || p->producers + r->consumers != env->tasks) {
         fprintf(stderr, "cbench: queue: -n %ld must be --producers %ld plus --consumers %ld "
                 "(and leave at least one consumer)\n", env->tasks, p->producers,
-                p->consumers > 0 ? p->consumers : 0);
+                r->consumers > 0 ? r->consumers : 0);
         return 2;
     }
     /* Less than a page of slack: poll() reports a pipe writable only when a
      * whole page is free. */
-    long room = p->capacity - 4096 / (long)sizeof(struct queue_item);
-    if (env->concurrency <= p->producers && p->items + p->consumers > room) {
+    long room = r->capacity - 4096 / (long)sizeof(struct queue_item);
+    if (env->concurrency <= p->producers && p->items + r->consumers > room) {
         fprintf(stderr, "cbench: queue needs a concurrent model: %s runs %ld task%s at once, so "
                 "%ld producer%s would wait forever for room in the queue (%ld items) before any "
                 "consumer runs; use fork, threads, async or hybrid, -w above --producers, or "
                 "--items %ld or fewer\n", env->model ? env->model : "this model", env->concurrency,
                 env->concurrency == 1 ? "" : "s", p->producers, p->producers == 1 ? "" : "s",
-                p->capacity, room - p->consumers);
+                r->capacity, room - r->consumers);
         return 2;
     }
     return 0;
 }
 
-static int queue_setup(void *params, const struct workload_env *env)
+static int queue_setup(const void *params, void *run, const struct workload_env *env)
 {
-    struct queue_params *p = params;
+    const struct queue_params *p = params;
+    struct queue_run *r = run;
     /* Blocking models block inside read()/write(); but when the run may be
      * cancelled, two tasks woken for one item would leave one blocked in
      * read() where no cancellation reaches it: then EAGAIN returns to the
      * model, whose wait also watches for cancellation. */
     bool nonblocking = env->nonblocking || env->cancellable;
-    if (pipe2(p->fd, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) < 0) {
+    if (pipe2(r->fd, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) < 0) {
         fprintf(stderr, "cbench: queue: pipe: %s\n", strerror(errno));
         return 1;
     }
-    if (pipe2(p->ack, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) < 0) {
+    if (pipe2(r->ack, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) < 0) {
         fprintf(stderr, "cbench: queue: pipe: %s\n", strerror(errno));
-        close(p->fd[0]);
-        close(p->fd[1]);
+        close(r->fd[0]);
+        close(r->fd[1]);
         return 1;
     }
     /* The probing producer waits for consumers: they must run beside it. */
-    p->probing = env->concurrency > p->producers;
-    int bytes = fcntl(p->fd[1], F_GETPIPE_SZ);
-    p->capacity = (bytes > 0 ? bytes : 65536) / (long)sizeof(struct queue_item);
-    p->shared_size = sizeof *p->shared + ((size_t)p->items + 63) / 64 * sizeof(uint64_t);
-    int status = queue_check(p, env);
+    r->probing = env->concurrency > p->producers;
+    int bytes = fcntl(r->fd[1], F_GETPIPE_SZ);
+    r->capacity = (bytes > 0 ? bytes : 65536) / (long)sizeof(struct queue_item);
+    r->shared_size = sizeof *r->shared + ((size_t)p->items + 63) / 64 * sizeof(uint64_t);
+    int status = queue_check(p, r, env);
     if (status == 0) {
-        p->shared = shared_memory(p->shared_size, "queue");
-        if (!p->shared)
+        r->shared = shared_memory(r->shared_size, "queue");
+        if (!r->shared)
             status = 1;
     }
     if (status != 0) {
-        p->shared = NULL;
-        close(p->fd[0]);
-        close(p->fd[1]);
-        close(p->ack[0]);
-        close(p->ack[1]);
+        r->shared = NULL;
+        close(r->fd[0]);
+        close(r->fd[1]);
+        close(r->ack[0]);
+        close(r->ack[1]);
     }
     return status;   /* the mapping is zeroed: counters and bits start at 0 */
 }
 
-/* The probe figures, copied out of the shared block before it goes. */
-static struct {
-    uint32_t ns[QUEUE_PROBES];
-    long probes;
-    double probe_ms;
-} queue_probes;
-
-static void queue_teardown(void *params)
+/* The probe figures are summarised here, before the shared block goes:
+ * summarising sorts the samples, and the metrics see the run read-only. */
+static void queue_teardown(const void *params, void *run)
 {
-    struct queue_params *p = params;
-    queue_probes.probes = p->shared->probes;
-    memcpy(queue_probes.ns, p->shared->probe_ns, sizeof queue_probes.ns);
-    queue_probes.probe_ms = (double)(p->shared->probe_end_ns - p->shared->probe_start_ns) / 1e6;
-    munmap(p->shared, p->shared_size);
-    close(p->fd[0]);
-    close(p->fd[1]);
-    close(p->ack[0]);
-    close(p->ack[1]);
+    (void)params;
+    struct queue_run *r = run;
+    struct queue_shared *sh = r->shared;
+    r->probes = sh->probes;
+    r->probe_ms = (double)(sh->probe_end_ns - sh->probe_start_ns) / 1e6;
+    if (r->probes >= QUEUE_PROBES)   /* else no probe phase, or cut short */
+        r->handoff = stats_summarise(sh->probe_ns, QUEUE_PROBES);
+    munmap(r->shared, r->shared_size);
+    close(r->fd[0]);
+    close(r->fd[1]);
+    close(r->ack[0]);
+    close(r->ack[1]);
 }
 
-static void queue_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+static void queue_metrics(const void *params, const void *run, const struct workload_run *info,
+                          char *buf, size_t size)
 {
     const struct queue_params *p = params;
+    const struct queue_run *r = run;
     metrics_add(buf, size, "producers", (double)p->producers);
-    metrics_add(buf, size, "consumers", (double)p->consumers);
+    metrics_add(buf, size, "consumers", (double)r->consumers);
     metrics_add(buf, size, "items", (double)p->items);
-    if (queue_probes.probes < QUEUE_PROBES)   /* no probe phase, or cut short */
+    if (r->probes < QUEUE_PROBES)   /* no probe phase, or cut short */
         return;
-    struct latency_summary l = stats_summarise(queue_probes.ns, QUEUE_PROBES);   /* in ns */
-    metrics_add(buf, size, "handoff_p50_us", l.p50_us / 1e3);
-    metrics_add(buf, size, "handoff_p99_us", l.p99_us / 1e3);
+    metrics_add(buf, size, "handoff_p50_us", r->handoff.p50_us / 1e3);
+    metrics_add(buf, size, "handoff_p99_us", r->handoff.p99_us / 1e3);
     metrics_add(buf, size, "handoff_probes", QUEUE_PROBES);
-    metrics_add(buf, size, "probe_ms", queue_probes.probe_ms);
-    double items_s = (double)(run->end_ns - run->start_ns) / 1e9 - queue_probes.probe_ms / 1e3;
+    metrics_add(buf, size, "probe_ms", r->probe_ms);
+    double items_s = (double)(info->end_ns - info->start_ns) / 1e9 - r->probe_ms / 1e3;
     metrics_add(buf, size, "items_per_s", items_s > 0 ? (double)p->items / items_s : 0);
 }
 
-static void queue_note(const void *params, char *buf, size_t size)
+static void queue_note(const void *params, const void *run, char *buf, size_t size)
 {
     const struct queue_params *p = params;
+    const struct queue_run *r = run;
     snprintf(buf, size, "%ld producers, %ld consumers, %ld items through a pipe of %ld; "
-             "ops = items taken, latency = hand-off", p->producers, p->consumers, p->items,
-             p->capacity);
+             "ops = items taken, latency = hand-off", p->producers, r->consumers, p->items,
+             r->capacity);
 }
 
 const struct workload workload_queue = {
@@ -441,6 +454,7 @@ const struct workload workload_queue = {
     .options = queue_options,
     .params_size = sizeof(struct queue_params),
     .params_default = &queue_defaults,
+    .run_size = sizeof(struct queue_run),
     .default_tasks = queue_default_tasks,
     .state_size = sizeof(struct queue_state),
     .latency_per_task = queue_latency_per_task,

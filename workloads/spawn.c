@@ -47,7 +47,10 @@ struct spawn_shared {
 struct spawn_params {
     double hold_ms;
     bool bare;
-    /* Filled by setup and teardown, in the process that runs the model: */
+};
+
+/* Filled by setup and teardown, in the process that runs the model. */
+struct spawn_run {
     long tasks;
     struct spawn_shared *shared;  /* only with --hold-ms */
     size_t shared_size;
@@ -86,16 +89,17 @@ static uint32_t spawn_latency_per_task(const void *params, long tasks)
 
 /* The last task to arrive counts who is still there: a hold too short (or
  * a model running tasks one at a time) shows as fewer than all. */
-static void spawn_arrive(const struct spawn_params *p)
+static void spawn_arrive(const struct spawn_run *r)
 {
-    struct spawn_shared *s = p->shared;
-    if (atomic_fetch_add(&s->arrived, 1) + 1 == p->tasks)
-        s->alive = p->tasks - atomic_load(&s->finished);
+    struct spawn_shared *s = r->shared;
+    if (atomic_fetch_add(&s->arrived, 1) + 1 == r->tasks)
+        s->alive = r->tasks - atomic_load(&s->finished);
 }
 
 static struct wait spawn_step(struct task *t)
 {
     const struct spawn_params *p = t->params;
+    const struct spawn_run *r = t->run;
     struct spawn_state *s = t->state;
 
     if (!s->arrived) {
@@ -103,16 +107,16 @@ static struct wait spawn_step(struct task *t)
         if (p->hold_ms <= 0)
             return wait_cpu();   /* async: one watcher started and stopped */
         task_op_begin(t);
-        spawn_arrive(p);
+        spawn_arrive(r);
         return wait_timer(p->hold_ms / 1000.0);
     }
     /* With a hold, latency = the hold as the task experienced it. Without,
      * there is nothing to time: the cost is the model's, around the task. */
     bool kept = true;
-    if (p->shared) {
+    if (r->shared) {
         kept = !wait_ended_early(t->op_start_ns, p->hold_ms / 1000.0);
         t->errors += !kept;
-        atomic_fetch_add(&p->shared->finished, 1);
+        atomic_fetch_add(&r->shared->finished, 1);
         task_op_end(t);
     } else {
         t->ops++;
@@ -129,7 +133,7 @@ static struct wait spawn_step(struct task *t)
  * thread stacks, which would hand the model stacks already paged in (here a
  * page fault costs tens of µs), and the heap the async loop's timers grew.
  * The child sends its figures back through a pipe. */
-static int spawn_run_bare(struct spawn_params *p, const struct workload_env *env)
+static int spawn_run_bare(struct spawn_run *r, const struct workload_env *env)
 {
     double us[2] = { -1, -1 };
     int fd[2], status;
@@ -148,7 +152,7 @@ static int spawn_run_bare(struct spawn_params *p, const struct workload_env *env
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)   /* the parent died before prctl took effect */
             _exit(1);
-        if (env->bare_spawn(p->tasks, us) != 0)
+        if (env->bare_spawn(r->tasks, us) != 0)
             us[0] = us[1] = -1;
         _exit(write(fd[1], us, sizeof us) == (ssize_t)sizeof us ? 0 : 1);
     }
@@ -160,76 +164,81 @@ static int spawn_run_bare(struct spawn_params *p, const struct workload_env *env
         ;
     if (pid < 0)
         fprintf(stderr, "cbench: spawn --bare: fork: %s\n", strerror(errno));
-    p->bare_us = us[0];
-    p->bare_seq_us = us[1];
+    r->bare_us = us[0];
+    r->bare_seq_us = us[1];
     return us[0] < 0 || us[1] < 0 ? 1 : 0;
 }
 
-static int spawn_map_shared(struct spawn_params *p)
+static int spawn_map_shared(struct spawn_run *r)
 {
-    p->shared_size = sizeof *p->shared;
-    p->shared = shared_memory(p->shared_size, "spawn");
-    if (!p->shared)
+    r->shared_size = sizeof *r->shared;
+    r->shared = shared_memory(r->shared_size, "spawn");
+    if (!r->shared)
         return 1;
     return 0;
 }
 
-static int spawn_setup(void *params, const struct workload_env *env)
+static int spawn_setup(const void *params, void *run, const struct workload_env *env)
 {
-    struct spawn_params *p = params;
-    p->tasks = env->tasks;
+    const struct spawn_params *p = params;
+    struct spawn_run *r = run;
+    r->tasks = env->tasks;
     if (p->bare && p->hold_ms > 0) {
         fprintf(stderr, "cbench: spawn: --bare times creation alone; use it without --hold-ms\n");
         return 2;
     }
-    int status = p->bare ? spawn_run_bare(p, env) : 0;
+    int status = p->bare ? spawn_run_bare(r, env) : 0;
     if (status == 0 && p->hold_ms > 0)
-        status = spawn_map_shared(p);
-    p->start_ns = clock_now_ns();   /* last: the model's run starts now */
+        status = spawn_map_shared(r);
+    r->start_ns = clock_now_ns();   /* last: the model's run starts now */
     return status;
 }
 
-static void spawn_teardown(void *params)
+static void spawn_teardown(const void *params, void *run)
 {
-    struct spawn_params *p = params;
-    p->elapsed_ns = clock_now_ns() - p->start_ns;   /* first: the run just ended */
-    if (p->shared) {
-        p->alive = p->shared->alive;
-        munmap(p->shared, p->shared_size);
-        p->shared = NULL;
+    (void)params;
+    struct spawn_run *r = run;
+    r->elapsed_ns = clock_now_ns() - r->start_ns;   /* first: the run just ended */
+    if (r->shared) {
+        r->alive = r->shared->alive;
+        munmap(r->shared, r->shared_size);
+        r->shared = NULL;
     }
 }
 
 /* "worker_us=… bare_us=…" or "alive=N/N": key=value words for people;
  * scripts read the metrics. */
-static void spawn_note(const void *params, char *buf, size_t size)
+static void spawn_note(const void *params, const void *run, char *buf, size_t size)
 {
     const struct spawn_params *p = params;
-    double n = (double)p->tasks;
+    const struct spawn_run *r = run;
+    double n = (double)r->tasks;
     int len = 0;
     if (p->hold_ms <= 0)
-        len = snprintf(buf, size, "worker_us=%.2f", (double)p->elapsed_ns / 1e3 / n);
-    if (p->bare_us > 0 && len >= 0 && (size_t)len < size)
-        len += snprintf(buf + len, size - (size_t)len, " bare_us=%.2f", p->bare_us);
-    if (p->bare_seq_us > 0 && len >= 0 && (size_t)len < size)
-        len += snprintf(buf + len, size - (size_t)len, " bare_seq_us=%.2f", p->bare_seq_us);
+        len = snprintf(buf, size, "worker_us=%.2f", (double)r->elapsed_ns / 1e3 / n);
+    if (r->bare_us > 0 && len >= 0 && (size_t)len < size)
+        len += snprintf(buf + len, size - (size_t)len, " bare_us=%.2f", r->bare_us);
+    if (r->bare_seq_us > 0 && len >= 0 && (size_t)len < size)
+        len += snprintf(buf + len, size - (size_t)len, " bare_seq_us=%.2f", r->bare_seq_us);
     if (p->hold_ms > 0)
         snprintf(buf, size, "memory per worker in metrics (kib_per_worker); alive=%ld/%ld%s",
-                 p->alive, p->tasks, p->alive < p->tasks ? " (not all alive: memory is not per worker)" : "");
+                 r->alive, r->tasks, r->alive < r->tasks ? " (not all alive: memory is not per worker)" : "");
 }
 
-static void spawn_metrics(const void *params, const struct workload_run *run, char *buf, size_t size)
+static void spawn_metrics(const void *params, const void *run, const struct workload_run *info,
+                          char *buf, size_t size)
 {
     const struct spawn_params *p = params;
-    double n = (double)p->tasks;
-    metrics_add(buf, size, "us_per_worker", (double)p->elapsed_ns / 1e3 / n);
-    if (p->bare_us > 0)
-        metrics_add(buf, size, "bare_us_per_worker", p->bare_us);
-    if (p->bare_seq_us > 0)
-        metrics_add(buf, size, "bare_seq_us_per_worker", p->bare_seq_us);
+    const struct spawn_run *r = run;
+    double n = (double)r->tasks;
+    metrics_add(buf, size, "us_per_worker", (double)r->elapsed_ns / 1e3 / n);
+    if (r->bare_us > 0)
+        metrics_add(buf, size, "bare_us_per_worker", r->bare_us);
+    if (r->bare_seq_us > 0)
+        metrics_add(buf, size, "bare_seq_us_per_worker", r->bare_seq_us);
     if (p->hold_ms > 0) {
-        metrics_add(buf, size, "kib_per_worker", (double)(run->mem_kib - run->mem_base_kib) / n);
-        metrics_add(buf, size, "alive", (double)p->alive);
+        metrics_add(buf, size, "kib_per_worker", (double)(info->mem_kib - info->mem_base_kib) / n);
+        metrics_add(buf, size, "alive", (double)r->alive);
     }
 }
 
@@ -239,6 +248,7 @@ const struct workload workload_spawn = {
     .options = spawn_options,
     .params_size = sizeof(struct spawn_params),
     .params_default = &spawn_defaults,
+    .run_size = sizeof(struct spawn_run),
     .default_tasks = spawn_default_tasks,
     .state_size = sizeof(struct spawn_state),
     .latency_per_task = spawn_latency_per_task,

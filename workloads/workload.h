@@ -46,8 +46,10 @@ struct wait {
     enum wait_kind kind;
     int fd;
     double seconds;
-    void *buf;                 /* RECV, SEND: the bytes; CONNECT: the address */
-    size_t len;                /* ... their length */
+    void *buf;                 /* RECV: where the bytes go (NULL: lent) */
+    const void *data;          /* SEND: the bytes; CONNECT: the address (apart
+                                  from buf, so that const data stays const) */
+    size_t len;                /* ... the length of either */
     bool socket;               /* RECV/SEND on a socket: recv(), send() with
                                   MSG_NOSIGNAL; otherwise read(), write() */
     bool poll_first;           /* RECV/SEND: the data cannot be there yet, so
@@ -64,14 +66,14 @@ static inline struct wait wait_cpu(void) { return (struct wait){ .kind = WAIT_CP
 static inline struct wait wait_recv(int fd, void *buf, size_t len)
 { return (struct wait){ .kind = WAIT_RECV, .fd = fd, .buf = buf, .len = len, .socket = true }; }
 static inline struct wait wait_send(int fd, const void *buf, size_t len)
-{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .buf = (void *)buf, .len = len, .socket = true }; }
+{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .data = buf, .len = len, .socket = true }; }
 static inline struct wait wait_connect(int fd, const void *addr, size_t addrlen)
-{ return (struct wait){ .kind = WAIT_CONNECT, .fd = fd, .buf = (void *)addr, .len = addrlen, .socket = true }; }
+{ return (struct wait){ .kind = WAIT_CONNECT, .fd = fd, .data = addr, .len = addrlen, .socket = true }; }
 /* Any other fd (pipes): read() / write(). */
 static inline struct wait wait_read_into(int fd, void *buf, size_t len)
 { return (struct wait){ .kind = WAIT_RECV, .fd = fd, .buf = buf, .len = len }; }
 static inline struct wait wait_write_from(int fd, const void *buf, size_t len)
-{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .buf = (void *)buf, .len = len }; }
+{ return (struct wait){ .kind = WAIT_SEND, .fd = fd, .data = buf, .len = len }; }
 /* The same wait, readiness first (see poll_first). */
 static inline struct wait wait_poll_first(struct wait w) { w.poll_first = true; return w; }
 static inline bool wait_is_io(struct wait w)
@@ -85,6 +87,11 @@ struct task {
     int id;                  /* 0 .. tasks-1: the task's deterministic input */
     bool nonblocking;        /* set by the model: make new fds O_NONBLOCK */
     const void *params;      /* the workload's parsed options */
+    const void *run;         /* the workload's per-run state (run_size bytes,
+                                filled by setup), or NULL. Read-only here:
+                                under fork a task's own writes would stay in
+                                its child; what tasks change together lives
+                                in MAP_SHARED memory this state points to */
     void *state;             /* workload-private, state_size bytes, zeroed */
     uint64_t checksum;       /* the task's result, folded by id at the end */
     uint64_t ops;            /* operations completed (requests, sleeps...) */
@@ -148,40 +155,53 @@ struct workload_run {
                                  the tasks' own (task->syscalls) */
 };
 
+/* A workload keeps two things apart: its options, parsed from `options`
+ * into a params struct (params_size bytes, defaults from params_default)
+ * that is const from then on, and its per-run state (run_size bytes): what
+ * setup computes or opens (a server, pipes, shared memory, figures for the
+ * note). The harness allocates the run state zeroed before setup and frees
+ * it after the run, failed or not. So the options stay exactly as parsed
+ * (the params column prints them) and no hook needs to cast const away. */
 struct workload {
     const char *name;
     const char *summary;
     const struct opt_spec *options;   /* its own options (OPT_END-terminated) */
     size_t params_size;               /* size of its params struct */
     const void *params_default;       /* defaults, copied before parsing */
+    size_t run_size;                  /* bytes of per-run state (0: none,
+                                         and the hooks get NULL) */
     long (*default_tasks)(void);      /* tasks when -n is not given */
     size_t state_size;                /* bytes of private state per task */
     int fds_per_task;                 /* descriptors a task holds at once */
     bool fds_at_setup;                /* ... opened by setup for every task,
                                          so every process holds them all */
 
-    /* Upper bound of latency samples one task of `tasks` records (0: none). */
+    /* Upper bound of latency samples one task of `tasks` records (0:
+     * none). Called before setup: it may read the options only. */
     uint32_t (*latency_per_task)(const void *params, long tasks);
-    /* Once, before any task starts (start a server...). Returns 0 or an exit
-     * status (1 failed, 2 bad usage) after printing why; a setup that fails
-     * releases what it took itself, since teardown is not called then.
-     * May be NULL. */
-    int (*setup)(void *params, const struct workload_env *env);
-    /* Run until the task must wait. */
+    /* Once, before any task starts (start a server...), filling `run`.
+     * Returns 0 or an exit status (1 failed, 2 bad usage) after printing
+     * why; a setup that fails releases what it took itself, since teardown
+     * is not called then. May be NULL. */
+    int (*setup)(const void *params, void *run, const struct workload_env *env);
+    /* Run until the task must wait (t->params, t->run: both read-only). */
     struct wait (*step)(struct task *t);
     /* Release what the task holds (fds) after WAIT_DONE or cancellation.
      * May be NULL. Called by whoever ran the task. */
     void (*task_cleanup)(struct task *t);
-    /* Once, after every task has finished. May be NULL. */
-    void (*teardown)(void *params);
+    /* Once, after every task has finished: release what setup took, and
+     * copy out of shared memory what the note and metrics need. May be
+     * NULL. */
+    void (*teardown)(const void *params, void *run);
     /* A line for the output's note (theory, longest chain...), written
      * after teardown. May be NULL. */
-    void (*note)(const void *params, char *buf, size_t size);
+    void (*note)(const void *params, const void *run, char *buf, size_t size);
     /* The workload's own figures for the output's `metrics` field, after
      * teardown: call metrics_add() once per figure. Keys are lower_snake
      * with the unit in the name (_us, _ms, _s, _kib); scripts read them by
      * key, never from the note. May be NULL (no figures). */
-    void (*metrics)(const void *params, const struct workload_run *run, char *buf, size_t size);
+    void (*metrics)(const void *params, const void *run, const struct workload_run *info,
+                    char *buf, size_t size);
 };
 
 /* The registry (workloads/workloads.c). */

@@ -196,12 +196,13 @@ class Results:
                 out[run.round] = v
         return out
 
-    def checksum_problems(self, group):
-        """Describes runs of a group whose checksum differs from the others'
-        (every valid run of every series must agree), or None."""
+    def checksum_problems(self, group, config=None):
+        """Describes runs of a group (or of one configuration of it) whose
+        checksum differs from the others' (every valid run of every series
+        must agree), or None."""
         sums = {}
         for run in self.runs:
-            if run.group == group and run.valid:
+            if run.group == group and run.valid and config in (None, run.config):
                 sums.setdefault(run.checksum, []).append(f"{run.series} round {run.round}")
         if len(sums) <= 1:
             return None

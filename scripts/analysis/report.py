@@ -74,7 +74,7 @@ def verdict_lines(verdict):
 
 def machine_lines(results):
     meta = results.meta
-    keys = ["host", "kernel", "cpu", "cores", "memory", "cc", "cbench", "git", "mode", "rounds",
+    keys = ["host", "kernel", "cpu", "cores", "memory", "cc", "cbench", "git", "mode", "experiments", "rounds",
             "seed", "placement", "server", "load at start", "load at end",
             "calibration before", "calibration after", "duration_s"]
     out = ["## The machine and the run", "", "| | |", "|---|---|"]
@@ -98,14 +98,18 @@ def regime_lines(regimes):
            "Per regime, the series with the highest median rate. It is the winner only when the",
            "median of its per-round ratios over the runner-up, with its 95 % bootstrap interval,",
            "lies wholly above 1.05; otherwise the regime is a tie between it and every series",
-           "within that band. `n` is the number of rounds both ran validly.", "",
+           "within that band. `n` is the number of rounds both ran validly."]
+    if any(r.unit != tables.Regime.unit for r in regimes):
+        out += ["Rows \"capacity at p99 ≤ N ms\" compare the capacity at that SLO (see *Latency under",
+                "load*) the same way: a model that held not even its lowest step cannot win."]
+    out += ["",
            "| regime | winner | margin over runner-up [95 % interval] | runner-up | best rate (median) | n |",
            "|---|---|---|---|---|---|"]
     for reg in regimes:
         margin = reg.margin
         best_rate = reg.rates.get(reg.best) if reg.best else None
         out.append(f"| {reg.group[0]} {reg.group[1]} | {reg.label()} | {fmt_ratio(margin)} | "
-                   f"{reg.runner_up or '–'} | {fmt(best_rate, 'ops/s')} | {margin.n if margin else '–'} |")
+                   f"{reg.runner_up or '–'} | {fmt(best_rate, reg.unit)} | {margin.n if margin else '–'} |")
     out.append("")
     return out
 
@@ -150,21 +154,30 @@ def _cpus_of(placement, side):
     return 0
 
 
-def work_lines(results):
-    """Equal work: checksum agreement, failed runs, noisy configurations."""
+def work_lines(results, own_rates=()):
+    """Equal work: checksum agreement, failed runs, noisy configurations.
+    own_rates: experiments whose series are each offered their own rate
+    (open loop): their work agrees per configuration, not per group."""
     out = ["## Equal work and failed runs", ""]
     problems = []
     for experiment in results.experiments():
         if experiment == "cancel":      # these runs stop early by design
             continue
         for group in results.groups(experiment):
-            p = results.checksum_problems(group)
-            if p:
-                problems.append(f"- {group[0]} {group[1]}: checksums differ ({p})")
+            configs = [f"{s} {group[1]}".strip() for s in results.series_of(group)] \
+                if experiment in own_rates else [None]
+            for config in configs:
+                p = results.checksum_problems(group, config)
+                if p:
+                    problems.append(f"- {group[0]} {config or group[1]}: checksums differ ({p})")
     if problems:
         out += ["Checksums that differ within a group (these comparisons are not equal work):", ""] + problems + [""]
     else:
         out += ["Every valid run of every group carries the same checksum: each model did the same work.", ""]
+    own = [e for e in results.experiments() if e in own_rates]
+    if own:
+        out += [f"In {', '.join(f'`{e}`' for e in own)} each model is offered its own rate, so the runs "
+                "of a configuration, not of a group, must agree.", ""]
     failed = {}
     for r in results.runs:
         if not r.valid and r.experiment != "cancel":
@@ -187,6 +200,64 @@ def work_lines(results):
         out += [f"Configurations with a run that lost more than {STEAL_FLAG_PCT:.0f} % of CPU time to steal: "
                 + "; ".join(noisy) + ".", ""]
     return out
+
+
+def _steps_text(loads):
+    words = [f"{p:g}" for p in loads]
+    return ", ".join(words[:-1]) + f" and {words[-1]} %" if len(words) > 1 else f"{words[0]} %"
+
+
+def _capacity_cell(curve, rule, slo):
+    """'15,400 req/s (70 %) [15,400–18,700], n=5', or why there is none."""
+    if not curve.valid_runs():
+        return f"failed ({curve.all_runs()} runs, none valid)"
+    cap = curve.capacity(rule["metric"], slo)
+    lowest = curve.offered(curve.loads()[0])
+    if cap.mid == 0:
+        return f"below the lowest step ({fmt(lowest, 'req/s')})" if lowest else "below the lowest step"
+    closed = curve.closed_loop()
+    share = f" ({cap.mid / closed * 100:.0f} %)" if closed else ""
+    top = curve.offered(curve.loads()[-1])
+    at_least = "≥ " if top and cap.mid >= top else ""
+    return f"{at_least}{fmt(cap.mid, 'req/s')}{share} [{fmt(cap.low)}–{fmt(cap.high)}], n={cap.n}"
+
+
+def latency_lines(results, table):
+    """The latency-under-load section: the open-loop experiment and the
+    capacity-at-SLO table. A folder from before the experiment existed
+    (its meta.txt names no experiments) gets no section."""
+    rule = tables.slo_rule(table)
+    if not rule:
+        return []
+    exp = rule["experiment"]
+    curves = tables.rate_curves(results, exp)
+    if not curves and "experiments" not in results.meta:
+        return []
+    out = ["## Latency under load", ""]
+    if not curves:
+        return out + [f"Capacity at SLO: not measured (this folder has no run of the `{exp}` experiment).", ""]
+    loads = sorted({p for c in curves for p in c.loads()})
+    slos = rule["slo_ms"]
+    out += [f"Open loop (`{exp}`, `net --rate`): every model was offered fixed rates,",
+            f"{_steps_text(loads)} of its own closed-loop requests/s (probed at the start of the run with the same",
+            "connections and server delay), the models taking turns in each round. Latency is",
+            "timed from each request's intended send time, so a model that falls behind is charged",
+            "for the wait (corrected for coordinated omission); a run is *saturated* when it",
+            "achieved less than 95 % of the offered rate. The charts (below, *Charts*) draw the",
+            "corrected p99 against the offered load, and what coordinated omission hides.", "",
+            "### Capacity at SLO", "",
+            "Per model and configuration, the highest offered rate held, in each round: corrected",
+            "p99 within the SLO and not saturated, ramping up from the lowest step and stopping",
+            "at the first step that misses (a later step that passes does not count). The median",
+            "over the rounds, its share of the model's closed-loop rate, the 95 % bootstrap",
+            "interval and n rounds; \"≥\": even the highest step held. The which-model-when table",
+            "compares these capacities round by round.", "",
+            "| model | configuration | closed loop (100 %) | " + " | ".join(f"p99 ≤ {s:g} ms" for s in slos) + " |",
+            "|---|---|---|" + "---|" * len(slos)]
+    for c in curves:
+        cells = " | ".join(_capacity_cell(c, rule, s) for s in slos)
+        out.append(f"| {c.series} | {c.where} | {fmt(c.closed_loop(), 'req/s')} | {cells} |")
+    return out + [""]
 
 
 def chart_lines(charts):
@@ -214,8 +285,10 @@ def write_report(results, table, charts=()):
     for v in verdicts:
         out += verdict_lines(v)
     out += regime_lines(regimes)
+    out += latency_lines(results, table)
     out += server_lines(results)
-    out += work_lines(results)
+    rule = tables.slo_rule(table)
+    out += work_lines(results, own_rates={rule["experiment"]} if rule else ())
     out += machine_lines(results)
     out += chart_lines(charts)
     return "\n".join(out).rstrip("\n") + "\n"
