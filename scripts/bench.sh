@@ -207,7 +207,9 @@ echo "bench.sh: $mode matrix with $CBENCH, $cores cores, $ROUNDS rounds; probing
 "$CBENCH" list --format json >"$tmp/list.json" 2>"$tmp/probe.err" ||
     die "$CBENCH list --format json failed: $(head -c 300 "$tmp/probe.err")"
 # models_where EXPR : names of the models for which the python EXPR over the
-# model's entry `m` (and its option names `opts`) is true, in list order
+# model's entry `m` (and its option names `opts`) is true, in list order.
+# Take the first with `sed -n 1p`, never `head`: head closing the pipe early
+# broke python's write now and then, and pipefail stopped the bench.
 models_where() {
     python3 - "$tmp/list.json" "$1" <<'EOF'
 import json, sys
@@ -226,12 +228,12 @@ for m in json.load(open(sys.argv[1]))["models"]:
         print("%s is not available here (%s): it is skipped" % (m["name"], m.get("unavailable", "no reason given")))' \
     "$tmp/list.json" | while IFS= read -r line; do note "$line"; done
 MODELS=$(models_where 'True' | tr '\n' ' ')
-BASELINE=$(models_where 'm["sequential"]' | head -n 1)                 # runs one task at a time
+BASELINE=$(models_where 'm["sequential"]' | sed -n 1p)                 # runs one task at a time
 CONCURRENT=$(models_where 'not m["sequential"]' | tr '\n' ' ')
 LOOPS=$(models_where '"loops" in opts' | tr '\n' ' ')                 # event loops with --loops
-GIL_MODEL=$(models_where '"gil" in opts' | head -n 1)                 # Python's lock, emulated
+GIL_MODEL=$(models_where '"gil" in opts' | sed -n 1p)                 # Python's lock, emulated
 EVENT_LOOP=$(models_where 'm["event_loop"]' | tr '\n' ' ')
-SINGLE_LOOP=$(models_where 'm["event_loop"] and not m["workers"]' | head -n 1)   # one loop, no pool
+SINGLE_LOOP=$(models_where 'm["event_loop"] and not m["workers"]' | sed -n 1p)   # one loop, no pool
 if [ -z "$BASELINE" ] || [ -z "$CONCURRENT" ]; then die "cbench list has no sequential or no concurrent model"; fi
 GIL_SERIES=""
 [ -n "$GIL_MODEL" ] && GIL_SERIES="$GIL_MODEL-gil"
@@ -344,7 +346,7 @@ if [ "$has_net" = 1 ]; then
 fi
 if [ "$has_net" = 1 ]; then
     # requests/s one loop reaches against this server, to size the runs
-    probe run "${SINGLE_LOOP:-$BASELINE}" net -n 10 --delay-ms 0 --requests 200 --connect "$TARGET" --format csv
+    probe --pinned run "${SINGLE_LOOP:-$BASELINE}" net -n 10 --delay-ms 0 --requests 200 --connect "$TARGET" --format csv
     rate=$(csv_field "$tmp/probe.out" ops_per_s)
     net_rate=20000
     if [ "$probe_status" -eq 0 ] && [ -n "$rate" ]; then
@@ -354,8 +356,10 @@ if [ "$has_net" = 1 ]; then
     fi
     # one connection's round trip: what bounds a few connections, far
     # below the many-connection rate (a run sized by that rate alone
-    # lasted 7 times its target at 1 connection)
-    probe run "${SINGLE_LOOP:-$BASELINE}" net -n 1 --delay-ms 0 --requests 500 --connect "$TARGET" --format csv
+    # lasted 7 times its target at 1 connection). Pinned as the runs are:
+    # client and server on one core answer each other 3-5 times faster
+    # than across two; 2,000 requests, as the first few hundred are slow.
+    probe --pinned run "${SINGLE_LOOP:-$BASELINE}" net -n 1 --delay-ms 0 --requests 2000 --connect "$TARGET" --format csv
     rate=$(csv_field "$tmp/probe.out" ops_per_s)
     net_rtt_s=$(fcalc '1 / r' r="$net_rate")
     if [ "$probe_status" -eq 0 ] && [ -n "$rate" ]; then
