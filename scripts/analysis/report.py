@@ -237,7 +237,6 @@ def latency_lines(results, table):
     if not curves:
         return out + [f"Capacity at SLO: not measured (this folder has no run of the `{exp}` experiment).", ""]
     loads = sorted({p for c in curves for p in c.loads()})
-    slos = rule["slo_ms"]
     out += [f"Open loop (`{exp}`, `net --rate`): every model was offered fixed rates,",
             f"{_steps_text(loads)} of its own closed-loop requests/s (probed at the start of the run with the same",
             "connections and server delay), the models taking turns in each round. Latency is",
@@ -252,12 +251,35 @@ def latency_lines(results, table):
             "over the rounds, its share of the model's closed-loop rate, the 95 % bootstrap",
             "interval and n rounds; \"≥\": even the highest step held. The which-model-when table",
             "compares these capacities round by round.", "",
-            "| model | configuration | closed loop (100 %) | " + " | ".join(f"p99 ≤ {s:g} ms" for s in slos) + " |",
-            "|---|---|---|" + "---|" * len(slos)]
+            ]
+    return out + capacity_table(curves, rule)
+
+
+def capacity_table(curves, rule):
+    """The capacity-at-SLO table: a row per model and configuration."""
+    slos = rule["slo_ms"]
+    out = ["| model | configuration | closed loop (100 %) | " + " | ".join(f"p99 ≤ {s:g} ms" for s in slos) + " |",
+           "|---|---|---|" + "---|" * len(slos)]
     for c in curves:
         cells = " | ".join(_capacity_cell(c, rule, s) for s in slos)
         out.append(f"| {c.series} | {c.where} | {fmt(c.closed_loop(), 'req/s')} | {cells} |")
     return out + [""]
+
+
+def readme_latency_lines(results, table, folder_name, chart_names):
+    """The README's latency-under-load part: the capacity table and the
+    experiment's charts (CHART_NAMES: those drawn in the folder)."""
+    rule = tables.slo_rule(table)
+    curves = tables.rate_curves(results, rule["experiment"]) if rule else []
+    if not curves:
+        return []
+    out = ["Latency under load (open loop, `net --rate`; latency timed from each request's intended",
+           "send time): the highest offered rate each model held with corrected p99 within the SLO,",
+           "median over the rounds [95 % interval].", ""]
+    out += capacity_table(curves, rule)
+    for name in chart_names:
+        out += [f"![{name}]({folder_name}/{name}.png)", ""]
+    return out
 
 
 def chart_lines(charts):
@@ -294,8 +316,9 @@ def write_report(results, table, charts=()):
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def readme_section(results, table, folder_name):
-    """The README's results section: verdicts, winners, large-scale figures."""
+def readme_section(results, table, folder_name, chart_names=()):
+    """The README's results section: verdicts, winners, large-scale figures,
+    latency under load (with CHART_NAMES, the charts of that experiment)."""
     verdicts = claims.evaluate(results, table)
     regimes = tables.regimes(results, table)
     meta = results.meta
@@ -309,6 +332,7 @@ def readme_section(results, table, folder_name):
     for reg in regimes:
         out.append(f"| {reg.group[0]} {reg.group[1]} | {reg.label()} | {fmt_ratio(reg.margin)} |")
     out += [""] + scale_lines(results)
+    out += readme_latency_lines(results, table, folder_name, chart_names)   # out ends blank
     return "\n".join(out).rstrip("\n") + "\n"
 
 
