@@ -62,11 +62,8 @@ def cmd_readme(folder, readme):
     head, rest = text.split(README_BEGIN, 1)
     _, tail = rest.split(README_END, 1)
     table = claims.load_table()
-    rule = tables.slo_rule(table)
-    # the latency-under-load charts drawn in the folder, in name order
-    charts = sorted(f[:-4] for f in os.listdir(folder)
-                    if rule and f.startswith(rule["experiment"] + "-") and f.endswith(".png"))
-    section = report.readme_section(results, table, os.path.relpath(folder, os.path.dirname(readme) or "."), charts)
+    section = report.readme_section(results, table, os.path.relpath(folder, os.path.dirname(readme) or "."),
+                                    report.latency_chart_names(folder, table))
     write_atomic(readme, f"{head}{README_BEGIN}\n{section}{README_END}{tail}")
     print(f"analyze.py: {readme}: results section regenerated from {folder}")
     return 0

@@ -630,7 +630,8 @@ class CommittedResultsTest(unittest.TestCase):
         section = section.split("<!-- end of results -->", 1)[0]
         folder = re.search(r"Generated from \[`([^`]+)`\]", section).group(1)
         results = data.Results.load(os.path.join(ROOT, folder))
-        self.assertEqual(report.readme_section(results, TABLE, folder), section)
+        names = report.latency_chart_names(os.path.join(ROOT, folder), TABLE)
+        self.assertEqual(report.readme_section(results, TABLE, folder, names), section)
 
 
 class CommandLineTest(unittest.TestCase):

@@ -5,6 +5,8 @@ prose is fixed and only chooses between sentences. Nothing depends on the
 time or the place it is generated, so the same folder always gives the
 same bytes.
 """
+import os
+
 from . import claims, stats, tables
 
 STEAL_FLAG_PCT = 10.0       # a run losing more than this to steal is flagged
@@ -264,6 +266,15 @@ def capacity_table(curves, rule):
         cells = " | ".join(_capacity_cell(c, rule, s) for s in slos)
         out.append(f"| {c.series} | {c.where} | {fmt(c.closed_loop(), 'req/s')} | {cells} |")
     return out + [""]
+
+
+def latency_chart_names(folder, table):
+    """The latency-under-load charts drawn in FOLDER, in name order."""
+    rule = tables.slo_rule(table)
+    if not rule:
+        return []
+    return sorted(f[:-len(".png")] for f in os.listdir(folder)
+                  if f.startswith(rule["experiment"] + "-") and f.endswith(".png"))
 
 
 def readme_latency_lines(results, table, folder_name, chart_names):
