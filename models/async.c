@@ -92,7 +92,7 @@ static void *async_loop_run(void *arg)
 /* Deal tasks round-robin: loop k owns tasks k, k+L, k+2L... */
 static int async_setup_loop(struct evloop *l, struct run *r, long k, long loops, unsigned flags)
 {
-    long count = (r->tasks - k + loops - 1) / loops;
+    long count = loop_task_count(r, k, loops);
     struct evloop_task *tasks = calloc((size_t)count, sizeof *tasks);
     if (!tasks) {
         fprintf(stderr, "cbench: out of memory for the %ld tasks of event loop %ld\n", count, k + 1);
@@ -105,11 +105,8 @@ static int async_setup_loop(struct evloop *l, struct run *r, long k, long loops,
         snprintf(r->note, sizeof r->note, "event loop %ld could not be created", k + 1);
         return 1;
     }
-    for (long j = 0; j < count; j++) {
-        long i = k + j * loops;
-        task_attach(r, i);
-        tasks[j].task = &r->task[i];
-    }
+    for (long j = 0; j < count; j++)
+        tasks[j].task = loop_task(r, k, j, loops);
     return 0;
 }
 

@@ -291,6 +291,18 @@ void run_sample_memory(struct run *r)
         r->main_pte_kib = pte;
 }
 
+long loop_task_count(const struct run *r, long k, long loops)
+{
+    return (r->tasks - k + loops - 1) / loops;
+}
+
+struct task *loop_task(struct run *r, long k, long j, long loops)
+{
+    long i = k + j * loops;
+    task_attach(r, i);
+    return &r->task[i];
+}
+
 /* Event-loop models with --loops L: loop 0 runs in this thread when it is
  * the only one, else each of the L loops in a thread of its own. A thread
  * that cannot be started is reported (`what` names the loop kind) and the

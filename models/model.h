@@ -103,6 +103,10 @@ long run_pool_size(const struct run *r);
  * thread, or loop 0 in this one when L is 1; 0, or 1 after saying why. */
 int run_loop_threads(void *loops, size_t size, long n, void *(*fn)(void *), struct run *r,
                      const char *what);
+/* --loops L deals the tasks round-robin: loop k owns tasks k, k+L, k+2L...
+ * loop_task_count: how many; loop_task: its j-th, attached to the run. */
+long loop_task_count(const struct run *r, long k, long loops);
+struct task *loop_task(struct run *r, long k, long j, long loops);
 /* Perform a completion wait (WAIT_RECV/SEND/CONNECT) with one syscall and
  * return its result (bytes, 0 or -errno; EINTR retried), counting it in
  * t->syscalls and setting t->io_buf for a WAIT_RECV (`lend` when w.buf is

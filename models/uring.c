@@ -479,7 +479,7 @@ static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long lo
 {
     const struct uring_params *p = r->model_params;
     l->run = r;
-    l->count = (r->tasks - k + loops - 1) / loops;
+    l->count = loop_task_count(r, k, loops);
     l->active = l->count;
     l->tasks = calloc((size_t)l->count, sizeof *l->tasks);
     if (!l->tasks) {
@@ -502,11 +502,8 @@ static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long lo
         snprintf(r->note, sizeof r->note, "out of memory");
         return 1;
     }
-    for (long j = 0; j < l->count; j++) {
-        long i = k + j * loops;
-        task_attach(r, i);
-        l->tasks[j].task = &r->task[i];
-    }
+    for (long j = 0; j < l->count; j++)
+        l->tasks[j].task = loop_task(r, k, j, loops);
     return 0;
 }
 
