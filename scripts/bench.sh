@@ -201,6 +201,18 @@ probe() {
     bg_run "$tmp/probe.out" "$tmp/probe.err" 60 "${prefix[@]}" "$CBENCH" "$@"
     probe_status=$status
 }
+# net_probe MODEL C DELAY_MS REQUESTS [ARGS...] : one closed-loop net run
+# against the server, pinned as the runs are; sets probe_rate to its
+# requests/s (the steady phase, connecting left out, when the run reports
+# it), or to nothing when the run failed
+net_probe() {
+    local m=$1 c=$2 d=$3 q=$4
+    shift 4
+    probe --pinned run "$m" net -n "$c" --delay-ms "$d" --requests "$q" "$@" --connect "$TARGET" --format csv
+    probe_rate=$(metric "$tmp/probe.out" steady_req_per_s)
+    [ -n "$probe_rate" ] || probe_rate=$(csv_field "$tmp/probe.out" ops_per_s)
+    [ "$probe_status" -eq 0 ] || probe_rate=""
+}
 
 # --- what this cbench has: models, their traits, workloads -------------------
 echo "bench.sh: $mode matrix with $CBENCH, $cores cores, $ROUNDS rounds; probing..."
@@ -346,11 +358,10 @@ if [ "$has_net" = 1 ]; then
 fi
 if [ "$has_net" = 1 ]; then
     # requests/s one loop reaches against this server, to size the runs
-    probe --pinned run "${SINGLE_LOOP:-$BASELINE}" net -n 10 --delay-ms 0 --requests 200 --connect "$TARGET" --format csv
-    rate=$(csv_field "$tmp/probe.out" ops_per_s)
+    net_probe "${SINGLE_LOOP:-$BASELINE}" 10 0 200
     net_rate=20000
-    if [ "$probe_status" -eq 0 ] && [ -n "$rate" ]; then
-        net_rate=$(fcalc 'r < 2000 ? 2000 : r > 200000 ? 200000 : int(r)' r="$rate")
+    if [ -n "$probe_rate" ]; then
+        net_rate=$(fcalc 'r < 2000 ? 2000 : r > 200000 ? 200000 : int(r)' r="$probe_rate")
     else
         note "the net probe failed ($probe_status): sizing net runs for $net_rate req/s"
     fi
@@ -359,11 +370,10 @@ if [ "$has_net" = 1 ]; then
     # lasted 7 times its target at 1 connection). Pinned as the runs are:
     # client and server on one core answer each other 3-5 times faster
     # than across two; 2,000 requests, as the first few hundred are slow.
-    probe --pinned run "${SINGLE_LOOP:-$BASELINE}" net -n 1 --delay-ms 0 --requests 2000 --connect "$TARGET" --format csv
-    rate=$(csv_field "$tmp/probe.out" ops_per_s)
+    net_probe "${SINGLE_LOOP:-$BASELINE}" 1 0 2000
     net_rtt_s=$(fcalc '1 / r' r="$net_rate")
-    if [ "$probe_status" -eq 0 ] && [ -n "$rate" ]; then
-        net_rtt_s=$(fcalc 'r < 100 ? 0.01 : 1 / r' r="$rate")
+    if [ -n "$probe_rate" ]; then
+        net_rtt_s=$(fcalc 'r < 100 ? 0.01 : 1 / r' r="$probe_rate")
     fi
 fi
 

@@ -218,10 +218,8 @@ plan_net_rate() {
         for m in $CONCURRENT; do
             fits "$m" "$c" || { log "skip: net-rate $m n=$c (more workers than $m makes in $CAP_S s)"; continue; }
             read -r -a loop_args <<<"$(one_loop_words "$m")"
-            probe --pinned run "$m" net -n "$c" --delay-ms "$RATE_DELAY_MS" --requests "$(requests "$c" "$RATE_DELAY_MS")" \
-                "${loop_args[@]}" --connect "$TARGET" --format csv
-            cap=$(metric "$tmp/probe.out" steady_req_per_s)   # without connecting
-            [ -n "$cap" ] || cap=$(csv_field "$tmp/probe.out" ops_per_s)
+            net_probe "$m" "$c" "$RATE_DELAY_MS" "$(requests "$c" "$RATE_DELAY_MS")" "${loop_args[@]}"
+            cap=$probe_rate
             if [ "$probe_status" -ne 0 ] || ! awk -v c="$cap" 'BEGIN { exit !(c + 0 >= 10) }'; then
                 note "net-rate: the closed-loop probe of $m at $c connections failed (exit $probe_status): left out"
                 continue

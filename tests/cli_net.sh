@@ -54,10 +54,8 @@ expect_error 2 'delay-ms.*out of range' "net: --delay-ms -1 -> exit 2" \
     run async net --delay-ms -1
 
 # Against a server started by hand: cbench serve --port 0 prints its port.
-"$CBENCH" serve --port 0 >"$TMP/serve.out" 2>&1 &
-net_server=$!
-for _ in $(seq 50); do grep -q listening "$TMP/serve.out" && break; sleep 0.1; done
-net_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/serve.out")
+serve_start
+net_server=$serve_pid net_port=$serve_port
 for model in serial threads async hybrid; do
     got=$(json_field checksum run "$model" net "${net_small[@]}" --connect "127.0.0.1:$net_port")
     if [ "$got" = "$net_expected" ]; then pass "net --connect: $model = own server"
