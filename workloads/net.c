@@ -50,8 +50,11 @@
  * model that runs fewer at once (serial with -n > 1, a -w pool smaller
  * than -n) is refused (exit 2).
  *
- * Metrics: delay_ms, requests, connect_ms, steady_s (the wall time less
- * connect_ms) and steady_req_per_s (requests over steady_s). connect_ms is
+ * Metrics: delay_ms, requests, connect_ms, steady_s and steady_req_per_s
+ * (the requests answered in the steady phase over its length: when every
+ * connection runs at once, from the moment the last one is open to the
+ * end, counting only what was answered in it; otherwise the wall time less
+ * connect_ms, and every request). connect_ms is
  * the setup phase inside the run: when every task runs at once, from the
  * start of the model's run until the last connection was open (creating
  * workers and connecting); when the model runs fewer at once (serial, a
@@ -105,6 +108,13 @@ static const char *const net_cause_names[NET_CAUSES] = {
 struct net_shared {
     atomic_int reported;              /* the first error has been printed */
     atomic_uint count[NET_CAUSES];
+    /* The steady phase (closed loop, every connection at once): it starts
+     * when the last connection is open. Requests answered before then
+     * were served by fewer connections, so they are not counted in it. */
+    atomic_long connected;            /* connections open so far */
+    atomic_ullong answered;           /* requests answered so far */
+    atomic_ullong answered_before;    /* `answered` when the last one opened */
+    atomic_llong steady_start_ns;     /* when it opened (0: not yet) */
 };
 
 /* Open loop: every task records here (MAP_SHARED, atomic), in ns. */
@@ -139,6 +149,8 @@ struct net_params {
     int64_t timeout_ns;         /* --timeout-ms resolved */
     struct net_shared *shared;  /* MAP_SHARED: errors by cause */
     unsigned errors[NET_CAUSES];/* copied from `shared` at teardown, for the note */
+    uint64_t steady_ops;        /* copied from `shared` at teardown: answered */
+    int64_t steady_start_ns;    /* in the steady phase, and when it began */
     /* Open loop (rate > 0), filled by setup: */
     double slot_ns;             /* between request j and j + 1 of the run: 1e9 / rate */
     int64_t duration_ns, grace_ns;
@@ -371,6 +383,19 @@ static struct wait net_connect(struct task *t, struct net_state *s)
     return wait_connect(s->fd, &p->addr, p->addr_len);
 }
 
+/* The last connection to open starts the steady phase: snapshot how many
+ * requests were answered before it. Only when every connection runs at
+ * once (a model that runs fewer opens connections all along). */
+static void net_count_connected(const struct net_params *p, int64_t now_ns)
+{
+    if (p->concurrency < p->tasks)
+        return;
+    if (atomic_fetch_add(&p->shared->connected, 1) + 1 == p->tasks) {
+        atomic_store(&p->shared->answered_before, atomic_load(&p->shared->answered));
+        atomic_store(&p->shared->steady_start_ns, now_ns);
+    }
+}
+
 static bool net_connected(struct task *t, struct net_state *s)
 {
     int64_t res = t->io_result;
@@ -383,6 +408,7 @@ static bool net_connected(struct task *t, struct net_state *s)
         return false;
     }
     t->mark_ns = clock_now_ns();
+    net_count_connected(t->run, t->mark_ns);
     return true;
 }
 
@@ -529,6 +555,7 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
         return wait_done();
     }
     task_op_end(t);
+    atomic_fetch_add_explicit(&p->shared->answered, 1, memory_order_relaxed);
     t->deadline_ns = 0;
     if (p->rate > 0)
         net_open_loop_record(p, s);
@@ -912,6 +939,8 @@ static void net_teardown(const void *params, void *run)
     if (p->shared) {
         for (int c = 0; c < NET_CAUSES; c++)
             p->errors[c] = atomic_load(&p->shared->count[c]);
+        p->steady_start_ns = atomic_load(&p->shared->steady_start_ns);
+        p->steady_ops = atomic_load(&p->shared->answered) - atomic_load(&p->shared->answered_before);
         munmap(p->shared, sizeof *p->shared);
     }
     p->shared = NULL;
@@ -968,13 +997,21 @@ static void net_metrics(const void *params, const void *state, const struct work
     if (p->concurrency < p->tasks)   /* connections opened one after another */
         connect_s = (double)connecting / 1e9 / (double)(p->concurrency > 0 ? p->concurrency : 1);
     double steady_s = (double)(run->end_ns - run->start_ns) / 1e9 - connect_s;
+    double steady_ops = (double)ops;
+    if (p->concurrency >= p->tasks && p->steady_start_ns > 0) {
+        /* every connection at once: only what was answered once the last
+         * one was open, over that time (requests answered while others were
+         * still connecting would flatter a model that connects slowly) */
+        steady_s = (double)(run->end_ns - p->steady_start_ns) / 1e9;
+        steady_ops = (double)p->steady_ops;
+    }
     metrics_add(buf, size, "delay_ms", (double)p->delay_ms);
     /* requests per connection: asked (closed loop), scheduled on average (open) */
     metrics_add(buf, size, "requests", p->rate > 0 ? (double)p->scheduled / (double)p->tasks
                                                    : (double)p->requests);
     metrics_add(buf, size, "connect_ms", connect_s * 1e3);
     metrics_add(buf, size, "steady_s", steady_s);
-    metrics_add(buf, size, "steady_req_per_s", steady_s > 0 ? (double)ops / steady_s : 0);
+    metrics_add(buf, size, "steady_req_per_s", steady_s > 0 ? steady_ops / steady_s : 0);
     /* what serving the waits cost: the model's calls for the tasks' I/O
      * (recv, send, connect) and its own waiting calls (epoll_wait per
      * loop iteration, io_uring_enter), per request */

@@ -8,10 +8,11 @@ rule can give each outcome.
 import os
 import tomllib
 
-from . import stats
+from . import decide, stats
 
 REPRODUCED, REFUTED, INCONCLUSIVE, NOT_MEASURED = "reproduced", "refuted", "inconclusive", "not measured"
-HOLDS, FAILS, UNCLEAR = "holds", "fails", "unclear"
+NOT_TESTABLE = "not testable here"
+HOLDS, FAILS, UNCLEAR, UNTESTABLE = "holds", "fails", "unclear", "not testable"
 
 DEFAULT_TABLE = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "claims.toml")
 
@@ -98,18 +99,56 @@ class Finding:
     def __init__(self, check, group, a, b, interval, result):
         self.check, self.group, self.a, self.b = check, group, a, b
         self.interval, self.result = interval, result
+        self.why = None             # why it is not testable here
 
 
-def _side(results, group, series, metric):
-    """round -> value of `metric` for one series of a group (valid runs)."""
-    return results.by_round(group[0], _config(series, group), metric)
+def _side(results, group, series, metric, table):
+    """round -> value of `metric` (or stats.FAILED) for one series of a
+    group; runs lost to steal are left out, as in every decision."""
+    values, _ = decide.scores(results, group, series, metric, "higher", decide.steal_limit(table))
+    return values
 
 
-def _divided(values, divisor):
-    return {r: v / divisor[r] for r, v in values.items() if divisor.get(r)}
+def _valid(values):
+    return {r: v for r, v in values.items() if v != stats.FAILED}
 
 
-def evaluate_check(results, check):
+def _combine(values, other, fn):
+    """Per round fn(value, other's value); FAILED where either failed or
+    the other side has no figure."""
+    return {r: stats.FAILED if v == stats.FAILED or other.get(r) in (None, stats.FAILED, 0) else fn(v, other[r])
+            for r, v in values.items()}
+
+
+def _reference(results, check, series, table):
+    """The median of `reference` (another experiment's figure for the same
+    series: {experiment, metric, knobs}), or None."""
+    ref = check.get("reference")
+    if not ref:
+        return None
+    spec = {"experiment": ref["experiment"], "knobs": ref.get("knobs", {}), "a": series}
+    values = []
+    for group in matching_groups(results, spec):
+        values += _valid(_side(results, group, series, ref["metric"], table)).values()
+    return stats.median(values) if values else None
+
+
+def untestable(results, check, group, sides):
+    """Why a check cannot test its claim here (the client's or the server's
+    CPU saturated: the test would measure that, not the model), or None.
+    check["not_testable_if"] = {client_busy_pct = P} or {server_busy_pct = P}."""
+    limits = check.get("not_testable_if", {})
+    for what, limit in sorted(limits.items()):
+        for series in sides:
+            busy = [v for v in (r.value(what) for r in results.runs_of(group[0], _config(series, group))
+                                if r.valid) if v is not None]
+            if busy and stats.median(busy) >= limit:
+                side = what.split("_")[0]
+                return f"{side} CPU {stats.median(busy):.0f} % busy under {series}"
+    return None
+
+
+def evaluate_check(results, check, table):
     """Findings of one check: one per matching group and series. A ratio
     check with divide_by compares (a / b) / theory, the theory taken from
     b's run of the same round; a value check divides by a's own."""
@@ -120,34 +159,46 @@ def evaluate_check(results, check):
     for group in matching_groups(results, check):
         if check["a"] == "*":
             skip = set(check.get("exclude", [])) | ({b} if b else set())
-            sides = [s for s in results.series_of(group) if s not in skip]
+            suffix, _ = decide.control_name(table)
+            sides = [s for s in results.series_of(group) if s not in skip and suffix not in s]
         else:
             sides = [check["a"]]
         for a in sides:
-            name = f"{check.get('says', '')}|{group}|{a}|{b}"
-            av = _side(results, group, a, metric)
+            why = untestable(results, check, group, [a] + ([b] if b else []))
+            av = _side(results, group, a, metric, table)
             if b:
-                bv = _side(results, group, b, metric)
+                bv = _side(results, group, b, metric, table)
                 if divide_by:
-                    theory = _side(results, group, b, divide_by)
-                    bv = {r: v * theory[r] for r, v in bv.items() if theory.get(r)}
-                interval = stats.ratio_interval(av, bv, name)
+                    bv = _combine(bv, _side(results, group, b, divide_by, table), lambda v, t: v * t)
+                interval = stats.ratio_interval(av, bv)
             else:
                 if divide_by:
-                    av = _divided(av, _side(results, group, a, divide_by))
-                interval = stats.interval(av.values(), name)
-            result = judge(interval, check["expect"], check["value"]) if interval else None
-            findings.append(Finding(check, group, a, b, interval, result))
+                    av = _combine(av, _side(results, group, a, divide_by, table), lambda v, t: v / t)
+                reference = _reference(results, check, a, table)
+                if check.get("reference"):
+                    av = {r: v / reference for r, v in av.items() if v != stats.FAILED} if reference else {}
+                interval = stats.interval(_valid(av).values())
+            if why:
+                result = UNTESTABLE
+            else:
+                result = judge(interval, check["expect"], check["value"]) if interval else None
+            finding = Finding(check, group, a, b, interval, result)
+            finding.why = why
+            findings.append(finding)
     return findings
 
 
 def outcome(findings):
-    """A claim's outcome from all its findings."""
+    """A claim's outcome from all its findings: refuted when a testable
+    check fails; not testable here when a check could not test it (its
+    client or server was the limit); reproduced when every check holds."""
     judged = [f.result for f in findings if f.result is not None]
     if not judged:
         return NOT_MEASURED
     if FAILS in judged:
         return REFUTED
+    if UNTESTABLE in judged:
+        return NOT_TESTABLE
     if all(r == HOLDS for r in judged) and len(judged) == len(findings):
         return REPRODUCED
     return INCONCLUSIVE
@@ -165,15 +216,15 @@ class Verdict:
         return self.claim["id"]
 
 
-def evaluate_inform(results, inform):
+def evaluate_inform(results, inform, table):
     """Informative comparisons: a over b with its interval, not judged."""
     out = []
     spec = dict(inform, expect="above", value=1.0)
+    metric = inform.get("metric", "ops_per_s")
     for group in matching_groups(results, spec):
-        name = f"inform|{inform.get('says', '')}|{group}"
-        av = results.by_round(group[0], _config(inform["a"], group), inform.get("metric", "ops_per_s"))
-        bv = results.by_round(group[0], _config(inform["b"], group), inform.get("metric", "ops_per_s"))
-        out.append((inform, group, stats.ratio_interval(av, bv, name)))
+        av = _side(results, group, inform["a"], metric, table)
+        bv = _side(results, group, inform["b"], metric, table)
+        out.append((inform, group, stats.ratio_interval(av, bv)))
     return out
 
 
@@ -183,12 +234,12 @@ def evaluate(results, table):
     for claim in table.get("claim", []):
         findings = []
         for check in claim.get("check", []):
-            found = evaluate_check(results, check)
+            found = evaluate_check(results, check, table)
             if not found and check.get("required"):
                 # not measured: the claim cannot be reproduced without it
                 found = [Finding(check, (check["experiment"], "not measured"),
                                  check["a"], check.get("b"), None, None)]
             findings += found
-        informs = [i for inform in claim.get("inform", []) for i in evaluate_inform(results, inform)]
+        informs = [i for inform in claim.get("inform", []) for i in evaluate_inform(results, inform, table)]
         verdicts.append(Verdict(claim, findings, informs))
     return verdicts

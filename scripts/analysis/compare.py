@@ -1,34 +1,68 @@
 """Two results folders side by side (make compare OLD=... NEW=...).
 
-Per configuration present in both: the ratio of NEW's median rate to OLD's,
-with a bootstrap 95 % interval (each side resampled on its own: the rounds
-of two folders are not paired). A configuration changed beyond noise when
-that interval lies wholly outside ±5 %. Then the which-model-when winners
-and the claims' verdicts of both, and which of them differ.
+First how the two machines differ (CPU, kernel, steal, and the calibrations
+every run records: a CPU loop's time and one connection's round trip), so
+that a reader can tell the machine's changes from the code's. Then, per
+configuration present in both, the ratio of NEW's median rate to OLD's with
+a bootstrap 95 % interval (each side resampled on its own: the rounds of two
+folders are not paired); changed beyond noise when that interval lies wholly
+outside ±5 %. Then the which-model-when answers, the A/A control and the
+claims' verdicts of both, and which of them contradict each other: a regime
+with winner X in one and winner Y ≠ X in the other, a claim reproduced in one
+and refuted in the other.
 """
-import random
+import re
 
-from . import claims, stats, tables
+from . import claims, decide, stats, tables
 from .report import fmt, fmt_ratio
 
+MACHINE_DRIFT = 0.05        # calibrations further apart than this: the machine differs
 
-def unpaired_ratio(new, old, name, resamples=stats.BOOTSTRAP_RESAMPLES):
-    """Median(new) / median(old) with a percentile bootstrap interval."""
-    if not new or not old:
+
+def calibration_ms(meta):
+    """meta.txt's 'calibration before: 167.0 ms (...)' as a number, or None."""
+    m = re.match(r"\s*([\d.]+) ms", meta.get("calibration before", ""))
+    return float(m.group(1)) if m else None
+
+
+def round_trip_us(meta):
+    """One connection's round trip from 'net rate estimate: ..., one
+    connection's round trip 8.0862e-05 s', in µs, or None."""
+    m = re.search(r"round trip ([\d.eE+-]+) s", meta.get("net rate estimate", ""))
+    try:
+        return float(m.group(1)) * 1e6 if m else None
+    except ValueError:
         return None
-    rng = random.Random(stats.seed_of(name))
-    ratios = []
-    for _ in range(resamples):
-        a = stats.median([new[rng.randrange(len(new))] for _ in new])
-        b = stats.median([old[rng.randrange(len(old))] for _ in old])
-        if b:
-            ratios.append(a / b)
-    if not ratios or not stats.median(old):
-        return None
-    ratios.sort()
-    tail = (1 - stats.CONFIDENCE) / 2
-    return stats.Interval(stats.median(new) / stats.median(old), stats.quantile(ratios, tail),
-                          stats.quantile(ratios, 1 - tail), min(len(new), len(old)))
+
+
+def median_steal(results):
+    steals = [r.value("steal_pct") for r in results.runs if r.value("steal_pct") is not None]
+    return stats.median(steals) if steals else None
+
+
+def machine_lines(old, new):
+    """The machines side by side, and whether they differ enough that a
+    change may be the machine's rather than the code's."""
+    rows, differs = [], []
+    for key in ("host", "cpu", "cores", "kernel", "git", "mode", "rounds", "load at start"):
+        a, b = old.meta.get(key, "–"), new.meta.get(key, "–")
+        rows.append(f"| {key} | {a} | {b} |")
+        if key in ("cpu", "cores", "kernel") and a != b:
+            differs.append(key)
+    figures = (("CPU calibration (one cpu task, median)", calibration_ms, "ms"),
+               ("one connection's round trip (probe)", round_trip_us, "µs"))
+    for label, fn, unit in figures:
+        a, b = fn(old.meta), fn(new.meta)
+        rows.append(f"| {label} | {fmt(a, unit)} | {fmt(b, unit)} |")
+        if a and b and abs(b / a - 1) > MACHINE_DRIFT:
+            differs.append(f"{label} {b / a:.2f}×")
+    sa, sb = median_steal(old), median_steal(new)
+    rows.append(f"| CPU steal per run (median) | {fmt(sa, '%')} | {fmt(sb, '%')} |")
+    verdict = (f"**The machines differ** ({'; '.join(differs)}): a change below may be the machine's, "
+               "not the code's; compare on one machine to tell." if differs else
+               "The machines match on CPU, kernel and calibrations (within 5 %): a change below is "
+               "more likely the code's.")
+    return ["## The machines", "", "| | OLD | NEW |", "|---|---|---|"] + rows + ["", verdict, ""]
 
 
 def config_rows(old, new, metric="ops_per_s", skip=()):
@@ -40,36 +74,42 @@ def config_rows(old, new, metric="ops_per_s", skip=()):
             continue
         o = tables.Summary(old, *key).values(metric)
         n = tables.Summary(new, *key).values(metric)
-        ratio = unpaired_ratio(n, o, f"compare|{key}")
+        ratio = stats.unpaired_ratio(n, o, f"compare|{key}")
         rows.append((key[0], key[1], ratio, stats.decide(ratio)))
     return rows
 
 
 def winner_conflicts(old_regimes, new_regimes):
-    """Regimes where one folder names a winner and the other a different
-    winner, or a winner where the other has a tie that excludes it."""
+    """Regimes whose classic answer names winner X in one folder and a
+    different winner Y in the other."""
     new_by_group = {r.group: r for r in new_regimes}
     out = []
     for o in old_regimes:
         n = new_by_group.get(o.group)
         if n is None:
             continue
-        for a, b in ((o, n), (n, o)):
-            if a.winner and not (b.winner == a.winner or (not b.winner and a.winner in b.tied)):
-                out.append((o, n))
-                break
+        a, b = o.classic, n.classic
+        if a.outcome == stats.WINNER and b.outcome == stats.WINNER and a.best != b.best:
+            out.append((o, n))
     return out
 
 
+def control_line(name, regs):
+    pairs = [r.control for r in regs if r.control and r.control.margin]
+    if not pairs:
+        return f"{name}: no A/A control in this folder."
+    wins = sum(1 for a in pairs if a.outcome == stats.WINNER)
+    return f"{name}: the A/A control was called a winner in {wins} of {len(pairs)} regimes."
+
+
 def compare(old, new, table):
-    """The comparison as Markdown text, and whether verdicts/winners conflict."""
-    out = [f"# cbench compare: {old.folder} → {new.folder}", "",
-           f"OLD: {old.meta.get('date', '?')}, {old.meta.get('mode', '?')}, git {old.meta.get('git', '?')}, "
-           f"{old.meta.get('rounds', '?')} rounds", 
-           f"NEW: {new.meta.get('date', '?')}, {new.meta.get('mode', '?')}, git {new.meta.get('git', '?')}, "
-           f"{new.meta.get('rounds', '?')} rounds", "",
-           "Rates (ops/s): NEW median / OLD median with a bootstrap 95 % interval; *changed* when the",
-           "interval lies wholly beyond ±5 %.", ""]
+    """The comparison as Markdown text, and whether answers or verdicts
+    contradict each other."""
+    out = [f"# cbench compare: {old.folder} → {new.folder}", ""]
+    out += machine_lines(old, new)
+    out += ["## Configurations", "",
+            "Rates (ops/s): NEW median / OLD median with a bootstrap 95 % interval; *changed* when the",
+            "interval lies wholly beyond ±5 %.", ""]
     # An open-loop run's rate is the rate it was offered, not a result:
     # those folders are compared by their capacity rows (which model when).
     rule = tables.slo_rule(table)
@@ -81,19 +121,26 @@ def compare(old, new, table):
         for exp, config, ratio, decision in changed:
             out.append(f"| {exp} {config} | {fmt_ratio(ratio)} | {'faster' if decision == 'a' else 'slower'} |")
         out.append("")
-    old_regimes, new_regimes = tables.regimes(old, table), tables.regimes(new, table)
+    old_regimes, new_regimes = decide.regimes(old, table), decide.regimes(new, table)
     new_by_group = {r.group: r for r in new_regimes}
     conflicts = winner_conflicts(old_regimes, new_regimes)
-    out += ["## Which model when", "",
-            f"{len(conflicts)} regimes where a named winner is contradicted by the other folder.", "",
-            "| regime | OLD | NEW | agree |", "|---|---|---|---|"]
     conflict_groups = {o.group for o, _ in conflicts}
+    out += ["## Which model when", "",
+            f"{len(conflicts)} regimes where one folder's winner is another model than the other's winner.",
+            f"{control_line('OLD', old_regimes)} {control_line('NEW', new_regimes)}", "",
+            "| regime | OLD | NEW | agree |", "|---|---|---|---|"]
     for o in old_regimes:
         n = new_by_group.get(o.group)
-        if n is None:
+        if n is None or not o.classic.best:
             continue
-        out.append(f"| {o.group[0]} {o.group[1]} | {o.label()} | {n.label()} | "
-                   f"{'**no**' if o.group in conflict_groups else 'yes'} |")
+        a, b = o.classic, n.classic
+        if o.group in conflict_groups:
+            agree = "**no**"
+        elif a.outcome == b.outcome and a.best == b.best:
+            agree = "yes"
+        else:
+            agree = "no contradiction"
+        out.append(f"| {o.name()} | {a.label()} {fmt_ratio(a.margin)} | {b.label()} {fmt_ratio(b.margin)} | {agree} |")
     out.append("")
     old_v = {v.id: v for v in claims.evaluate(old, table)}
     new_v = claims.evaluate(new, table)

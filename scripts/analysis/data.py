@@ -16,6 +16,7 @@ the binary that made the runs: the model and workload lists come from it.
 import csv
 import json
 import os
+import re
 import subprocess
 
 INVALID_CHECKSUMS = ("", "-", "null")
@@ -76,6 +77,28 @@ class Run:
             return None
         return (user + system) / ops * 1e6
 
+    def cpus_of(self, side):
+        """How many CPUs the run's placement gives a side ('client' or
+        'server'), 0 when unknown."""
+        return cpus_in_placement(self.row.get("placement", ""), side)
+
+    def client_busy_pct(self):
+        """How busy the client's CPUs were: its user + system time over the
+        wall time and its CPUs, in % (100: saturated)."""
+        user, system, wall = self.value("user_s"), self.value("sys_s"), self.value("wall_s")
+        cpus = self.cpus_of("client")
+        if user is None or system is None or not wall or not cpus:
+            return None
+        return (user + system) / wall / cpus * 100
+
+    def server_busy_pct(self):
+        """How busy the server's CPUs were during the run, in %."""
+        server, wall = self.value("server_cpu_s"), self.value("wall_s")
+        cpus = self.cpus_of("server")
+        if server is None or not wall or not cpus:
+            return None
+        return server / wall / cpus * 100
+
     @property
     def errors(self):
         return self.value("errors")
@@ -95,7 +118,22 @@ class Run:
 # Figures a rule or chart may name that no column holds: name -> Run method.
 DERIVED = {
     "cpu_us_per_op": Run.cpu_us_per_op,
+    "client_busy_pct": Run.client_busy_pct,
+    "server_busy_pct": Run.server_busy_pct,
 }
+
+
+def cpus_in_placement(placement, side):
+    """How many CPUs 'client=0 server=1-3' gives a side (0 if unknown)."""
+    for word in placement.split():
+        if word.startswith(side + "="):
+            n = 0
+            for part in word.split("=", 1)[1].split(","):
+                lo, _, hi = part.partition("-")
+                if lo.isdigit():
+                    n += int(hi or lo) - int(lo) + 1
+            return n
+    return 0
 
 
 def load_runs(folder):
@@ -123,6 +161,18 @@ def load_meta(folder):
     return meta
 
 
+def load_commands(folder):
+    """meta.txt's command lines (after 'commands:'), without their indent."""
+    path = os.path.join(folder, "meta.txt")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    if "commands:" not in lines:
+        return []
+    return [line.strip() for line in lines[lines.index("commands:") + 1:] if line.strip()]
+
+
 def load_list(folder, cbench="build/cbench"):
     """The models and workloads: FOLDER/list.json, else `cbench list
     --format json` of the current build."""
@@ -142,8 +192,9 @@ def model_names(listing):
 class Results:
     """A results folder: its runs indexed by configuration and round."""
 
-    def __init__(self, folder, runs, meta, listing):
+    def __init__(self, folder, runs, meta, listing, meta_commands=()):
         self.folder = folder
+        self.meta_commands = list(meta_commands)
         self.runs = runs
         self.meta = meta
         self.listing = listing
@@ -154,7 +205,7 @@ class Results:
 
     @classmethod
     def load(cls, folder):
-        return cls(folder, load_runs(folder), load_meta(folder), load_list(folder))
+        return cls(folder, load_runs(folder), load_meta(folder), load_list(folder), load_commands(folder))
 
     @property
     def cores(self):
@@ -194,6 +245,21 @@ class Results:
             v = run.value(name)
             if run.valid and v is not None:
                 out[run.round] = v
+        return out
+
+    def commands(self):
+        """(experiment, config) -> the command that ran it first, from
+        meta.txt's commands (the k-th "round" line ran the k-th row of
+        runs.csv), with the server's port replaced by PORT and the output
+        format left out: a command a reader can run."""
+        out = {}
+        lines = [line.split(": ", 1)[1] for line in self.meta_commands if line.startswith("round ")]
+        if len(lines) != len(self.runs):
+            return out
+        for run, line in zip(self.runs, lines):
+            line = re.sub(r"--connect \S+:\d+", "--connect 127.0.0.1:PORT", line)
+            line = re.sub(r" --format csv\b", "", line)
+            out.setdefault((run.experiment, run.config), line)
         return out
 
     def checksum_problems(self, group, config=None):

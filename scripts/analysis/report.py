@@ -7,7 +7,7 @@ same bytes.
 """
 import os
 
-from . import claims, stats, tables
+from . import claims, data, decide, stats, tables
 
 STEAL_FLAG_PCT = 10.0       # a run losing more than this to steal is flagged
 SERVER_BOUND_PCT = 90.0     # server busy this much of its cores: it was the limit
@@ -16,6 +16,7 @@ OUTCOME_WORD = {
     claims.REPRODUCED: "**reproduced**",
     claims.REFUTED: "**refuted**",
     claims.INCONCLUSIVE: "inconclusive",
+    claims.NOT_TESTABLE: "not testable here",
     claims.NOT_MEASURED: "not measured",
 }
 
@@ -37,7 +38,17 @@ def fmt(x, unit=""):
 def fmt_ratio(interval):
     if interval is None:
         return "–"
-    return f"{interval.mid:.2f}× [{interval.low:.2f}–{interval.high:.2f}]"
+    return f"{interval.mid:.2f}× [{fmt_bound(interval.low)}–{fmt_bound(interval.high)}]"
+
+
+def fmt_bound(x):
+    return "∞" if x == float("inf") else f"{x:.2f}"
+
+
+def fmt_interval(i):
+    """'1.96 [1.91–2.00], n=5, 93.75 %': a figure with its interval, its
+    rounds and the interval's true confidence."""
+    return f"{fmt(i.mid)} [{fmt(i.low)}–{fmt(i.high)}], n={i.n}, {i.confidence_text()}"
 
 
 def verdict_lines(verdict):
@@ -47,7 +58,7 @@ def verdict_lines(verdict):
            f"Scenario: {c.get('scenario', '')}.", "",
            f"Verdict: {OUTCOME_WORD[verdict.outcome]}.", ""]
     if verdict.findings:
-        out += ["| check | where | compared | median [95 % interval], n | result |",
+        out += ["| check | where | compared | median [interval], n, confidence | result |",
                 "|---|---|---|---|---|"]
         for f in verdict.findings:
             where = f"{f.group[0]} {f.group[1]}".strip()
@@ -55,12 +66,14 @@ def verdict_lines(verdict):
             metric = f.check.get("metric", "ops_per_s")
             if f.check.get("divide_by"):
                 metric += f" ÷ {f.check['divide_by']}"
+            if f.check.get("reference"):
+                ref = f.check["reference"]
+                metric += f" ÷ {ref['experiment']}'s {ref['metric']}"
             if f.interval is None:
                 figure, result = "no valid rounds", "no data"
             else:
-                i = f.interval
-                figure = f"{fmt(i.mid)} [{fmt(i.low)}–{fmt(i.high)}], n={i.n}"
-                result = f.result
+                figure = fmt_interval(f.interval)
+                result = f"{f.result} ({f.why})" if f.why else f.result
             out.append(f"| {f.check.get('says', '')} | {where} | {compared} ({metric}) | {figure} | {result} |")
         out.append("")
     else:
@@ -68,7 +81,7 @@ def verdict_lines(verdict):
     for inform, group, interval in verdict.informs:
         out += [f"Also measured (not judged): {inform.get('says', '')}, {group[0]} {group[1]}: "
                 f"{inform['a']} / {inform['b']} = {fmt_ratio(interval)}"
-                + (f", n={interval.n}" if interval else "") + ".", ""]
+                + (f", n={interval.n}, {interval.confidence_text()}" if interval else "") + ".", ""]
     if c.get("note"):
         out += [c["note"], ""]
     return out
@@ -95,31 +108,144 @@ def machine_lines(results):
     return out
 
 
-def regime_lines(regimes):
+def regime_lines(results, table, regs, capacity):
+    """The which-model-when section: the classic answer per regime, the
+    refinements, the A/A control, all from decide.py's answers."""
+    cfg = decide.rule(table)
+    decided, asked, counts = decide.summary(regs)
+    planned = decide.planned_rounds(results)
+    looks = stats.look_schedule(planned)[:6]
+    stolen = sum(r.stolen for r in regs)
     out = ["## Which model when", "",
-           "Per regime, the series with the highest median rate. It is the winner only when the",
-           "median of its per-round ratios over the runner-up, with its 95 % bootstrap interval,",
-           "lies wholly above 1.05; otherwise the regime is a tie between it and every series",
-           "within that band. `n` is the number of rounds both ran validly."]
-    if any(r.unit != tables.Regime.unit for r in regimes):
-        out += ["Rows \"capacity at p99 ≤ N ms\" compare the capacity at that SLO (see *Latency under",
-                "load*) the same way: a model that held not even its lowest step cannot win."]
-    out += ["",
-           "| regime | winner | margin over runner-up [95 % interval] | runner-up | best rate (median) | n |",
-           "|---|---|---|---|---|---|"]
-    for reg in regimes:
-        margin = reg.margin
-        best_rate = reg.rates.get(reg.best) if reg.best else None
-        out.append(f"| {reg.group[0]} {reg.group[1]} | {reg.label()} | {fmt_ratio(margin)} | "
-                   f"{reg.runner_up or '–'} | {fmt(best_rate, reg.unit)} | {margin.n if margin else '–'} |")
-    out.append("")
+           f"The seeds' question, per regime: **{', '.join(cfg.get('classic', []))}?** Only these classic "
+           "models compete here; each refinement is answered against the model it refines (below).",
+           f"**Decided: {decided} of {asked} regimes** ({counts[stats.WINNER]} winners, "
+           f"{counts[stats.EQUIVALENT]} equivalent, {counts[stats.AHEAD]} ahead; "
+           f"{counts[stats.UNDECIDED]} undecided).", "",
+           "How to read it. The best is the model whose smallest median ratio over any other is",
+           "largest; the runner-up is the closest of the others. The figure is the best's median",
+           "per-round ratio over the runner-up (higher is better in every family: a time is",
+           "compared by its reciprocal) with an order-statistic interval of that median, whose",
+           "true confidence is printed (it depends on n: 5 rounds give 93.75 %, 3 give 75 %).", "",
+           "| outcome | the interval of best / runner-up | a speaker may say |", "|---|---|---|",
+           f"| winner | wholly above {1 + stats.EFFECT:.2f} | \"X beats Y by R× [lo–hi]\" |",
+           f"| equivalent | wholly inside {1 / (1 + stats.EFFECT):.3f}–{1 + stats.EFFECT:.2f} | "
+           "\"X and Y are within 5 % here\" |",
+           f"| ahead | above 1, reaching past {1 + stats.EFFECT:.2f} | \"X is faster; by 5 % or more is not shown\" |",
+           "| undecided | crosses 1 and reaches past the 5 % band | \"not measurable here with n rounds; "
+           "needs ≈M\" |", "",
+           f"Rounds: {planned} planned for every configuration; then `make bench` spends its time budget "
+           f"on extra interleaved rounds of the undecided regimes (their contenders only), most promising "
+           f"first ({results.meta.get('extra rounds', 'none in this folder')}). Decisions are taken "
+           f"only at the looks n = {', '.join(map(str, looks))}, … (×{stats.LOOK_GROWTH} each); look j ≥ 2 "
+           f"uses the stricter confidence 1 − {stats.EXTRA_ALPHA}·6/(π²(j−1)²), so that all later looks "
+           f"together spend at most {stats.EXTRA_ALPHA:.0%} (alpha spending): looking again cannot "
+           "manufacture a winner. A regime with fewer valid rounds than planned is never decided.",
+           f"Runs that lost more than {decide.steal_limit(table):g} % of CPU time to steal are left out of "
+           f"every decision: {stolen} runs here.", "",
+           "| regime | answer | best / runner-up [interval] | n | confidence | the others (best / each) | "
+           "best's figure | rounds needed |",
+           "|---|---|---|---|---|---|---|---|"]
+    for reg in regs:
+        ans = reg.classic
+        if not ans.best:
+            continue
+        out.append(answer_row(reg.name(), ans, reg.rate(ans.best)))
+    if capacity:
+        out += ["", "Capacity at SLO (see *Latency under load*), compared round by round among the classic "
+                "models the same way; a model that held not even its lowest step has lost its rounds.", "",
+                "| regime | answer | best / runner-up [interval] | n | confidence | the others (best / each) | "
+                "best's figure | rounds needed |", "|---|---|---|---|---|---|---|---|"]
+        for ans in capacity:
+            if ans.best:
+                out.append(answer_row(f"{ans.group[0]} {ans.group[1]}", ans, None))
+    out += [""] + refinement_lines(regs) + control_lines(regs)
     return out
+
+
+def answer_row(name, ans, best_figure):
+    others = "; ".join(f"{s} {fmt_ratio(v)}" for s, v in ans.vs.items() if s != ans.runner_up and v)
+    m = ans.margin
+    need = ans.rounds_needed()
+    return (f"| {name} | {ans.label()} | {fmt_ratio(m) if m else '–'} | {m.n if m else '–'} | "
+            f"{m.confidence_text() if m else '–'} | {others or '–'} | {fmt(best_figure, ans.unit)} | "
+            f"{f'≈{need}' if need else '–'} |")
+
+
+def refinement_lines(regs):
+    rows = [(reg, a) for reg in regs for a in reg.refinements if a.margin]
+    if not rows:
+        return []
+    out = ["### Refinements", "",
+           "Each refinement against the classic model it refines, in every regime where both ran, "
+           "with the same outcomes.", "",
+           "| regime | question | outcome | answer |", "|---|---|---|---|"]
+    for reg, a in rows:
+        out.append(f"| {reg.name()} | {a.question} | {a.outcome} | {a.sentence()} |")
+    return out + [""]
+
+
+def control_lines(regs):
+    pairs = [r.control for r in regs if r.control and r.control.margin]
+    if not pairs:
+        return ["### A/A control", "", "No control series in this folder (it predates the A/A control).", ""]
+    counts = {o: sum(1 for a in pairs if a.outcome == o) for o in stats.OUTCOMES}
+    name = f"{pairs[0].candidates[0]} against {pairs[0].candidates[1]}" if len(pairs[0].candidates) > 1 else ""
+    out = ["### A/A control", "",
+           f"One model run twice under two names ({name}), interleaved like every series and never a "
+           "candidate: any winner between them is noise called a result. "
+           f"**False winners: {counts[stats.WINNER]} of {len(pairs)} regimes** "
+           f"({counts[stats.AHEAD]} ahead, {counts[stats.EQUIVALENT]} equivalent, "
+           f"{counts[stats.UNDECIDED]} undecided).", "",
+           "| family | regimes | winner | ahead | equivalent | undecided | widest interval |",
+           "|---|---|---|---|---|---|---|"]
+    by_family = {}
+    for a in pairs:
+        by_family.setdefault(a.group[0], []).append(a)
+    for family, answers in by_family.items():
+        c = {o: sum(1 for a in answers if a.outcome == o) for o in stats.OUTCOMES}
+        widest = max(answers, key=lambda a: a.margin.high / a.margin.low if a.margin.low else float("inf"))
+        out.append(f"| {family} | {len(answers)} | {c[stats.WINNER]} | {c[stats.AHEAD]} | "
+                   f"{c[stats.EQUIVALENT]} | {c[stats.UNDECIDED]} | {fmt_ratio(widest.margin)} |")
+    return out + [""]
+
+
+def citation_lines(results, verdicts, regs):
+    """A one-line citation for every winner and every judged verdict: the
+    figure, interval, n, the machine, the commit and a command that
+    reproduces the configuration alone."""
+    meta = results.meta
+    machine = (f"{meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, "
+               f"Linux {(meta.get('kernel', '').split() + ['?', '?', '?'])[2]}")
+    where = f"{machine}, cbench git {meta.get('git', '?')}, {meta.get('date', '?')[:10]}"
+    commands = results.commands()
+    out = ["## Citations", "",
+           "One line per winner and per verdict, to quote as it stands: the figure, its interval and",
+           "rounds, the machine, the commit, and one command that reproduces the configuration",
+           "(the net runs against `taskset -c 1 build/cbench serve --port PORT --loops 1 --idle-timeout 0`,",
+           "pinned as the bench pinned them).", ""]
+    for reg in regs:
+        ans = reg.classic
+        if ans.outcome != stats.WINNER:
+            continue
+        cmd = commands.get((reg.group[0], f"{ans.best} {reg.group[1]}".strip()), "–")
+        out.append(f"- {reg.name()}: {ans.sentence()} ({ans.margin.confidence_text()}, {reg.unit}); "
+                   f"{where}; `{cmd}`")
+    for v in verdicts:
+        if v.outcome not in (claims.REPRODUCED, claims.REFUTED, claims.NOT_TESTABLE):
+            continue
+        figures = "; ".join(f"{f.a}{' / ' + f.b if f.b else ''} {fmt_interval(f.interval)} in "
+                            f"{f.group[0]} {f.group[1]}" for f in v.findings if f.interval)
+        first = next((f for f in v.findings if f.interval), None)
+        cmd = commands.get((first.group[0], f"{first.a} {first.group[1]}".strip()), "–") if first else "–"
+        out.append(f"- {v.id} {v.outcome}: \"{v.claim['claim']}\" — {figures}; {where}; `{cmd}`")
+    return out + [""]
 
 
 def server_lines(results):
     """Server CPU per request, and whether the server was the limit."""
     rows = []
-    server_cpus = _cpus_of(results.meta.get("placement", ""), "server")
+    server_cpus = data.cpus_in_placement(results.meta.get("placement", ""), "server")
     for experiment in results.experiments():
         for (exp, config), runs in results.configs.items():
             if exp != experiment:
@@ -141,19 +267,6 @@ def server_lines(results):
             f"busy ≥ {SERVER_BOUND_PCT:.0f} % of its cores measured the server, not the client's model.", "",
             "| configuration | server CPU per request | server busy | server the limit? |",
             "|---|---|---|---|"] + rows + [""]
-
-
-def _cpus_of(placement, side):
-    """How many CPUs 'client=0 server=1-3' gives a side (0 if unknown)."""
-    for word in placement.split():
-        if word.startswith(side + "="):
-            n = 0
-            for part in word.split("=", 1)[1].split(","):
-                lo, _, hi = part.partition("-")
-                if lo.isdigit():
-                    n += int(hi or lo) - int(lo) + 1
-            return n
-    return 0
 
 
 def work_lines(results, own_rates=()):
@@ -303,45 +416,64 @@ def chart_lines(charts):
 def write_report(results, table, charts=()):
     """REPORT.md's text."""
     verdicts = claims.evaluate(results, table)
-    regimes = tables.regimes(results, table)
+    regs = decide.regimes(results, table)
+    capacity = tables.capacity_regimes(results, table)
     meta = results.meta
     out = [f"# cbench results: {meta.get('host', 'unknown host')}, {meta.get('date', 'unknown date')}", "",
            "Generated by `scripts/analyze.py report` from `runs.csv`, `meta.txt` and `list.json` in",
            "this folder; regenerate with `make plot RESULTS=<this folder>`. Models took turns in",
-           f"{meta.get('rounds', '?')} rounds (order shuffled, seed {meta.get('seed', '?')}). A comparison is the median",
-           "of its per-round ratios with a seeded bootstrap 95 % interval; a winner is named only when",
-           "the whole interval lies beyond a 5 % effect. The claims' rules are `docs/claims.toml`.", ""]
+           f"{meta.get('rounds', '?')} planned rounds (order shuffled, seed {meta.get('seed', '?')}), then in extra rounds",
+           "where the answer was undecided. A comparison is the median of its per-round ratios with",
+           "an order-statistic interval whose true confidence is printed beside it. Every answer is",
+           "one of four outcomes (winner, equivalent, ahead, undecided; *Which model when*), and every",
+           "answer is in `decisions.csv`. The claims' rules are `docs/claims.toml`.", ""]
     out += ["## The claims", "", "| claim | verdict |", "|---|---|"]
     for v in verdicts:
         out.append(f"| {v.id} — {v.claim['claim']} | {OUTCOME_WORD[v.outcome]} |")
     out.append("")
     for v in verdicts:
         out += verdict_lines(v)
-    out += regime_lines(regimes)
+    out += regime_lines(results, table, regs, capacity)
     out += latency_lines(results, table)
     out += server_lines(results)
     rule = tables.slo_rule(table)
     out += work_lines(results, own_rates={rule["experiment"]} if rule else ())
+    out += citation_lines(results, verdicts, regs)
     out += machine_lines(results)
     out += chart_lines(charts)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def decisions_csv(results, table):
+    """decisions.csv's text: every answer of the folder."""
+    regs = decide.regimes(results, table)
+    return decide.csv_text(decide.decision_rows(regs, tables.capacity_regimes(results, table)))
+
+
 def readme_section(results, table, folder_name, chart_names=()):
-    """The README's results section: verdicts, winners, large-scale figures,
-    latency under load (with CHART_NAMES, the charts of that experiment)."""
+    """The README's results section: verdicts, the classic answers,
+    large-scale figures, latency under load (with CHART_NAMES, the charts
+    of that experiment)."""
     verdicts = claims.evaluate(results, table)
-    regimes = tables.regimes(results, table)
+    regs = decide.regimes(results, table)
+    decided, asked, counts = decide.summary(regs)
     meta = results.meta
-    out = [f"Measured with `make bench` ({meta.get('mode', '?')} matrix, {meta.get('rounds', '?')} rounds) on "
+    out = [f"Measured with `make bench` ({meta.get('mode', '?')} matrix, {meta.get('rounds', '?')} planned rounds) on "
            f"{meta.get('cores', '?')} cores ({meta.get('cpu', 'unknown CPU')}), {meta.get('date', '')[:10]}. "
            f"Generated from [`{folder_name}`]({folder_name}/REPORT.md) by `make readme`; nothing here is typed.", "",
            "| claim | verdict here |", "|---|---|"]
     for v in verdicts:
         out.append(f"| {v.id} — {v.claim['claim']} | {v.outcome} |")
-    out += ["", "| regime | winner | margin [95 % interval] |", "|---|---|---|"]
-    for reg in regimes:
-        out.append(f"| {reg.group[0]} {reg.group[1]} | {reg.label()} | {fmt_ratio(reg.margin)} |")
+    out += ["", f"Which model when, among {', '.join(decide.rule(table).get('classic', []))}: decided "
+            f"{decided} of {asked} regimes ({counts[stats.WINNER]} winners, {counts[stats.EQUIVALENT]} "
+            f"equivalent, {counts[stats.AHEAD]} ahead, {counts[stats.UNDECIDED]} undecided; every answer in "
+            f"[`decisions.csv`]({folder_name}/decisions.csv)).", "",
+            "| regime | answer | best / runner-up [interval], n, confidence |", "|---|---|---|"]
+    for reg in regs:
+        m = reg.classic.margin
+        if reg.classic.best:
+            out.append(f"| {reg.name()} | {reg.classic.label()} | "
+                       f"{f'{fmt_ratio(m)}, n={m.n}, {m.confidence_text()}' if m else '–'} |")
     out += [""] + scale_lines(results)
     out += readme_latency_lines(results, table, folder_name, chart_names)   # out ends blank
     return "\n".join(out).rstrip("\n") + "\n"

@@ -1,21 +1,14 @@
-"""Per-configuration summaries and the which-model-when table.
+"""Per-configuration summaries and latency under load.
 
-A regime is a group (an experiment and its knobs: "net-slow n=1000
-delay=50ms"); its candidates are the series measured there. The best is
-the one with the highest median rate; it is named the winner only when its
-ratio over the runner-up (median of per-round ratios, bootstrap interval)
-lies wholly above 1.05. Otherwise the regime is a tie between the best and
-every series whose interval against it reaches into the 5 % band.
-
-Latency under load (docs/claims.toml's [capacity_at_slo]): an open-loop
+The which-model-when regimes themselves are decide.py's. Latency under load (docs/claims.toml's [capacity_at_slo]): an open-loop
 experiment offers each series fixed rates, steps of load=P% of its own
 closed-loop rate. A RateCurve is one series' steps at one configuration;
 its capacity at an SLO is, per round, the highest offered rate held. The
 which-model-when table gains a regime per configuration and SLO that
-compares these capacities round by round, as the other regimes compare
-rates.
+compares these capacities round by round among the classic models, with
+the same four outcomes as every other regime.
 """
-from . import stats
+from . import decide, stats
 
 
 class Summary:
@@ -36,85 +29,17 @@ class Summary:
         return stats.median(v) if v else None
 
     def interval(self, name):
-        return stats.interval(self.values(name), f"{self.experiment}|{self.config}|{name}")
+        return stats.interval(self.values(name))
 
     def noisy(self, steal_pct=10.0):
         """True when a run of it lost more than steal_pct % to steal."""
         return any((r.value("steal_pct") or 0) > steal_pct for r in self.runs)
 
 
-class Regime:
-    """The which-model-when decision for one group."""
-
-    unit = "ops/s"
-    alone = "alone"         # the label's word for a regime only one series could enter
-
-    def __init__(self, results, group, exclude=(), metric="ops_per_s"):
-        series = [s for s in results.series_of(group) if s not in exclude]
-        rounds = {}
-        for s in series:
-            by_round = results.by_round(group[0], f"{s} {group[1]}".strip(), metric)
-            if by_round:
-                rounds[s] = by_round
-        self._decide(group, metric, series, rounds)
-
-    @classmethod
-    def of_rounds(cls, group, series, rounds, metric, unit, alone):
-        """A regime decided on given figures: rounds = series -> {round:
-        value} (higher is better); a series without figures is failed."""
-        reg = cls.__new__(cls)
-        reg.unit, reg.alone = unit, alone
-        reg._decide(group, metric, series, rounds)
-        return reg
-
-    def _decide(self, group, metric, series, rounds):
-        self.group = group
-        self.metric = metric
-        self.rounds = rounds
-        self.rates = {s: stats.median(rounds[s].values()) for s in series if s in rounds}
-        self.failed = [s for s in series if s not in self.rates]
-        ranked = sorted(self.rates, key=lambda s: -self.rates[s])
-        self.best = ranked[0] if ranked else None
-        self.runner_up = ranked[1] if len(ranked) > 1 else None
-        self.vs = {}                     # series -> Interval of best / series
-        for s in ranked[1:]:
-            self.vs[s] = stats.ratio_interval(self.rounds[self.best], self.rounds[s],
-                                              f"regime|{group}|{self.best}|{s}")
-        margin = self.vs.get(self.runner_up)
-        self.decision = stats.decide(margin) if margin else None
-        self.winner = self.best if self.decision == "a" else None
-        self.tied = [self.best] + [s for s in ranked[1:]
-                                   if self.vs[s] is None or stats.decide(self.vs[s]) != "a"] \
-            if self.best and not self.winner else []
-
-    @property
-    def margin(self):
-        return self.vs.get(self.runner_up)
-
-    def label(self):
-        """'async' or 'tie: async, threads (within 4 %)' or '-'."""
-        if self.best is None:
-            return "-"
-        if self.runner_up is None:
-            return f"{self.best} ({self.alone})"
-        if self.winner:
-            return self.winner
-        widths = [stats.tie_width_pct(self.vs[s]) for s in self.tied[1:] if self.vs[s]]
-        width = max([w for w in widths if w is not None], default=None)
-        within = f" (within {width} %)" if width is not None else ""
-        return f"tie: {', '.join(self.tied)}{within}"
-
-
 def regimes(results, table):
-    """Every regime of the table's which-model-when experiments, in order,
-    then the capacity-at-SLO regimes (capacity_regimes)."""
-    cfg = table.get("which_model_when", {})
-    exclude = set(cfg.get("exclude_series", []))
-    out = []
-    for experiment in cfg.get("experiments", []):
-        for group in results.groups(experiment):
-            out.append(Regime(results, group, exclude))
-    return out + capacity_regimes(results, table)
+    """Every which-model-when regime (decide.regimes), for charts and the
+    report; the capacity-at-SLO answers are capacity_regimes'."""
+    return decide.regimes(results, table)
 
 
 # --- latency under load --------------------------------------------------------
@@ -199,10 +124,9 @@ class RateCurve:
         return out
 
     def capacity(self, metric, slo_ms):
-        """The median capacity over the rounds with its bootstrap interval,
-        or None when no round ran."""
-        return stats.interval(self.capacity_by_round(metric, slo_ms).values(),
-                              f"capacity|{self.experiment}|{self.series} {self.where}|{slo_ms:g}")
+        """The median capacity over the rounds with its order-statistic
+        interval, or None when no round ran."""
+        return stats.interval(self.capacity_by_round(metric, slo_ms).values())
 
 
 def _where_key(where):
@@ -231,21 +155,25 @@ def rate_curves(results, experiment):
 
 
 def capacity_regimes(results, table):
-    """A which-model-when regime per configuration and SLO of the
-    open-loop experiment: the series' capacities compared round by round.
-    A series whose median capacity is 0 (not even its lowest step held)
-    cannot win: it counts as failed."""
+    """A which-model-when answer per configuration and SLO of the open-loop
+    experiment: the classic models' capacities compared round by round. A
+    model whose median capacity is 0 (not even its lowest step held)
+    cannot win: its rounds count as failed."""
     rule = slo_rule(table)
     if not rule:
         return []
-    curves = rate_curves(results, rule["experiment"])
+    classic = decide.rule(table).get("classic", [])
+    curves = [c for c in rate_curves(results, rule["experiment"]) if c.series in classic]
     out = []
     for where in dict.fromkeys(c.where for c in curves):
         mine = [c for c in curves if c.where == where]
         for slo in rule["slo_ms"]:
-            rounds = {c.series: c.capacity_by_round(rule["metric"], slo) for c in mine}
-            rounds = {s: v for s, v in rounds.items() if v and stats.median(v.values()) > 0}
-            out.append(Regime.of_rounds((rule["experiment"], f"{where} {slo_words(slo)}"),
-                                        [c.series for c in mine], rounds, rule["metric"],
-                                        unit="req/s", alone="the only one to hold it"))
+            rounds = {}
+            for c in mine:
+                caps = c.capacity_by_round(rule["metric"], slo)
+                held = caps and stats.median(caps.values()) > 0
+                rounds[c.series] = caps if held else {r: stats.FAILED for r in caps}
+            out.append(decide.Answer((rule["experiment"], f"{where} {slo_words(slo)}"), decide.CLASSIC,
+                                     rounds, decide.planned_rounds(results), unit="req/s",
+                                     metric=rule["metric"]))
     return out
