@@ -173,6 +173,9 @@ struct workload {
     long (*default_tasks)(void);      /* tasks when -n is not given */
     size_t state_size;                /* bytes of private state per task */
     int fds_per_task;                 /* descriptors a task holds at once */
+    long min_stack_kib;               /* the stack a task needs on a thread
+                                         of its own (threads --stack-kib);
+                                         0: the option's smallest will do */
     bool fds_at_setup;                /* ... opened by setup for every task,
                                          so every process holds them all */
 
