@@ -284,10 +284,27 @@ static int run_check_released(const struct run_resources *before, struct result 
     return 1;
 }
 
-/* The model's note, then the workload's. */
+/* Tasks a model did not start because one had failed (struct
+ * run_shared); 0 when none failed or --fail-task cancelled them. */
+static long run_not_started(const struct run *r)
+{
+    long n = 0;
+    if (r->cancel || !atomic_load(&r->shared->task_failed))
+        return 0;
+    for (long i = 0; i < r->tasks; i++)
+        n += !r->task[i].started;
+    return n;
+}
+
+/* The model's note, what a failure left unstarted, then the workload's. */
 static void run_note(const struct run *r, struct result *out)
 {
     snprintf(out->note, sizeof out->note, "%s", r->note);
+    long not_started = run_not_started(r);
+    size_t at = strlen(out->note);
+    if (not_started)
+        snprintf(out->note + at, sizeof out->note - at, "%s%ld tasks not started after a "
+                 "task failed", at ? "; " : "", not_started);
     if (!r->workload->note)
         return;
     char extra[200] = "";
@@ -439,17 +456,24 @@ static int run_measure_once(const struct run_request *req, struct result *out)
 
     uint32_t per_task = req->workload->latency_per_task ?
                         req->workload->latency_per_task(req->workload_params, r.tasks) : 0;
-    struct shared_block tasks, latency;
+    struct shared_block tasks, latency, run_shared;
+    if (!shared_alloc(&run_shared, sizeof *r.shared)) {
+        fprintf(stderr, "cbench: out of memory: cannot map the run's shared state: %s\n", strerror(errno));
+        return 1;
+    }
     if (!shared_alloc(&tasks, (size_t)r.tasks * sizeof *r.task)) {
         fprintf(stderr, "cbench: out of memory: cannot map %ld tasks: %s\n", r.tasks, strerror(errno));
+        munmap(run_shared.base, run_shared.size);
         return 1;
     }
     if (!shared_alloc(&latency, (size_t)r.tasks * per_task * sizeof(uint32_t))) {
         fprintf(stderr, "cbench: out of memory: cannot map the latency buffer of %ld tasks: %s\n", r.tasks, strerror(errno));
         munmap(tasks.base, tasks.size);
+        munmap(run_shared.base, run_shared.size);
         return 1;
     }
     r.task = tasks.base;
+    r.shared = run_shared.base;
     r.states = calloc((size_t)r.tasks, req->workload->state_size ? req->workload->state_size : 1);
     /* The workload's per-run state (workload.h): zeroed for setup, freed
      * below on every path. */
@@ -472,5 +496,6 @@ static int run_measure_once(const struct run_request *req, struct result *out)
     free(r.states);
     munmap(latency.base, latency.size);
     munmap(tasks.base, tasks.size);
+    munmap(run_shared.base, run_shared.size);
     return status;
 }

@@ -59,7 +59,7 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
         _exit(0);
     for (;;) {
         long i = atomic_fetch_add(&shared->next_task, 1);
-        if (i >= r->tasks || atomic_load(&shared->abort) || run_cancelled(r))
+        if (i >= r->tasks || atomic_load(&shared->abort) || !run_may_start_task(r))
             break;
         task_attach(r, i);
         task_run_blocking(r, &r->task[i]);

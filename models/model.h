@@ -25,6 +25,15 @@ struct run_cancel {
     int fd;
 };
 
+/* Once one task has failed the run is invalid (exit 1, no checksum), so
+ * the models start no task after that: against a server that never
+ * answers, serial or a pool waits about one deadline, not one per task.
+ * The tasks already running finish (each within its own deadline).
+ * MAP_SHARED, so that fork's workers see it. */
+struct run_shared {
+    atomic_bool task_failed;
+};
+
 struct run {
     const struct model *model;
     const struct workload *workload;
@@ -39,6 +48,7 @@ struct run {
     bool nonblocking;          /* tasks get O_NONBLOCK fds; check() may change it */
     long fail_task;            /* --fail-task: this task fails at once (if cancel) */
     struct run_cancel *cancel; /* NULL unless --fail-task: no cost otherwise */
+    struct run_shared *shared; /* MAP_SHARED, zeroed: see struct run_shared */
     long model_fds;            /* descriptors the model itself holds (event
                                   loops), set by check() for the fd check */
 
@@ -136,6 +146,14 @@ void run_sample_memory(struct run *r);   /* see bench/run.c: one memory method *
 static inline bool run_cancelled(const struct run *r)
 {
     return r->cancel && atomic_load_explicit(&r->cancel->requested, memory_order_acquire);
+}
+
+/* May a model start another task? Not once the run was cancelled or a
+ * task has failed (struct run_shared). */
+static inline bool run_may_start_task(const struct run *r)
+{
+    return !run_cancelled(r) &&
+           !(r->shared && atomic_load_explicit(&r->shared->task_failed, memory_order_relaxed));
 }
 
 #endif

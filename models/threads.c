@@ -148,7 +148,7 @@ static void *threads_worker(void *arg)
         gil_take(s->gil);
     for (;;) {
         long i = atomic_fetch_add(&s->next_task, 1);
-        if (i >= r->tasks)
+        if (i >= r->tasks || !run_may_start_task(r))
             break;
         threads_run_task(s, i);
     }

@@ -93,6 +93,88 @@ status=${PIPESTATUS[0]}
 if [ "$status" -eq 0 ] || [ "$status" -eq 1 ]; then pass "cbench list | head -c 1: exit $status, no signal"
 else fail "cbench list | head -c 1" "exit $status"; fi
 
+# ---- the hostile server (tests/hostile_server.py) ----
+
+# hostile_server MODE : starts it; sets hostile_server_pid and hostile_port
+hostile_server() {
+    python3 tests/hostile_server.py "$1" >"$TMP/hostile_port" 2>/dev/null &
+    hostile_server_pid=$!
+    hostile_port=
+    for _ in $(seq 50); do
+        hostile_port=$(head -n1 "$TMP/hostile_port" 2>/dev/null)
+        [ -n "$hostile_port" ] && break
+        sleep 0.1
+    done
+}
+hostile_server_stop() {
+    kill "$hostile_server_pid" 2>/dev/null
+    wait "$hostile_server_pid" 2>/dev/null
+}
+
+# ---- B. an answer that is not the answer to the request just sent ----
+
+# Two requests per connection, as the issue saw it: the stray answer is
+# taken for the second one, and the real one is never read. Every model
+# must count it (the size asked alternates, so the stray has the wrong
+# length) and print no checksum.
+for mode in twice-first early twice-every; do
+    hostile_server "$mode"
+    if [ -z "$hostile_port" ]; then
+        fail "hostile server $mode" "it did not start"
+        continue
+    fi
+    for model in $hostile_models; do
+        timeout -s KILL 30 "$CBENCH" run "$model" net --connect "127.0.0.1:$hostile_port" -n 3 \
+            --requests 2 --timeout-ms 5000 -f json >"$TMP/out" 2>"$TMP/err"
+        status=$?
+        if [ "$status" -eq 1 ] && grep -Eq 'mismatch|data after the response' "$TMP/err" &&
+           jq -e '.errors >= 1 and .checksum == null and (.note | test("mismatch|malformed"))' \
+               "$TMP/out" >/dev/null; then
+            pass "server answering $mode under $model: exit 1, errors counted, no checksum"
+        else
+            fail "server answering $mode under $model" "exit $status" \
+                "stderr: $(head -c 300 "$TMP/err")" "stdout: $(head -c 300 "$TMP/out")"
+        fi
+    done
+    hostile_server_stop
+done
+
+# ---- D. a server that never answers: one deadline, whatever the model ----
+
+# With the default deadline (10 s) and 10 connections, serial and pools of
+# one used to wait 10 x 10 s. Once a task has failed the run is invalid, so
+# no task starts after it: each run ends after about one deadline (the
+# KILL at 30 s is a bound no correct run comes near). All run at once.
+hostile_server silent
+if [ -n "$hostile_port" ]; then
+    hostile_runs=("serial" "fork -w 1" "threads -w 1" "fork -w 2" "threads" "async" "hybrid" "uring")
+    for k in "${!hostile_runs[@]}"; do
+        read -r -a words <<<"${hostile_runs[$k]}"   # the model, then its -w
+        timeout -s KILL 30 "$CBENCH" run "${words[0]}" net "${words[@]:1}" --connect "127.0.0.1:$hostile_port" \
+            -n 10 --requests 1 -f json >"$TMP/out.$k" 2>"$TMP/err.$k" &
+        hostile_pids[k]=$!
+    done
+    for k in "${!hostile_runs[@]}"; do
+        wait "${hostile_pids[$k]}"
+        status=$?
+        run=${hostile_runs[$k]}
+        not_started='true'
+        case $run in   # those that run fewer than 10 at once leave the rest unstarted
+            serial|*-w*) not_started='(.note | test("[0-9]+ tasks not started after a task failed"))' ;;
+        esac
+        if [ "$status" -eq 1 ] && grep -q 'timeout' "$TMP/err.$k" &&
+           jq -e ".errors >= 1 and .checksum == null and $not_started" "$TMP/out.$k" >/dev/null; then
+            pass "silent server, $run net -n 10: exit 1 after one deadline, no task started after the failure"
+        else
+            fail "silent server, $run net -n 10" "exit $status (137: still waiting after 30 s)" \
+                "stderr: $(head -c 300 "$TMP/err.$k")" "stdout: $(head -c 300 "$TMP/out.$k")"
+        fi
+    done
+    hostile_server_stop
+else
+    fail "hostile server silent" "it did not start"
+fi
+
 hostile_no_leftovers "hostile: no process left behind by any run of this suite"
 export -n CBENCH_TEST_TAG
 unset CBENCH_TEST_TAG
