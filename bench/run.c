@@ -9,6 +9,7 @@
  * see run_memory below); maxrss_kib keeps its older meaning (cbench's peak
  * RSS plus what fork's workers added) for scripts that read it. */
 #include "run.h"
+#include "limits.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,23 +75,37 @@ static long run_open_fds(void)
  * fork one per worker process (each has its own table), threads its pool,
  * event loops every task - plus the model's own (loops). Descriptors a
  * workload opens at setup are held by every process, for every task. */
-long run_fd_need(const struct run *r, long open_now)
+static long run_fd_tasks_held(const struct run *r)
 {
-    long per_task = r->workload->fds_per_task, held;
     if (r->workload->fds_at_setup)
-        held = r->tasks;
-    else if (r->model->sequential || r->model->worker_processes)
-        held = 1;
-    else if (r->model->nonblocking)
-        held = r->tasks;
-    else
-        held = run_pool_size(r);
-    return open_now + RUN_FDS_RESERVE + held * per_task + r->model_fds;
+        return r->tasks;
+    if (r->model->sequential || r->model->worker_processes)
+        return 1;
+    return r->model->nonblocking ? r->tasks : run_pool_size(r);
 }
 
-/* A run needing more descriptors than RLIMIT_NOFILE fails up front with a
- * message, rather than half-way with EMFILE. main() has already raised the
- * soft limit to the hard limit. */
+long run_fd_need(const struct run *r, long open_now)
+{
+    return open_now + RUN_FDS_RESERVE + run_fd_tasks_held(r) * r->workload->fds_per_task +
+           r->model_fds;
+}
+
+/* What makes the run fit in `limit` descriptors: fewer tasks held at once. */
+static void run_fd_suggest(const struct run *r, long need, long limit, char *buf, size_t size)
+{
+    long held = run_fd_tasks_held(r), per_task = r->workload->fds_per_task;
+    long fits = per_task > 0 ? held - (need - limit + per_task - 1) / per_task : held;
+    if (fits < 1 || held == 1)
+        snprintf(buf, size, "raise ulimit -n");
+    else if (held < r->tasks)   /* a pool */
+        snprintf(buf, size, "use -w %ld or fewer, or raise ulimit -n", fits);
+    else
+        snprintf(buf, size, "use -n %ld or fewer, or raise ulimit -n", fits);
+}
+
+/* A run needing more descriptors than RLIMIT_NOFILE is refused up front
+ * (exit 2), rather than failing half-way with EMFILE. main() has already
+ * raised the soft limit to the hard limit. */
 static int run_check_fd_limit(const struct run *r)
 {
     struct rlimit rl;
@@ -98,10 +113,13 @@ static int run_check_fd_limit(const struct run *r)
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
         (rlim_t)need <= rl.rlim_cur)
         return 0;
+    char how[100];
+    run_fd_suggest(r, need, (long)rl.rlim_cur, how, sizeof how);
     fprintf(stderr, "cbench: %ld tasks under %s need about %ld file descriptors in one process "
-            "but the limit is %llu (ulimit -n; the hard limit is %llu)\n", r->tasks,
-            r->model->name, need, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
-    return 1;
+            "but the limit is %llu (ulimit -n; the hard limit is %llu): %s\n", r->tasks,
+            r->model->name, need, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+            how);
+    return 2;
 }
 
 static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
@@ -449,6 +467,8 @@ static int run_measure_once(const struct run_request *req, struct result *out)
     int status = run_check_available(req->model);
     if (status == 0 && req->model->check)
         status = req->model->check(&r);
+    if (status == 0)
+        status = run_check_workers(&r);
     if (status == 0)
         status = run_check_fd_limit(&r);
     if (status != 0)

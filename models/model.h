@@ -51,6 +51,9 @@ struct run {
     struct run_shared *shared; /* MAP_SHARED, zeroed: see struct run_shared */
     long model_fds;            /* descriptors the model itself holds (event
                                   loops), set by check() for the fd check */
+    long model_workers;        /* threads (processes when the model's
+                                  worker_processes) run() will create, set
+                                  by check() for the worker check (limits.c) */
 
     /* Filled by the model. */
     long workers_started;      /* processes/threads actually created */

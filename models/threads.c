@@ -227,6 +227,7 @@ static int threads_check(struct run *r)
 {
     const struct threads_params *p = r->model_params;
     r->nonblocking = p->gil;
+    r->model_workers = run_pool_size(r);
     return threads_check_stack(p, r->workload);
 }
 

@@ -825,13 +825,18 @@ static void net_teardown(const void *params, void *run);
 static int net_check_server_fds(const struct net_params *p, const struct workload_env *env)
 {
     long loops = p->server_loops > 0 ? p->server_loops : online_cores();
-    long need = env->concurrency + loops * 4 + 16;
+    long own = loops * 4 + 16, need = env->concurrency + own, fits = env->fd_limit - own;
     if (p->connect || env->fd_limit <= 0 || need <= env->fd_limit)
         return 0;
     fprintf(stderr, "cbench: net: the server cbench starts needs about %ld file descriptors for "
-            "%ld connections at once but the limit is %ld (ulimit -n; or --connect a server "
-            "started with more)\n", need, env->concurrency, env->fd_limit);
-    return 1;
+            "%ld connections at once but the limit is %ld (ulimit -n): ", need, env->concurrency,
+            env->fd_limit);
+    if (fits < 1)
+        fprintf(stderr, "raise ulimit -n, or --connect a server started with more\n");
+    else
+        fprintf(stderr, "use %s %ld or fewer, or --connect a server started with more\n",
+                env->concurrency < env->tasks ? "-w" : "-n", fits);
+    return 2;
 }
 
 /* --rate and --duration make sense together, instead of --requests, and
@@ -900,7 +905,7 @@ static int net_setup(const void *params, void *run, const struct workload_env *e
     if (usage != 0)
         return usage;
     if (net_check_server_fds(p, env) != 0)
-        return 1;
+        return 2;
     p->shared = shared_memory(sizeof *p->shared, "net");
     if (!p->shared)
         return 1;
