@@ -10,6 +10,7 @@
  * RSS plus what fork's workers added) for scripts that read it. */
 #include "run.h"
 #include "limits.h"
+#include "../lib/fnv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -140,9 +141,7 @@ static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
  * workload's name, so two workloads never share a checksum. */
 static void run_gather(const struct run *r, struct result *out, uint32_t *latency, uint32_t per_task)
 {
-    uint64_t checksum = 0xcbf29ce484222325ULL;   /* FNV-1a of the name */
-    for (const char *c = r->workload->name; *c; c++)
-        checksum = (checksum ^ (unsigned char)*c) * 0x100000001b3ULL;
+    uint64_t checksum = fnv1a(FNV1A_OFFSET, r->workload->name, strlen(r->workload->name));
     size_t samples = 0;
     for (long i = 0; i < r->tasks; i++) {
         const struct task *t = &r->task[i];

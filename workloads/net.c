@@ -71,6 +71,7 @@
  * and lag_p50/p99/max_us; its requests is the mean scheduled per
  * connection. */
 #include "workload.h"
+#include "../lib/fnv.h"
 #include "../lib/histogram.h"
 #include "../server/http_server.h"
 
@@ -323,10 +324,7 @@ static struct wait net_timeout(struct task *t, struct net_state *s, const char *
 static int net_on_body(http_parser *parser, const char *at, size_t length)
 {
     struct net_state *s = parser->data;
-    uint64_t h = s->body_sum;
-    for (size_t i = 0; i < length; i++)
-        h = (h ^ (unsigned char)at[i]) * 0x100000001b3ULL;
-    s->body_sum = h;
+    s->body_sum = fnv1a(s->body_sum, at, length);
     s->body_len += length;
     return 0;
 }
@@ -531,7 +529,7 @@ static struct wait net_sent(struct task *t, struct net_state *s)
     s->complete = false;
     s->asked = net_bytes_asked(p, s->done);
     s->wrong_length = false;
-    s->body_sum = 0xcbf29ce484222325ULL;
+    s->body_sum = FNV1A_OFFSET;
     s->body_len = 0;
     s->received = 0;
     s->phase = NET_RECV;
@@ -876,9 +874,9 @@ static int net_setup_open_loop(struct net_params *p)
     p->grace_ns = (int64_t)(p->duration * NET_GRACE * 1e9);
     p->scheduled = net_schedule_total(p);
     for (int odd = 0; odd < 2; odd++) {
-        uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a, as net_on_body folds it */
+        uint64_t h = FNV1A_OFFSET;   /* as net_on_body folds it */
         for (long i = 0; i < net_bytes_asked(p, odd); i++)
-            h = (h ^ (unsigned char)http_server_body_byte((size_t)i)) * 0x100000001b3ULL;
+            h = fnv1a_fold(h, (unsigned char)http_server_body_byte((size_t)i));
         p->body_hash[odd] = h;
     }
     p->open_loop = shared_memory(sizeof *p->open_loop, "net --rate");
