@@ -26,10 +26,11 @@ struct run_cancel {
 };
 
 /* Once one task has failed the run is invalid (exit 1, no checksum), so
- * the models start no task after that: against a server that never
- * answers, serial or a pool waits about one deadline, not one per task.
- * The tasks already running finish (each within its own deadline).
- * MAP_SHARED, so that fork's workers see it. */
+ * the models start no task after that when the workload's tasks are
+ * independent: against a server that never answers, serial or a pool
+ * waits about one deadline, not one per task. The tasks already running
+ * finish (each within its own deadline). MAP_SHARED, so that fork's
+ * workers see it. */
 struct run_shared {
     atomic_bool task_failed;
 };

@@ -914,7 +914,8 @@ static bool http_server_loop_init(struct http_server *s, struct http_server_loop
         fprintf(stderr, "cbench serve: cannot create an event loop\n");
         return false;
     }
-    l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);   /* none: pause on EMFILE */
+    l->reserve_fd = s->cfg->refuse_when_full ? open("/dev/null", O_RDONLY | O_CLOEXEC)
+                                             : -1;   /* none: pause on EMFILE */
     ev_io_init(&l->accept_watcher, http_server_accept_cb, l->listen_fd, EV_READ);
     ev_timer_init(&l->accept_pause, http_server_accept_resume_cb, 0., 0.);
     ev_timer_init(&l->idle_sweep, http_server_idle_sweep_cb, 0., 0.);
@@ -1192,6 +1193,7 @@ void http_server_config_default(struct server_config *cfg)
         .header_timeout_s = HTTP_SERVER_HEADER_TIMEOUT_S,
         .ready_fd = -1,
         .stop_fd = -1,
+        .refuse_when_full = true,
     };
 }
 

@@ -67,21 +67,14 @@ while True:
             pass
 EOF
 
-# faults_server MODE : starts the test server; sets faults_server_pid, faults_port
+# faults_server MODE : starts the test server; sets faults_port
 faults_server() {
-    python3 "$TMP/faults_server.py" "$1" >"$TMP/faults_port" 2>/dev/null &
-    faults_server_pid=$!
-    faults_port=
-    for _ in $(seq 50); do
-        faults_port=$(head -n1 "$TMP/faults_port" 2>/dev/null)
-        [ -n "$faults_port" ] && break
-        sleep 0.1
-    done
+    port_server_start python3 "$TMP/faults_server.py" "$1"
+    faults_port=$port_server_port
 }
 
 faults_server_stop() {
-    kill "$faults_server_pid" 2>/dev/null
-    wait "$faults_server_pid" 2>/dev/null
+    port_server_stop
 }
 
 # ---- every wait is bounded: a server that never answers ----

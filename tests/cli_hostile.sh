@@ -95,20 +95,13 @@ else fail "cbench list | head -c 1" "exit $status"; fi
 
 # ---- the hostile server (tests/hostile_server.py) ----
 
-# hostile_server MODE : starts it; sets hostile_server_pid and hostile_port
+# hostile_server MODE : starts it; sets hostile_port
 hostile_server() {
-    python3 tests/hostile_server.py "$1" >"$TMP/hostile_port" 2>/dev/null &
-    hostile_server_pid=$!
-    hostile_port=
-    for _ in $(seq 50); do
-        hostile_port=$(head -n1 "$TMP/hostile_port" 2>/dev/null)
-        [ -n "$hostile_port" ] && break
-        sleep 0.1
-    done
+    port_server_start python3 tests/hostile_server.py "$1"
+    hostile_port=$port_server_port
 }
 hostile_server_stop() {
-    kill "$hostile_server_pid" 2>/dev/null
-    wait "$hostile_server_pid" 2>/dev/null
+    port_server_stop
 }
 
 # ---- B. an answer that is not the answer to the request just sent ----

@@ -78,6 +78,7 @@ const struct workload workload_cpu = {
     .params_default = &cpu_defaults,
     .default_tasks = cpu_default_tasks,
     .state_size = sizeof(struct cpu_state),
+    .independent_tasks = true,
     .latency_per_task = cpu_latency_per_task,
     .step = cpu_step,
 };
