@@ -552,17 +552,18 @@ static bool net_status_ok(struct task *t, struct net_state *s)
 static struct wait net_mismatch(struct task *t, struct net_state *s, uint64_t length)
 {
     const struct net_params *p = t->run;
-    if (!net_status_ok(t, s))
+    if (s->parser.status_code != 0 && !net_status_ok(t, s))
         return wait_done();   /* a 503 with no body says more than its length */
-    uint64_t largest = (uint64_t)(p->bytes > net_bytes_asked(p, 1) ? p->bytes : net_bytes_asked(p, 1));
+    long odd = net_bytes_asked(p, 1);
+    uint64_t largest = (uint64_t)(p->bytes > odd ? p->bytes : odd);
     if (length > largest)
         net_fail(t, s, NET_TOO_LARGE, "response larger than the %ld bytes asked for "
                  "(%llu bytes, %llu received)", s->asked, (unsigned long long)length,
                  (unsigned long long)s->received);
     else
-        net_fail(t, s, NET_MISMATCH, "request %ld of the connection asked for %ld bytes and the response has "
-                 "%llu: an answer to another request (a copy, or one sent before it was asked)",
-                 s->done + 1, s->asked, (unsigned long long)length);
+        net_fail(t, s, NET_MISMATCH, "request %ld of the connection asked for %ld bytes and the "
+                 "response has %llu: an answer to another request (a copy, or one sent before "
+                 "it was asked)", s->done + 1, s->asked, (unsigned long long)length);
     return wait_done();
 }
 
