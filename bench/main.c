@@ -1,6 +1,7 @@
 /* main.c - the cbench command line: run, list, serve, --help, --version. */
 #include <errno.h>
 #include <ev.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -62,6 +63,9 @@ static void print_help(void)
     for (const struct workload *const *w = workloads; *w; w++) {
         printf("  %-9s %s\n", (*w)->name, (*w)->summary);
         opt_print_help((*w)->options, "      ");
+        if ((*w)->min_stack_kib)
+            printf("      (a task needs %ld KiB of stack: threads --stack-kib %ld or more)\n",
+                   (*w)->min_stack_kib, (*w)->min_stack_kib);
     }
     printf("\nExit status: 0 completed without errors; 1 the run failed (errors, a worker\n"
            "could not be created, a limit was reached); 2 bad usage (nothing was run).\n\n"
@@ -416,6 +420,11 @@ static int close_std_streams(int status)
 
 int main(int argc, char **argv)
 {
+    /* A reader that went away (`cbench list | head -c 1`) makes a write to
+     * stdout fail with EPIPE, which close_std_streams reports (exit 1, a
+     * message), rather than kill cbench with SIGPIPE (exit 141). Workers
+     * and the server inherit it: their sockets and pipes get EPIPE too. */
+    signal(SIGPIPE, SIG_IGN);
     ev_set_allocator(ev_realloc_or_exit);
     return close_std_streams(command(argc, argv));
 }

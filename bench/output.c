@@ -197,5 +197,6 @@ void output_print(FILE *f, enum output_format format, const struct result *res)
     case FORMAT_CSV: output_csv(f, res); break;
     case FORMAT_JSON: output_json(f, res); break;
     }
-    fflush(f);
+    /* not flushed here: main's close_std_streams writes it and names the
+     * error (EPIPE, ENOSPC), which a failed flush here would leave unknown */
 }

@@ -9,6 +9,8 @@
  * see run_memory below); maxrss_kib keeps its older meaning (cbench's peak
  * RSS plus what fork's workers added) for scripts that read it. */
 #include "run.h"
+#include "limits.h"
+#include "../lib/fnv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,23 +76,37 @@ static long run_open_fds(void)
  * fork one per worker process (each has its own table), threads its pool,
  * event loops every task - plus the model's own (loops). Descriptors a
  * workload opens at setup are held by every process, for every task. */
-long run_fd_need(const struct run *r, long open_now)
+static long run_fd_tasks_held(const struct run *r)
 {
-    long per_task = r->workload->fds_per_task, held;
     if (r->workload->fds_at_setup)
-        held = r->tasks;
-    else if (r->model->sequential || r->model->worker_processes)
-        held = 1;
-    else if (r->model->nonblocking)
-        held = r->tasks;
-    else
-        held = run_pool_size(r);
-    return open_now + RUN_FDS_RESERVE + held * per_task + r->model_fds;
+        return r->tasks;
+    if (r->model->sequential || r->model->worker_processes)
+        return 1;
+    return r->model->nonblocking ? r->tasks : run_pool_size(r);
 }
 
-/* A run needing more descriptors than RLIMIT_NOFILE fails up front with a
- * message, rather than half-way with EMFILE. main() has already raised the
- * soft limit to the hard limit. */
+long run_fd_need(const struct run *r, long open_now)
+{
+    return open_now + RUN_FDS_RESERVE + run_fd_tasks_held(r) * r->workload->fds_per_task +
+           r->model_fds;
+}
+
+/* What makes the run fit in `limit` descriptors: fewer tasks held at once. */
+static void run_fd_suggest(const struct run *r, long need, long limit, char *buf, size_t size)
+{
+    long held = run_fd_tasks_held(r), per_task = r->workload->fds_per_task;
+    long fits = per_task > 0 ? held - (need - limit + per_task - 1) / per_task : held;
+    if (fits < 1 || held == 1)
+        snprintf(buf, size, "raise ulimit -n");
+    else if (held < r->tasks)   /* a pool */
+        snprintf(buf, size, "use -w %ld or fewer, or raise ulimit -n", fits);
+    else
+        snprintf(buf, size, "use -n %ld or fewer, or raise ulimit -n", fits);
+}
+
+/* A run needing more descriptors than RLIMIT_NOFILE is refused up front
+ * (exit 2), rather than failing half-way with EMFILE. main() has already
+ * raised the soft limit to the hard limit. */
 static int run_check_fd_limit(const struct run *r)
 {
     struct rlimit rl;
@@ -98,10 +114,13 @@ static int run_check_fd_limit(const struct run *r)
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
         (rlim_t)need <= rl.rlim_cur)
         return 0;
+    char how[100];
+    run_fd_suggest(r, need, (long)rl.rlim_cur, how, sizeof how);
     fprintf(stderr, "cbench: %ld tasks under %s need about %ld file descriptors in one process "
-            "but the limit is %llu (ulimit -n; the hard limit is %llu)\n", r->tasks,
-            r->model->name, need, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
-    return 1;
+            "but the limit is %llu (ulimit -n; the hard limit is %llu): %s\n", r->tasks,
+            r->model->name, need, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+            how);
+    return 2;
 }
 
 static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
@@ -122,9 +141,7 @@ static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
  * workload's name, so two workloads never share a checksum. */
 static void run_gather(const struct run *r, struct result *out, uint32_t *latency, uint32_t per_task)
 {
-    uint64_t checksum = 0xcbf29ce484222325ULL;   /* FNV-1a of the name */
-    for (const char *c = r->workload->name; *c; c++)
-        checksum = (checksum ^ (unsigned char)*c) * 0x100000001b3ULL;
+    uint64_t checksum = fnv1a(FNV1A_OFFSET, r->workload->name, strlen(r->workload->name));
     size_t samples = 0;
     for (long i = 0; i < r->tasks; i++) {
         const struct task *t = &r->task[i];
@@ -284,10 +301,27 @@ static int run_check_released(const struct run_resources *before, struct result 
     return 1;
 }
 
-/* The model's note, then the workload's. */
+/* Tasks a model did not start because one had failed (struct
+ * run_shared); 0 when none failed or --fail-task cancelled them. */
+static long run_not_started(const struct run *r)
+{
+    long n = 0;
+    if (r->cancel || !atomic_load(&r->shared->task_failed))
+        return 0;
+    for (long i = 0; i < r->tasks; i++)
+        n += !r->task[i].started;
+    return n;
+}
+
+/* The model's note, what a failure left unstarted, then the workload's. */
 static void run_note(const struct run *r, struct result *out)
 {
     snprintf(out->note, sizeof out->note, "%s", r->note);
+    long not_started = run_not_started(r);
+    size_t at = strlen(out->note);
+    if (not_started)
+        snprintf(out->note + at, sizeof out->note - at, "%s%ld tasks not started after a "
+                 "task failed", at ? "; " : "", not_started);
     if (!r->workload->note)
         return;
     char extra[200] = "";
@@ -433,23 +467,32 @@ static int run_measure_once(const struct run_request *req, struct result *out)
     if (status == 0 && req->model->check)
         status = req->model->check(&r);
     if (status == 0)
+        status = run_check_workers(&r);
+    if (status == 0)
         status = run_check_fd_limit(&r);
     if (status != 0)
         return status;
 
     uint32_t per_task = req->workload->latency_per_task ?
                         req->workload->latency_per_task(req->workload_params, r.tasks) : 0;
-    struct shared_block tasks, latency;
+    struct shared_block tasks, latency, run_shared;
+    if (!shared_alloc(&run_shared, sizeof *r.shared)) {
+        fprintf(stderr, "cbench: out of memory: cannot map the run's shared state: %s\n", strerror(errno));
+        return 1;
+    }
     if (!shared_alloc(&tasks, (size_t)r.tasks * sizeof *r.task)) {
         fprintf(stderr, "cbench: out of memory: cannot map %ld tasks: %s\n", r.tasks, strerror(errno));
+        munmap(run_shared.base, run_shared.size);
         return 1;
     }
     if (!shared_alloc(&latency, (size_t)r.tasks * per_task * sizeof(uint32_t))) {
         fprintf(stderr, "cbench: out of memory: cannot map the latency buffer of %ld tasks: %s\n", r.tasks, strerror(errno));
         munmap(tasks.base, tasks.size);
+        munmap(run_shared.base, run_shared.size);
         return 1;
     }
     r.task = tasks.base;
+    r.shared = run_shared.base;
     r.states = calloc((size_t)r.tasks, req->workload->state_size ? req->workload->state_size : 1);
     /* The workload's per-run state (workload.h): zeroed for setup, freed
      * below on every path. */
@@ -472,5 +515,6 @@ static int run_measure_once(const struct run_request *req, struct result *out)
     free(r.states);
     munmap(latency.base, latency.size);
     munmap(tasks.base, tasks.size);
+    munmap(run_shared.base, run_shared.size);
     return status;
 }

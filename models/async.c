@@ -71,6 +71,7 @@ static int async_check(struct run *r)
         return 2;
     }
     r->model_fds = p->loops * EVLOOP_FDS;
+    r->model_workers = p->loops > 1 ? p->loops : 0;   /* a thread per loop */
     return 0;
 }
 

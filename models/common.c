@@ -238,6 +238,8 @@ struct wait task_step(struct run *r, struct task *t)
     struct wait w = r->workload->step(t);
     if (w.kind == WAIT_DONE)
         t->finished = true;
+    if (w.kind == WAIT_DONE && t->errors && r->shared && r->workload->independent_tasks)
+        atomic_store_explicit(&r->shared->task_failed, true, memory_order_relaxed);
     return w;
 }
 

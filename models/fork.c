@@ -59,7 +59,7 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
         _exit(0);
     for (;;) {
         long i = atomic_fetch_add(&shared->next_task, 1);
-        if (i >= r->tasks || atomic_load(&shared->abort) || run_cancelled(r))
+        if (i >= r->tasks || atomic_load(&shared->abort) || !run_may_start_task(r))
             break;
         task_attach(r, i);
         task_run_blocking(r, &r->task[i]);
@@ -163,11 +163,19 @@ static int fork_run(struct run *r)
     return status;
 }
 
+/* One process per worker of the pool, for the up-front worker check. */
+static int fork_check(struct run *r)
+{
+    r->model_workers = run_pool_size(r);
+    return 0;
+}
+
 const struct model model_fork = {
     .name = "fork",
     .summary = "a process per task (or a pool of -w processes), results via shared memory",
     .uses_workers = true,
     .bare_spawn = bare_spawn_fork,
     .worker_processes = true,
+    .check = fork_check,
     .run = fork_run,
 };

@@ -232,10 +232,12 @@ static int hybrid_run(struct run *r)
     return status;
 }
 
-/* One loop's descriptors: epoll's and the eventfd of the ev_async. */
+/* One loop's descriptors (epoll's and the eventfd of the ev_async) and
+ * the pool's threads. */
 static int hybrid_check(struct run *r)
 {
     r->model_fds = EVLOOP_FDS;
+    r->model_workers = hybrid_pool_size(r);
     return 0;
 }
 

@@ -25,6 +25,16 @@ struct run_cancel {
     int fd;
 };
 
+/* Once one task has failed the run is invalid (exit 1, no checksum), so
+ * the models start no task after that when the workload's tasks are
+ * independent: against a server that never answers, serial or a pool
+ * waits about one deadline, not one per task. The tasks already running
+ * finish (each within its own deadline). MAP_SHARED, so that fork's
+ * workers see it. */
+struct run_shared {
+    atomic_bool task_failed;
+};
+
 struct run {
     const struct model *model;
     const struct workload *workload;
@@ -39,8 +49,12 @@ struct run {
     bool nonblocking;          /* tasks get O_NONBLOCK fds; check() may change it */
     long fail_task;            /* --fail-task: this task fails at once (if cancel) */
     struct run_cancel *cancel; /* NULL unless --fail-task: no cost otherwise */
+    struct run_shared *shared; /* MAP_SHARED, zeroed: see struct run_shared */
     long model_fds;            /* descriptors the model itself holds (event
                                   loops), set by check() for the fd check */
+    long model_workers;        /* threads (processes when the model's
+                                  worker_processes) run() will create, set
+                                  by check() for the worker check (limits.c) */
 
     /* Filled by the model. */
     long workers_started;      /* processes/threads actually created */
@@ -136,6 +150,14 @@ void run_sample_memory(struct run *r);   /* see bench/run.c: one memory method *
 static inline bool run_cancelled(const struct run *r)
 {
     return r->cancel && atomic_load_explicit(&r->cancel->requested, memory_order_acquire);
+}
+
+/* May a model start another task? Not once the run was cancelled or a
+ * task has failed (struct run_shared). */
+static inline bool run_may_start_task(const struct run *r)
+{
+    return !run_cancelled(r) &&
+           !(r->shared && atomic_load_explicit(&r->shared->task_failed, memory_order_relaxed));
 }
 
 #endif

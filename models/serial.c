@@ -5,7 +5,7 @@
 static int serial_run(struct run *r)
 {
     r->workers_started = 1;
-    for (long i = 0; i < r->tasks; i++) {
+    for (long i = 0; i < r->tasks && run_may_start_task(r); i++) {
         task_attach(r, i);
         task_run_blocking(r, &r->task[i]);
     }

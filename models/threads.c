@@ -34,7 +34,8 @@ static const struct threads_params threads_defaults = { .stack_kib = 64 };
 
 static const struct opt_spec threads_options[] = {
     { "stack-kib", 0, OPT_INT, offsetof(struct threads_params, stack_kib), 16, 1 << 20,
-      "stack size per thread in KiB (default 64, so 10,000 threads fit)" },
+      "stack size per thread in KiB (default 64, so 10,000 threads fit; a workload "
+      "may need more: see Workloads)" },
     { "gil", 0, OPT_FLAG, offsetof(struct threads_params, gil), 0, 0,
       "one global lock held while a task runs, handed over every 5 ms (CPython's GIL)" },
     OPT_END,
@@ -147,7 +148,7 @@ static void *threads_worker(void *arg)
         gil_take(s->gil);
     for (;;) {
         long i = atomic_fetch_add(&s->next_task, 1);
-        if (i >= r->tasks)
+        if (i >= r->tasks || !run_may_start_task(r))
             break;
         threads_run_task(s, i);
     }
@@ -208,13 +209,26 @@ static int threads_run(struct run *r)
     return status;
 }
 
+/* A stack smaller than a task needs would end the run in SIGSEGV: refused
+ * before any thread starts. 0, or 2 after saying why. */
+static int threads_check_stack(const struct threads_params *p, const struct workload *w)
+{
+    if (p->stack_kib >= w->min_stack_kib)
+        return 0;
+    fprintf(stderr, "cbench: threads: --stack-kib %ld is below the %ld KiB a %s task needs on "
+            "its thread (use --stack-kib %ld or more)\n", p->stack_kib, w->min_stack_kib, w->name,
+            w->min_stack_kib);
+    return 2;
+}
+
 /* Under --gil a thread must block only where it has released the lock: in
  * the model's poll(), never in a read() inside step(). */
 static int threads_check(struct run *r)
 {
     const struct threads_params *p = r->model_params;
     r->nonblocking = p->gil;
-    return 0;
+    r->model_workers = run_pool_size(r);
+    return threads_check_stack(p, r->workload);
 }
 
 const struct model model_threads = {

@@ -157,6 +157,7 @@ static int uring_check(struct run *r)
         return 2;
     }
     r->model_fds = p->loops * URING_FDS_PER_LOOP;
+    r->model_workers = p->loops > 1 ? p->loops : 0;   /* a thread per loop */
     return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "../lib/options.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ev.h>
 #include <http_parser.h>
 #include <netdb.h>
@@ -71,11 +72,12 @@ struct http_server_loop {
     pthread_t thread;
     bool thread_started;
     int listen_fd;
+    int reserve_fd;               /* /dev/null, given up to refuse a client on EMFILE */
     ev_io accept_watcher;
     ev_timer accept_pause;        /* re-enables accepting after EMFILE / ENFILE */
     ev_timer idle_sweep;          /* fires when the oldest connection goes idle */
     ev_async stop_async;          /* the control thread's "stop now" */
-    bool accept_warned;           /* EMFILE reported once, not 10 times a second */
+    bool accept_warned;           /* EMFILE reported once, not once a client */
     /* Every open connection, least recently active first. All connections share
      * one idle timeout, so touching one is "move to the tail" and the idle check
      * only ever looks at the head: O(1), and one timer per loop instead of one
@@ -820,6 +822,37 @@ static void http_server_accept_resume_cb(struct ev_loop *loop, ev_timer *w, int 
     ev_io_start(loop, &l->accept_watcher);
 }
 
+/* The answer to a client accepted only to be refused (out of descriptors). */
+static const char http_server_refusal[] =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+/* Out of descriptors (EMFILE), a client left in the backlog would wait
+ * until some connection closes - seconds, or for ever with no idle
+ * timeout. As nginx does, each loop keeps one descriptor in reserve: give
+ * it up, accept the client, answer 503 and close, take the reserve again.
+ * The client is refused at once. False when that cannot be done (no
+ * reserve, or the machine-wide table is full: ENFILE). */
+static bool http_server_refuse_one(struct http_server_loop *l)
+{
+    if (l->reserve_fd < 0)
+        return false;
+    if (!l->accept_warned) {
+        fprintf(stderr, "cbench serve: accept: %s (refusing new clients with 503 until "
+                "connections close)\n", strerror(EMFILE));
+        l->accept_warned = true;
+    }
+    close(l->reserve_fd);
+    int fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t ignored = send(fd, http_server_refusal, sizeof http_server_refusal - 1,
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)ignored;   /* refused either way: the close says it too */
+        close(fd);
+    }
+    l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return fd >= 0 && l->reserve_fd >= 0;
+}
+
 /* Out of fds: the pending connection stays in the backlog and the listening
  * socket stays readable, so retrying now would spin. Stop accepting for a
  * moment; connections closing meanwhile free fds. */
@@ -850,7 +883,10 @@ static void http_server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
             return;
         if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
             continue;   /* that one connection failed, not the socket */
-        http_server_accept_pause(l, errno);   /* EMFILE, ENFILE, ENOBUFS, ENOMEM */
+        int err = errno;
+        if (err == EMFILE && http_server_refuse_one(l))
+            continue;
+        http_server_accept_pause(l, err);   /* EMFILE, ENFILE, ENOBUFS, ENOMEM */
         return;
     }
 }
@@ -878,6 +914,8 @@ static bool http_server_loop_init(struct http_server *s, struct http_server_loop
         fprintf(stderr, "cbench serve: cannot create an event loop\n");
         return false;
     }
+    l->reserve_fd = s->cfg->refuse_when_full ? open("/dev/null", O_RDONLY | O_CLOEXEC)
+                                             : -1;   /* none: pause on EMFILE */
     ev_io_init(&l->accept_watcher, http_server_accept_cb, l->listen_fd, EV_READ);
     ev_timer_init(&l->accept_pause, http_server_accept_resume_cb, 0., 0.);
     ev_timer_init(&l->idle_sweep, http_server_idle_sweep_cb, 0., 0.);
@@ -905,6 +943,9 @@ static void http_server_loop_destroy(struct http_server_loop *l)
     if (l->listen_fd >= 0)
         close(l->listen_fd);
     l->listen_fd = -1;
+    if (l->reserve_fd >= 0)
+        close(l->reserve_fd);
+    l->reserve_fd = -1;
     free(l->scratch);
     l->scratch = NULL;
 }
@@ -1152,6 +1193,7 @@ void http_server_config_default(struct server_config *cfg)
         .header_timeout_s = HTTP_SERVER_HEADER_TIMEOUT_S,
         .ready_fd = -1,
         .stop_fd = -1,
+        .refuse_when_full = true,
     };
 }
 
@@ -1175,7 +1217,7 @@ int http_server_run(const struct server_config *cfg)
         return 1;
     }
     for (int i = 0; i < s.nloops; i++)
-        s.loops[i].listen_fd = -1;
+        s.loops[i].listen_fd = s.loops[i].reserve_fd = -1;
     bool ok = http_server_control_init(&s) && http_server_listen_all(&s);
     for (int i = 0; ok && i < s.nloops; i++)
         ok = http_server_loop_init(&s, &s.loops[i]);

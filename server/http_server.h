@@ -36,6 +36,7 @@
 #ifndef CBENCH_HTTP_SERVER_H
 #define CBENCH_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HTTP_SERVER_MAX_DELAY_MS    60000L
@@ -57,6 +58,10 @@ struct server_config {
                               default 10; 0 = never */
     double header_timeout_s; /* close a connection whose request is not complete
                               this long after its first byte; default 10; 0 = never */
+    bool refuse_when_full; /* out of descriptors (EMFILE): accept a new client with
+                              a reserve descriptor and refuse it at once (503,
+                              closed); false: leave it in the backlog and pause
+                              accepting until a connection closes. Default true */
     int ready_fd;          /* if >= 0: once listening, write the chosen port as decimal
                               + '\n' to this fd, then close it; default -1 */
     int stop_fd;           /* the stop pipe: if >= 0, the server stops (as on SIGTERM)

@@ -128,6 +128,26 @@ serve_cleanup() {
     serve_pids=()
 }
 
+# Test servers of our own (python3 fixtures) print their port first:
+# port_server_start CMD... starts one in the background, sets port_server_pid,
+# and port_server_port once the port is printed (5 s at most; empty if never);
+# port_server_stop stops it.
+port_server_start() {
+    local _
+    "$@" >"$TMP/port_server.out" 2>/dev/null &
+    port_server_pid=$!
+    port_server_port=
+    for _ in $(seq 50); do
+        port_server_port=$(head -n1 "$TMP/port_server.out" 2>/dev/null)
+        [ -n "$port_server_port" ] && break
+        sleep 0.1
+    done
+}
+port_server_stop() {
+    kill "$port_server_pid" 2>/dev/null
+    wait "$port_server_pid" 2>/dev/null
+}
+
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(tests/cli_*.sh)
 for suite in "${suites[@]}"; do

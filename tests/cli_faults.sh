@@ -67,21 +67,14 @@ while True:
             pass
 EOF
 
-# faults_server MODE : starts the test server; sets faults_server_pid, faults_port
+# faults_server MODE : starts the test server; sets faults_port
 faults_server() {
-    python3 "$TMP/faults_server.py" "$1" >"$TMP/faults_port" 2>/dev/null &
-    faults_server_pid=$!
-    faults_port=
-    for _ in $(seq 50); do
-        faults_port=$(head -n1 "$TMP/faults_port" 2>/dev/null)
-        [ -n "$faults_port" ] && break
-        sleep 0.1
-    done
+    port_server_start python3 "$TMP/faults_server.py" "$1"
+    faults_port=$port_server_port
 }
 
 faults_server_stop() {
-    kill "$faults_server_pid" 2>/dev/null
-    wait "$faults_server_pid" 2>/dev/null
+    port_server_stop
 }
 
 # ---- every wait is bounded: a server that never answers ----
@@ -209,35 +202,64 @@ else
     printf 'skip ulimit -v 20000: %s cannot start under the limit (a sanitizer build?)\n' "$CBENCH"
 fi
 
-# ---- processes: workers not created (ulimit -u) ----
+# ---- processes: more workers than the user or the machine allows ----
 
-# As in cli_basic.sh: root ignores RLIMIT_NPROC, so as root the run drops to
-# nobody, whose processes and threads count; nproc+20 cannot hold 200.
+# Checked before the first worker starts (issue 22 E): exit 2, nothing run,
+# the limit named and a smaller -n that fits, which then runs. Root ignores
+# RLIMIT_NPROC, so as root the runs drop to nobody, whose processes and
+# threads count, and every run is under a low ulimit -u: a missing check
+# fails a test, it cannot take the machine down.
 if [ "$(id -u)" -eq 0 ]; then
     faults_as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
-    faults_uid=65534
 else
     faults_as_user=()
-    faults_uid=$(id -u)
 fi
+# faults_nproc ULIMIT_U ARGS... : cbench ARGS as that user under ulimit -u
+faults_nproc() {
+    local limit=$1
+    shift
+    # shellcheck disable=SC2016  # $1 belongs to the inner bash
+    "${faults_as_user[@]}" bash -c 'ulimit -u "$1" && shift && exec timeout -s KILL 20 "$@"' \
+        _ "$limit" "$CBENCH" "$@" >"$TMP/out" 2>"$TMP/err"
+    status=$?
+}
 if "${faults_as_user[@]}" "$CBENCH" --version >/dev/null 2>&1; then
     for model in threads fork; do
-        faults_nproc=$(( $(ps -L -u "$faults_uid" --no-headers | wc -l) + 20 ))
-        # shellcheck disable=SC2016  # $1.. belong to the inner bash
-        "${faults_as_user[@]}" bash -c 'ulimit -u "$1" && exec timeout -s KILL 20 "$2" run "$3" sleep -n 200 --ms 50 -f json' \
-            _ "$faults_nproc" "$CBENCH" "$model" >"$TMP/out" 2>"$TMP/err"
-        status=$?
-        if [ "$status" -eq 1 ] && grep -q 'could not start' "$TMP/err" &&
-           jq -e '.errors >= 1 and .checksum == null and (.note | test("failed after"))' "$TMP/out" >/dev/null; then
-            pass "$model beyond ulimit -u: exit 1, errors counted, checksum null, cause in the note"
+        faults_nproc 200 run "$model" sleep -n 1000 --ms 50 -f json
+        faults_fits=$(sed -n 's/.*use -n \([0-9][0-9]*\) or fewer.*/\1/p' "$TMP/err")
+        if [ "$status" -eq 2 ] && grep -q 'RLIMIT_NPROC (ulimit -u) is 200' "$TMP/err" &&
+           [ ! -s "$TMP/out" ] && [ -n "$faults_fits" ]; then
+            pass "$model -n 1000 under ulimit -u 200: refused up front (exit 2), the limit and -n $faults_fits named"
+            faults_nproc 200 run "$model" sleep -n "$faults_fits" --ms 50 -f json
+            if [ "$status" -eq 0 ] && jq -e ".errors == 0 and .workers_started == $faults_fits" "$TMP/out" >/dev/null; then
+                pass "$model -n $faults_fits (the -n it named) runs under ulimit -u 200"
+            else
+                fail "$model -n $faults_fits under ulimit -u 200" "exit $status" "stderr: $(head -c 300 "$TMP/err")"
+            fi
         else
-            fail "$model beyond ulimit -u ($faults_nproc)" "exit $status" "stderr: $(head -c 300 "$TMP/err")" \
-                "stdout: $(head -c 300 "$TMP/out")"
+            fail "$model -n 1000 under ulimit -u 200: refused up front" "exit $status" \
+                "stderr: $(head -c 300 "$TMP/err")" "stdout: $(head -c 300 "$TMP/out")"
         fi
     done
-    faults_no_leftovers "ulimit -u: every started worker was reaped"
+    # beyond kernel.pid_max (and threads-max): refused whoever runs it
+    faults_pid_max=$(cat /proc/sys/kernel/pid_max)
+    if [ "$faults_pid_max" -lt 1000000 ]; then
+        for model in fork threads; do
+            faults_nproc 200 run "$model" sleep -n "$((faults_pid_max + 1))" --ms 50
+            if [ "$status" -eq 2 ] && grep -Eq 'kernel\.(pid_max|threads-max) is' "$TMP/err" &&
+               grep -Eq 'use -n [0-9]+ or fewer' "$TMP/err" && [ ! -s "$TMP/out" ]; then
+                pass "$model -n $((faults_pid_max + 1)), beyond kernel.pid_max: refused up front (exit 2)"
+            else
+                fail "$model -n $((faults_pid_max + 1)), beyond kernel.pid_max" "exit $status" \
+                    "stderr: $(head -c 300 "$TMP/err")"
+            fi
+        done
+    else
+        skip "-n beyond kernel.pid_max" "pid_max $faults_pid_max is beyond the largest -n"
+    fi
+    faults_no_leftovers "worker limits: nothing left running"
 else
-    printf 'skip threads and fork beyond ulimit -u: %s cannot run %s\n' "${faults_as_user[*]:-this user}" "$CBENCH"
+    skip "workers beyond ulimit -u and pid_max" "${faults_as_user[*]:-this user} cannot run $CBENCH"
 fi
 
 # ---- descriptors: the up-front check refuses exactly what would not fit ----
@@ -257,18 +279,31 @@ else fail "ulimit -n 64: fork net -n 40 -w 4" "exit $status" "$(head -c 300 "$TM
 faults_fds 64 run threads net -n 40 -w 8 --requests 1
 if [ "$status" -eq 0 ]; then pass "ulimit -n 64: threads net -n 40 -w 8 runs (its pool at once)"
 else fail "ulimit -n 64: threads net -n 40 -w 8" "exit $status" "$(head -c 300 "$TMP/err")"; fi
-for variant in "threads" "async" "hybrid" "fork"; do
-    faults_fds 64 run "$variant" net -n 300 --requests 1 -f json
-    if [ "$status" -eq 1 ] && grep -q 'file descriptors' "$TMP/err" &&
-       jq -e '.errors == 300 and (.note | test("not run"))' "$TMP/out" >/dev/null; then
-        pass "ulimit -n 64: $variant net -n 300 refused up front"
+# Refused as bad usage (exit 2, nothing run), naming a smaller -n or -w;
+# following what it names (the client's, then the server's it starts) runs.
+for variant in "threads" "async" "hybrid" "fork" "threads -w 200"; do
+    read -r -a faults_words <<<"$variant"   # the model, then its -w
+    faults_fds 64 run "${faults_words[0]}" net "${faults_words[@]:1}" -n 300 --requests 1 -f json
+    if [ "$status" -eq 2 ] && grep -q 'file descriptors' "$TMP/err" && [ ! -s "$TMP/out" ] &&
+       grep -Eq 'use -[nw] [0-9]+ or fewer' "$TMP/err"; then
+        pass "ulimit -n 64: $variant net -n 300 refused up front (exit 2), a smaller -n or -w named"
     else
         fail "ulimit -n 64: $variant net -n 300 refused up front" "exit $status" "$(head -c 300 "$TMP/err")"
     fi
+    faults_next=("${faults_words[@]:1}" -n 300)
+    for _ in 1 2; do
+        faults_option=$(sed -n 's/.*use \(-[nw]\) [0-9]* or fewer.*/\1/p' "$TMP/err")
+        faults_value=$(sed -n 's/.*use -[nw] \([0-9]*\) or fewer.*/\1/p' "$TMP/err")
+        if [ "$status" -ne 2 ] || [ -z "$faults_value" ]; then break; fi
+        faults_next+=("$faults_option" "$faults_value")
+        faults_fds 64 run "${faults_words[0]}" net "${faults_next[@]}" --requests 1
+    done
+    if [ "$status" -eq 0 ]; then pass "ulimit -n 64: $variant net with the ${faults_next[*]} it named runs"
+    else fail "ulimit -n 64: $variant net ${faults_next[*]} (as named)" "exit $status" "$(head -c 300 "$TMP/err")"; fi
 done
 # each extra event loop holds descriptors of its own
 faults_fds 64 run async sleep -n 40 --ms 1 --loops 30
-if [ "$status" -eq 1 ] && grep -q 'file descriptors' "$TMP/err"; then
+if [ "$status" -eq 2 ] && grep -q 'file descriptors' "$TMP/err"; then
     pass "ulimit -n 64: async --loops 30 refused (each loop holds descriptors)"
 else
     fail "ulimit -n 64: async --loops 30" "exit $status" "$(head -c 300 "$TMP/err")"

@@ -157,6 +157,31 @@ else
     faults_stop "serve faults: SIGTERM -> exit 0, nothing on stderr" TERM
 fi
 
+# --- out of descriptors: a new client is refused at once --------------------
+# With 64 descriptors and no idle timeout, 100 clients: those beyond the
+# limit used to wait in the backlog until a connection closed (for ever
+# here); the server keeps one descriptor in reserve to accept and refuse
+# them (503, closed) at once, and answers again once they are gone.
+if ! faults_start --loops 1 --idle-timeout 0; then
+    fail "serve faults: server with --idle-timeout 0 starts" "stderr: $(head -c 300 "$TMP/serve.err")"
+else
+    prlimit --pid "$faults_pid" --nofile=64:64
+    faults_client crowd --conns 100 --max 5
+    if [ "$status" -eq 0 ] && [ "$(faults_get silent)" = 0 ] && [ "$(faults_get refused)" -ge 1 ] &&
+       [ "$(faults_get answered)" -ge 1 ] && grep -q 'refusing new clients with 503' "$TMP/serve.err"; then
+        pass "serve: out of descriptors, 100 clients are each answered or refused at once ($faults_result)"
+    else
+        fail "serve: out of descriptors (ulimit -n 64), 100 clients" "exit $status: $faults_result" \
+            "$(head -c 300 "$TMP/faults.client.err")" "server: $(head -c 300 "$TMP/serve.err")"
+    fi
+    faults_answers "serve: answers again once the crowd has gone"
+    kill -TERM "$faults_pid"
+    wait "$faults_pid"
+    status=$?
+    if [ "$status" -eq 0 ]; then pass "serve faults, out of descriptors: SIGTERM -> exit 0"
+    else fail "serve faults, out of descriptors: SIGTERM" "exit $status"; fi
+fi
+
 # --- idle timeout between requests -----------------------------------------
 if ! faults_start --loops 2 --idle-timeout 1; then
     fail "serve faults: server with --idle-timeout 1 starts" "stderr: $(head -c 300 "$TMP/serve.err")"

@@ -28,6 +28,12 @@ error. Deciding pass or fail is the test's job.
       not read), with --pid PID also rss_before and rss_during (the server's
       VmRSS in KiB before connecting and once stalled), then holds them open
       for --hold seconds before closing.
+  crowd HOST PORT [--conns N] [--max S]
+      opens N connections and sends one `GET /?bytes=1` on each, then waits
+      up to S seconds in all for each to be answered or refused:
+      answered=A (a 200) refused=R (another status, or closed or reset
+      without one) silent=S (nothing by then): a server out of descriptors
+      must refuse at once, not leave a client waiting.
 """
 import argparse
 import errno
@@ -221,10 +227,43 @@ def pipeline(a):
         s.close()
 
 
+def crowd_outcome(sock, deadline):
+    """'answered', 'refused' or 'silent': what one connection got."""
+    data = b""
+    while b"\r\n" not in data:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([sock], [], [], left)[0]:
+            return "silent"
+        try:
+            chunk = sock.recv(4096)
+        except OSError:
+            return "refused"   # reset
+        if not chunk:
+            return "refused"   # closed
+        data += chunk
+    return "answered" if data.startswith(b"HTTP/1.1 200") else "refused"
+
+
+def crowd(a):
+    socks = []
+    for _ in range(a.conns):
+        s = connect(a.host, a.port)
+        try:
+            s.sendall(b"GET /?bytes=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+        except OSError:
+            pass   # reset already: counted as refused below
+        socks.append(s)
+    deadline = time.monotonic() + a.max
+    outcomes = [crowd_outcome(s, deadline) for s in socks]
+    print(" ".join(f"{k}={outcomes.count(k)}" for k in ("answered", "refused", "silent")), flush=True)
+    for s in socks:
+        s.close()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="mode", required=True)
-    for name in ("slowloris", "trickle", "idle", "pipeline"):
+    for name in ("slowloris", "trickle", "idle", "pipeline", "crowd"):
         q = sub.add_parser(name)
         q.add_argument("host")
         q.add_argument("port", type=int)
@@ -241,7 +280,8 @@ def main():
     a = p.parse_args()
     if a.host not in ("127.0.0.1", "::1", "localhost"):
         p.error("only loopback addresses")
-    {"slowloris": slowloris, "trickle": trickle, "idle": idle, "pipeline": pipeline}[a.mode](a)
+    {"slowloris": slowloris, "trickle": trickle, "idle": idle, "pipeline": pipeline,
+     "crowd": crowd}[a.mode](a)
 
 
 if __name__ == "__main__":

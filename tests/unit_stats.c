@@ -18,6 +18,7 @@
 
 #include "../bench/output.h"
 #include "../bench/run.h"
+#include "../lib/fnv.h"
 #include "../lib/stats.h"
 #include "../models/model.h"
 #include "../workloads/workload.h"
@@ -551,9 +552,7 @@ static void test_run_sleep_checksum_folds_tasks_in_id_order(void **state)
     assert_string_equal(res.params, "ms=0");
     /* a sleep task's result is mix(mix(id, µs), kept); the run folds them
      * by id, starting from the FNV-1a hash of the workload's name */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char *c = "sleep"; *c; c++)
-        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    uint64_t h = fnv1a(FNV1A_OFFSET, "sleep", 5);
     for (uint64_t id = 0; id < 5; id++)
         h = checksum_mix(h, checksum_mix(checksum_mix(id, 0), 1));
     char want[17];

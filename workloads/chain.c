@@ -158,6 +158,7 @@ const struct workload workload_chain = {
     .run_size = sizeof(struct chain_run),
     .default_tasks = chain_default_tasks,
     .state_size = sizeof(struct chain_state),
+    .independent_tasks = true,
     .latency_per_task = chain_latency_per_task,
     .setup = chain_setup,
     .step = chain_step,

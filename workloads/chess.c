@@ -199,6 +199,7 @@ const struct workload workload_chess = {
     .run_size = sizeof(struct chess_run),
     .default_tasks = chess_default_tasks,
     .state_size = sizeof(struct chess_state),
+    .independent_tasks = true,
     .latency_per_task = chess_latency_per_task,
     .setup = chess_setup,
     .step = chess_step,

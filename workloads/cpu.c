@@ -57,7 +57,7 @@ static struct wait cpu_step(struct task *t)
         /* seeded by checksum_mix rather than cpu_kernel_seed(): the same
          * checksums as before the kernel moved to cpu_kernel.h */
         s->kernel.x = checksum_mix(0, (uint64_t)t->id) | 1;   /* xorshift needs x != 0 */
-        s->kernel.h = 0xcbf29ce484222325ULL;
+        s->kernel.h = FNV1A_OFFSET;
         return wait_cpu();
     }
     long chunk = total - s->done < CPU_CHUNK ? total - s->done : CPU_CHUNK;
@@ -78,6 +78,7 @@ const struct workload workload_cpu = {
     .params_default = &cpu_defaults,
     .default_tasks = cpu_default_tasks,
     .state_size = sizeof(struct cpu_state),
+    .independent_tasks = true,
     .latency_per_task = cpu_latency_per_task,
     .step = cpu_step,
 };

@@ -10,6 +10,7 @@
 #define CBENCH_CPU_KERNEL_H
 
 #include <stdint.h>
+#include "../lib/fnv.h"
 
 #define CPU_KERNEL_ITERS_PER_MS 580000.0
 
@@ -22,7 +23,7 @@ struct cpu_kernel {
 static inline void cpu_kernel_seed(struct cpu_kernel *k, uint64_t seed)
 {
     k->x = (seed * 0x9e3779b97f4a7c15ULL) | 1;   /* xorshift needs x != 0 */
-    k->h = 0xcbf29ce484222325ULL;
+    k->h = FNV1A_OFFSET;
 }
 
 static inline void cpu_kernel_run(struct cpu_kernel *k, long iterations)
@@ -32,7 +33,7 @@ static inline void cpu_kernel_run(struct cpu_kernel *k, long iterations)
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        h = (h ^ x) * 0x100000001b3ULL;
+        h = fnv1a_fold(h, x);
     }
     k->x = x;
     k->h = h;

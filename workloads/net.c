@@ -21,6 +21,15 @@
  * than the delay is an error too ("early"): a server that did not wait,
  * so the run did not do the work it claims.
  *
+ * A response must be the answer to the request just sent, not a copy of an
+ * earlier answer or one sent before it was asked: the body size asked for
+ * alternates, --bytes for a connection's even requests and one byte more
+ * for its odd ones (net_bytes_asked), so an answer shifted by one request
+ * has the wrong length ("mismatch"). Any extra response shifts every later
+ * one, so it is caught at the next request; only one that takes the place
+ * of a connection's last answer goes unseen (waiting for strays after it
+ * would cost every run that time).
+ *
  * Open loop (--rate R --duration S): requests are sent on a schedule, not
  * when the previous answer came (closed loop, the default). Request j of
  * the run (j = 0, 1, 2...) is due j / R seconds into it, and goes to
@@ -65,6 +74,7 @@
  * and lag_p50/p99/max_us; its requests is the mean scheduled per
  * connection. */
 #include "workload.h"
+#include "../lib/fnv.h"
 #include "../lib/histogram.h"
 #include "../server/http_server.h"
 
@@ -96,12 +106,17 @@
 #define NET_GRACE 0.1           /* open loop: a connection this share of --duration
                                    behind the schedule's end sends no more */
 #define NET_SATURATED 0.95      /* achieved below this share of offered */
+/* A task's stack on a thread of its own: the model lends its receive
+ * buffer (NET_RECV_BUFFER, 16 KiB) on the stack, and the parser and the
+ * calls below it need about 5 KiB more (21 KiB was the least that ran,
+ * -O2, x86-64). The rest is room for -O0, sanitizers and other compilers. */
+#define NET_MIN_STACK_KIB 32
 
 /* Why a request failed: counted per cause, named in the note. */
 enum net_cause { NET_TIMEOUT, NET_TOO_LARGE, NET_RESET, NET_CLOSED, NET_MALFORMED, NET_EARLY,
-                 NET_OTHER, NET_CAUSES };
+                 NET_MISMATCH, NET_OTHER, NET_CAUSES };
 static const char *const net_cause_names[NET_CAUSES] = {
-    "timeout", "too large", "reset", "closed", "malformed", "early", "other",
+    "timeout", "too large", "reset", "closed", "malformed", "early", "mismatch", "other",
 };
 
 /* MAP_SHARED, so that fork's workers count too. */
@@ -143,8 +158,8 @@ struct net_params {
     struct sockaddr_storage addr;
     socklen_t addr_len;
     char target[80];            /* "127.0.0.1:34567", for messages */
-    char request[160];
-    size_t request_len;
+    char request[2][160];       /* even and odd requests (net_bytes_asked) */
+    size_t request_len[2];
     pid_t server_pid;           /* our own server, or 0 */
     int64_t timeout_ns;         /* --timeout-ms resolved */
     struct net_shared *shared;  /* MAP_SHARED: errors by cause */
@@ -155,7 +170,8 @@ struct net_params {
     double slot_ns;             /* between request j and j + 1 of the run: 1e9 / rate */
     int64_t duration_ns, grace_ns;
     uint64_t scheduled;         /* requests in the schedule: ceil(rate x duration) */
-    uint64_t body_hash;         /* FNV-1a of the body every response must carry */
+    uint64_t body_hash[2];      /* FNV-1a of the body the even and odd
+                                   responses must carry */
     struct net_open_loop *open_loop;   /* MAP_SHARED histograms, the barrier */
     int start_fd;               /* eventfd: readable once the schedule starts */
     struct net_open_figures figures;   /* read from them at teardown */
@@ -172,7 +188,8 @@ struct net_state {
     uint64_t body_sum;          /* FNV-1a of the current body */
     uint64_t body_len;
     uint64_t received;          /* bytes of the current response so far */
-    bool too_large;             /* its Content-Length is more than asked */
+    long asked;                 /* the body size the current request asks */
+    bool wrong_length;          /* its Content-Length is not what was asked */
     int64_t sent_ns;            /* when the current request began to go out */
     /* Open loop: */
     uint64_t scheduled;         /* requests this connection's schedule holds */
@@ -225,6 +242,17 @@ static uint64_t net_schedule_total(const struct net_params *p)
 static uint64_t net_schedule_of(uint64_t total, long tasks, long id)
 {
     return total > (uint64_t)id ? (total - (uint64_t)id - 1) / (uint64_t)tasks + 1 : 0;
+}
+
+/* The body size request `k` of a connection asks for: --bytes when k is
+ * even, one byte more when odd (one less at the largest size the server
+ * sends), so that an answer to the request before or after has the wrong
+ * length. Deterministic: the checksum is the same under every model. */
+static long net_bytes_asked(const struct net_params *p, long k)
+{
+    if (k % 2 == 0)
+        return p->bytes;
+    return p->bytes < HTTP_SERVER_MAX_BYTES ? p->bytes + 1 : p->bytes - 1;
 }
 
 static uint32_t net_latency_per_task(const void *params, long tasks)
@@ -308,21 +336,18 @@ static struct wait net_timeout(struct task *t, struct net_state *s, const char *
 static int net_on_body(http_parser *parser, const char *at, size_t length)
 {
     struct net_state *s = parser->data;
-    uint64_t h = s->body_sum;
-    for (size_t i = 0; i < length; i++)
-        h = (h ^ (unsigned char)at[i]) * 0x100000001b3ULL;
-    s->body_sum = h;
+    s->body_sum = fnv1a(s->body_sum, at, length);
     s->body_len += length;
     return 0;
 }
 
-/* A Content-Length beyond what was asked is refused before its body. */
+/* A Content-Length other than what was asked is refused before its body
+ * (a terabyte, or the answer to another request). */
 static int net_on_headers_complete(http_parser *parser)
 {
     struct net_state *s = parser->data;
-    const struct net_params *p = s->params;
-    if (parser->content_length != ULLONG_MAX && parser->content_length > (uint64_t)p->bytes) {
-        s->too_large = true;
+    if (parser->content_length != ULLONG_MAX && parser->content_length != (uint64_t)s->asked) {
+        s->wrong_length = true;
         return -1;   /* an error (HPE_CB_headers_complete); 1 would mean "no body" */
     }
     return 0;
@@ -425,7 +450,8 @@ static struct wait net_send(struct task *t, struct net_state *s)
         t->deadline_ns = s->sent_ns + p->timeout_ns;
     }
     s->phase = NET_SENDING;
-    return wait_send(s->fd, p->request + s->sent, p->request_len - s->sent);
+    int odd = (int)(s->done % 2);
+    return wait_send(s->fd, p->request[odd] + s->sent, p->request_len[odd] - s->sent);
 }
 
 static void net_close(struct net_state *s)
@@ -498,7 +524,7 @@ static bool net_open_loop_start(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->run;
     s->scheduled = net_schedule_of(p->scheduled, p->tasks, t->id);
-    t->checksum = checksum_mix(s->scheduled, p->body_hash);
+    t->checksum = checksum_mix(s->scheduled, p->body_hash[0]);
     return s->scheduled > 0;
 }
 
@@ -522,13 +548,14 @@ static struct wait net_sent(struct task *t, struct net_state *s)
         return wait_done();
     }
     s->sent += (size_t)res;
-    if (s->sent < p->request_len)
+    if (s->sent < p->request_len[s->done % 2])
         return net_send(t, s);
     http_parser_init(&s->parser, HTTP_RESPONSE);
     s->parser.data = s;
     s->complete = false;
-    s->too_large = false;
-    s->body_sum = 0xcbf29ce484222325ULL;
+    s->asked = net_bytes_asked(p, s->done);
+    s->wrong_length = false;
+    s->body_sum = FNV1A_OFFSET;
     s->body_len = 0;
     s->received = 0;
     s->phase = NET_RECV;
@@ -536,22 +563,51 @@ static struct wait net_sent(struct task *t, struct net_state *s)
     return wait_poll_first(wait_recv(s->fd, NULL, NET_RECV_BUFFER));
 }
 
+/* Anything but 200 is an error, named by its status. */
+static bool net_status_ok(struct task *t, struct net_state *s)
+{
+    if (s->parser.status_code == 200)
+        return true;
+    net_fail(t, s, NET_MALFORMED, "status %u (expected 200)", s->parser.status_code);
+    return false;
+}
+
+/* A response whose length is not what the request asked: one larger than
+ * either size the run asks for is "too large" (a terabyte Content-Length);
+ * one of the other size is the answer to another request ("mismatch"). */
+static struct wait net_mismatch(struct task *t, struct net_state *s, uint64_t length)
+{
+    const struct net_params *p = t->run;
+    if (s->parser.status_code != 0 && !net_status_ok(t, s))
+        return wait_done();   /* a 503 with no body says more than its length */
+    long odd = net_bytes_asked(p, 1);
+    uint64_t largest = (uint64_t)(p->bytes > odd ? p->bytes : odd);
+    if (length > largest)
+        net_fail(t, s, NET_TOO_LARGE, "response larger than the %ld bytes asked for "
+                 "(%llu bytes, %llu received)", s->asked, (unsigned long long)length,
+                 (unsigned long long)s->received);
+    else
+        net_fail(t, s, NET_MISMATCH, "request %ld of the connection asked for %ld bytes and the "
+                 "response has %llu: an answer to another request (a copy, or one sent before "
+                 "it was asked)", s->done + 1, s->asked, (unsigned long long)length);
+    return wait_done();
+}
+
 /* A complete response: check it, record it, go on to the next request. */
 static struct wait net_response_done(struct task *t, struct net_state *s)
 {
     const struct net_params *p = t->run;
-    if (s->parser.status_code != 200 || s->body_len != (uint64_t)p->bytes) {
-        net_fail(t, s, NET_MALFORMED, "status %u with %llu bytes (asked for 200 with %ld)",
-                 s->parser.status_code, (unsigned long long)s->body_len, p->bytes);
+    if (!net_status_ok(t, s))
         return wait_done();
-    }
+    if (s->body_len != (uint64_t)s->asked)
+        return net_mismatch(t, s, s->body_len);
     if (p->delay_ms > 0 && wait_ended_early(s->sent_ns, (double)p->delay_ms / 1e3)) {
         net_fail(t, s, NET_EARLY, "the response came sooner than --delay-ms %ld", p->delay_ms);
         return wait_done();
     }
-    if (p->rate > 0 && s->body_sum != p->body_hash) {
-        net_fail(t, s, NET_MALFORMED, "the body is not the one cbench serve sends for --bytes %ld",
-                 p->bytes);
+    if (p->rate > 0 && s->body_sum != p->body_hash[s->done % 2]) {
+        net_fail(t, s, NET_MALFORMED, "the body is not the one cbench serve sends for %ld bytes",
+                 s->asked);
         return wait_done();
     }
     task_op_end(t);
@@ -571,7 +627,6 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
 /* What one WAIT_RECV brought (t->io_result bytes at t->io_buf). */
 static struct wait net_recv(struct task *t, struct net_state *s)
 {
-    const struct net_params *p = t->run;
     int64_t n = t->io_result;
     if (net_not_done(n))
         return net_expired(t) ? net_timeout(t, s, "no complete response")
@@ -587,14 +642,10 @@ static struct wait net_recv(struct task *t, struct net_state *s)
     }
     s->received += (uint64_t)n;
     size_t used = http_parser_execute(&s->parser, &net_parser_settings, t->io_buf, (size_t)n);
-    if (s->too_large || s->received > (uint64_t)p->bytes + NET_HEADER_ROOM) {
-        net_fail(t, s, NET_TOO_LARGE, "response larger than the %ld bytes asked for "
-                 "(Content-Length %llu, %llu bytes received)", p->bytes,
-                 s->parser.content_length == ULLONG_MAX ? 0ULL
-                 : (unsigned long long)s->parser.content_length,
-                 (unsigned long long)s->received);
-        return wait_done();
-    }
+    if (s->wrong_length)
+        return net_mismatch(t, s, s->parser.content_length);
+    if (s->received > (uint64_t)s->asked + NET_HEADER_ROOM)
+        return net_mismatch(t, s, s->received);
     if (s->complete && used == (size_t)n)
         return net_response_done(t, s);
     if (s->complete || HTTP_PARSER_ERRNO(&s->parser) != HPE_OK) {
@@ -742,6 +793,10 @@ static int net_start_server(struct net_params *p)
          * process among 10,000 on 2 cores waits seconds for its turn) is
          * what the run measures, not a client to cut off. */
         cfg.idle_timeout_s = 0;
+        /* ... and one that finds the server out of descriptors (connections
+         * just closed by other tasks not yet released) waits for a slot,
+         * which the up-front fd check has made sure there will be. */
+        cfg.refuse_when_full = false;
         if (p->server_loops > 0)
             cfg.loops = (int)p->server_loops;
         cfg.ready_fd = ready[1];
@@ -809,13 +864,18 @@ static void net_teardown(const void *params, void *run);
 static int net_check_server_fds(const struct net_params *p, const struct workload_env *env)
 {
     long loops = p->server_loops > 0 ? p->server_loops : online_cores();
-    long need = env->concurrency + loops * 4 + 16;
+    long own = loops * 4 + 16, need = env->concurrency + own, fits = env->fd_limit - own;
     if (p->connect || env->fd_limit <= 0 || need <= env->fd_limit)
         return 0;
     fprintf(stderr, "cbench: net: the server cbench starts needs about %ld file descriptors for "
-            "%ld connections at once but the limit is %ld (ulimit -n; or --connect a server "
-            "started with more)\n", need, env->concurrency, env->fd_limit);
-    return 1;
+            "%ld connections at once but the limit is %ld (ulimit -n): ", need, env->concurrency,
+            env->fd_limit);
+    if (fits < 1)
+        fprintf(stderr, "raise ulimit -n, or --connect a server started with more\n");
+    else
+        fprintf(stderr, "use %s %ld or fewer, or --connect a server started with more\n",
+                env->concurrency < env->tasks ? "-w" : "-n", fits);
+    return 2;
 }
 
 /* --rate and --duration make sense together, instead of --requests, and
@@ -854,10 +914,12 @@ static int net_setup_open_loop(struct net_params *p)
     p->duration_ns = (int64_t)(p->duration * 1e9);
     p->grace_ns = (int64_t)(p->duration * NET_GRACE * 1e9);
     p->scheduled = net_schedule_total(p);
-    uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a, as net_on_body folds it */
-    for (long i = 0; i < p->bytes; i++)
-        h = (h ^ (unsigned char)http_server_body_byte((size_t)i)) * 0x100000001b3ULL;
-    p->body_hash = h;
+    for (int odd = 0; odd < 2; odd++) {
+        uint64_t h = FNV1A_OFFSET;   /* as net_on_body folds it */
+        for (long i = 0; i < net_bytes_asked(p, odd); i++)
+            h = fnv1a_fold(h, (unsigned char)http_server_body_byte((size_t)i));
+        p->body_hash[odd] = h;
+    }
     p->open_loop = shared_memory(sizeof *p->open_loop, "net --rate");
     if (!p->open_loop)
         return 1;   /* zeroed: two empty histograms, no one arrived */
@@ -882,7 +944,7 @@ static int net_setup(const void *params, void *run, const struct workload_env *e
     if (usage != 0)
         return usage;
     if (net_check_server_fds(p, env) != 0)
-        return 1;
+        return 2;
     p->shared = shared_memory(sizeof *p->shared, "net");
     if (!p->shared)
         return 1;
@@ -901,9 +963,10 @@ static int net_setup(const void *params, void *run, const struct workload_env *e
         net_teardown(params, p);
         return status;
     }
-    p->request_len = (size_t)snprintf(p->request, sizeof p->request,
-                                      "GET /?delay_ms=%ld&bytes=%ld HTTP/1.1\r\nHost: %s\r\n\r\n",
-                                      p->delay_ms, p->bytes, p->target);
+    for (int odd = 0; odd < 2; odd++)
+        p->request_len[odd] = (size_t)snprintf(p->request[odd], sizeof p->request[odd],
+                                               "GET /?delay_ms=%ld&bytes=%ld HTTP/1.1\r\nHost: %s\r\n\r\n",
+                                               p->delay_ms, net_bytes_asked(p, odd), p->target);
     return 0;
 }
 
@@ -1030,7 +1093,9 @@ const struct workload workload_net = {
     .run_size = sizeof(struct net_params),
     .default_tasks = net_default_tasks,
     .state_size = sizeof(struct net_state),
+    .independent_tasks = true,
     .fds_per_task = 1,
+    .min_stack_kib = NET_MIN_STACK_KIB,
     .latency_per_task = net_latency_per_task,
     .setup = net_setup,
     .step = net_step,

@@ -57,6 +57,7 @@ const struct workload workload_sleep = {
     .params_default = &sleep_defaults,
     .default_tasks = sleep_default_tasks,
     .state_size = sizeof(struct sleep_state),
+    .independent_tasks = true,
     .latency_per_task = sleep_latency_per_task,
     .step = sleep_step,
 };

@@ -251,6 +251,7 @@ const struct workload workload_spawn = {
     .run_size = sizeof(struct spawn_run),
     .default_tasks = spawn_default_tasks,
     .state_size = sizeof(struct spawn_state),
+    .independent_tasks = true,
     .latency_per_task = spawn_latency_per_task,
     .setup = spawn_setup,
     .step = spawn_step,

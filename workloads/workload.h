@@ -173,6 +173,16 @@ struct workload {
     long (*default_tasks)(void);      /* tasks when -n is not given */
     size_t state_size;                /* bytes of private state per task */
     int fds_per_task;                 /* descriptors a task holds at once */
+    bool independent_tasks;           /* no task waits for another: once one
+                                         has failed, the models start no
+                                         more (a run with an error is invalid
+                                         anyway). Not for tasks that wait
+                                         for others (queue, pingpong, mixed):
+                                         a started one would wait for ever
+                                         for one never started */
+    long min_stack_kib;               /* the stack a task needs on a thread
+                                         of its own (threads --stack-kib);
+                                         0: the option's smallest will do */
     bool fds_at_setup;                /* ... opened by setup for every task,
                                          so every process holds them all */
 
