@@ -8,6 +8,7 @@
   scripts/analyze.py pending DIR           the configurations the next extra round
                                            should run: EXPERIMENT<TAB>CONFIG lines
   scripts/analyze.py families              the which-model-when families, one a line
+  scripts/analyze.py control               the A/A control: "MODEL SUFFIX" (async ~2)
 
 Reads only the results folder (runs.csv, meta.txt, list.json) and the rule
 table docs/claims.toml. Exit status: 0 done; 1 compare found contradicted
@@ -99,10 +100,18 @@ def cmd_families():
     return 0
 
 
+def cmd_control():
+    suffix, model = decide.control_name(claims.load_table())
+    if model:
+        print(f"{model} {suffix}")
+    return 0
+
+
 def main(argv):
     commands = {"report": (cmd_report, 1, 1), "readme": (cmd_readme, 2, 2),
                 "compare": (cmd_compare, 2, 3), "verdicts": (cmd_verdicts, 1, 1),
-                "pending": (cmd_pending, 1, 1), "families": (cmd_families, 0, 0)}
+                "pending": (cmd_pending, 1, 1), "families": (cmd_families, 0, 0),
+                "control": (cmd_control, 0, 0)}
     if not argv:
         return usage("no command given")
     if argv[0] in ("-h", "--help"):
@@ -116,6 +125,9 @@ def main(argv):
         return usage(f"{argv[0]} takes {lo}{'' if lo == hi else f' to {hi}'} arguments, got {len(args)}")
     try:
         return fn(*args)
+    except BrokenPipeError:          # a reader that stopped early (| head)
+        sys.stderr.close()
+        return 1
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"analyze.py: {e}", file=sys.stderr)
         return 2

@@ -6,7 +6,9 @@
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
 #        EXPERIMENTS (a subset of: sleep cpu net-slow net-fast crossover
 #        net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess
-#        queue chain cancel; default all), ROUNDS (default 5, QUICK 3), SEED (shuffle
+#        queue chain cancel; default all), ROUNDS (planned rounds, default 5,
+#        QUICK 3), BUDGET (seconds of extra rounds for the regimes still
+#        undecided, default 180, QUICK 0), SEED (shuffle
 #        seed, default from the date), SERVER=HOST:PORT (every net
 #        experiment against a `cbench serve` already running elsewhere),
 #        SERVER_CPUS / CLIENT_CPUS (cpu lists for taskset; default: the
@@ -67,6 +69,7 @@ day=$(date +%F)   # the folder is named after the day the bench started
 if [ "$QUICK" = 1 ]; then
     mode=quick
     ROUNDS=${ROUNDS:-3}
+    BUDGET=${BUDGET:-0}            # a quick look: no extra rounds
     TARGET_S=0.15                  # aim for runs this long (cpu, net)
     CAP_S=2.5                      # skip configurations predicted longer
     RUN_TIMEOUT=120                # a run longer than this is killed (exit 124)
@@ -79,7 +82,11 @@ if [ "$QUICK" = 1 ]; then
 else
     mode=full
     ROUNDS=${ROUNDS:-5}
-    TARGET_S=0.5
+    BUDGET=${BUDGET:-180}          # seconds of extra rounds for undecided regimes
+    # 0.3 s runs: the noise here follows CPU steal, not run length (vm-3:
+    # rank correlation 0.65 with steal), and the time saved pays for the
+    # A/A control and the extra rounds of BUDGET within 25 minutes
+    TARGET_S=0.3
     CAP_S=4
     RUN_TIMEOUT=600
     SLEEP_N="3 100 10000 100000"
@@ -90,6 +97,10 @@ else
     GRID_C="1 10 100 1000" GRID_D="0 1 10 50"
 fi
 if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || [ "$ROUNDS" -lt 1 ]; then die "ROUNDS: \"$ROUNDS\" is not a whole number ≥ 1"; fi
+[[ $BUDGET =~ ^[0-9]+$ ]] || die "BUDGET: \"$BUDGET\" is not a whole number of seconds"
+# The analysis: which families take the A/A control, and which regimes are
+# still undecided (ANALYZE: a stand-in for tests).
+read -r -a ANALYZE <<<"${ANALYZE:-python3 scripts/analyze.py}"
 SEED=${SEED:-$(date +%Y%m%d)}
 [[ $SEED =~ ^[0-9]+$ ]] || die "SEED: \"$SEED\" is not a whole number"
 SLEEP_MS=1000
@@ -246,6 +257,13 @@ LOOPS=$(models_where '"loops" in opts' | tr '\n' ' ')                 # event lo
 GIL_MODEL=$(models_where '"gil" in opts' | sed -n 1p)                 # Python's lock, emulated
 EVENT_LOOP=$(models_where 'm["event_loop"]' | tr '\n' ' ')
 SINGLE_LOOP=$(models_where 'm["event_loop"] and not m["workers"]' | sed -n 1p)   # one loop, no pool
+# The A/A control (docs/claims.toml): which model runs twice, under which
+# second name, in which experiments; left out if this build lacks the model.
+CONTROL_FAMILIES=$("${ANALYZE[@]}" families 2>"$tmp/probe.err" | tr '\n' ' ') ||
+    die "${ANALYZE[*]} families failed: $(head -c 300 "$tmp/probe.err")"
+read -r CONTROL_MODEL CONTROL_SUFFIX < <("${ANALYZE[@]}" control 2>"$tmp/probe.err") ||
+    die "${ANALYZE[*]} control failed: $(head -c 300 "$tmp/probe.err")"
+case " $MODELS " in *" $CONTROL_MODEL "*) ;; *) CONTROL_MODEL="" ;; esac
 if [ -z "$BASELINE" ] || [ -z "$CONCURRENT" ]; then die "cbench list has no sequential or no concurrent model"; fi
 GIL_SERIES=""
 [ -n "$GIL_MODEL" ] && GIL_SERIES="$GIL_MODEL-gil"
@@ -390,6 +408,14 @@ add() {
         return 0
     fi
     P_EXP+=("$exp") P_CONFIG+=("$config") P_EST+=("$est") P_ARGS+=("$*") P_NET+=("$net")
+    # The A/A control: the control model once more under a second name, the
+    # same command, in every group of a which-model-when family (the
+    # analysis counts how often noise alone names a winner between them).
+    if [ -n "$CONTROL_MODEL" ] && [ "${config%% *}" = "$CONTROL_MODEL" ] &&
+        case " $CONTROL_FAMILIES " in *" $exp "*) true ;; *) false ;; esac; then
+        P_EXP+=("$exp") P_CONFIG+=("$CONTROL_MODEL$CONTROL_SUFFIX ${config#* }") P_EST+=("$est")
+        P_ARGS+=("$*") P_NET+=("$net")
+    fi
 }
 is_baseline() { [ "$1" = "$BASELINE" ]; }
 # one_loop_words MODEL : "--loops 1" for a model with --loops (one event loop
@@ -517,6 +543,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "mode: $mode"
     echo "experiments: $EXPERIMENTS"
     echo "rounds: $ROUNDS"
+    echo "budget_s: $BUDGET"
     echo "seed: $SEED"
     echo "settings: target_s=$TARGET_S cap_s=$CAP_S timeout_s=$RUN_TIMEOUT"
     echo "placement: ${placement:-no net experiments}"
@@ -534,7 +561,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
 } >"$tmp/meta.txt"
 
 plan_words="$total configurations in ${#GROUP_MEMBERS[@]} groups × $ROUNDS rounds"
-echo "bench.sh: $plan_words, about $(mmss $((est_round * ROUNDS))) predicted"
+echo "bench.sh: $plan_words, about $(mmss $((est_round * ROUNDS))) predicted, then up to $(mmss "$BUDGET") of extra rounds"
 if [ "${DRY_RUN:-0}" = 1 ]; then  # show the plan, run nothing
     for ((i = 0; i < total; i++)); do
         printf '%6.2fs  %-10s %-32s %s\n' "${P_EST[$i]}" "${P_EXP[$i]}" "${P_CONFIG[$i]}" "${P_ARGS[$i]}"
@@ -635,24 +662,90 @@ shuffle() {  # shuffle ROUND GROUP MEMBERS...
         'BEGIN { srand(seed) } { print rand() "\t" $0 }' | sort -k1,1g | cut -f2
 }
 
-SECONDS=0
-runs_total=$((total * ROUNDS)) runs_done=0
-for ((round = 1; round <= ROUNDS; round++)); do
+# run_round ROUND INDEX... : one round over the given plan entries, each
+# group's members in the round's seeded shuffled order; progress says
+# "$round_words" and, from runs_done / runs_total, the time left
+run_round() {
+    local round=$1 g i eta
+    shift
+    local -A wanted=()
+    for i in "$@"; do wanted[$i]=1; done
     for ((g = 0; g < ${#GROUP_MEMBERS[@]}; g++)); do
         # shellcheck disable=SC2086 # the member list splits into indices
         for i in $(shuffle "$round" "$g" ${GROUP_MEMBERS[$g]}); do
-            if [ "$runs_done" -gt 0 ]; then
+            [ -n "${wanted[$i]:-}" ] || continue
+            if [ "$runs_done" -gt 0 ] && [ "$runs_total" -gt "$runs_done" ]; then
                 eta="elapsed $(mmss "$SECONDS"), ~$(mmss $((SECONDS * (runs_total - runs_done) / runs_done))) left"
             else
-                eta="elapsed 0:00"
+                eta="elapsed $(mmss "$SECONDS")"
             fi
-            printf '[round %d/%d, run %d/%d] %s %s   (%s)\n' "$round" "$ROUNDS" $((runs_done + 1)) \
+            printf '[%s, run %d/%d] %s %s   (%s)\n' "$round_words" $((runs_done + 1)) \
                 "$runs_total" "${P_EXP[$i]}" "${P_CONFIG[$i]}" "$eta"
             [ -z "${P_SKIP[$i]:-}" ] && run_one "$i" "$round"
             runs_done=$((runs_done + 1))
         done
     done
+}
+
+SECONDS=0
+runs_total=$((total * ROUNDS)) runs_done=0
+all_entries=$(seq 0 $((total - 1)))
+for ((round = 1; round <= ROUNDS; round++)); do
+    round_words="round $round/$ROUNDS"
+    # shellcheck disable=SC2086 # the index list splits into words
+    run_round "$round" $all_entries
 done
+
+# Extra rounds: BUDGET seconds for the regimes still undecided. The analysis
+# says which configurations (the contenders of each undecided regime, most
+# promising first); whole groups are taken while their predicted time fits
+# what is left. Runs lost to steal (> 10 %) are left out of every decision,
+# so their regime comes back here and is measured again. The analysis
+# decides only at fixed looks with a stricter level each (alpha spending),
+# so these rounds cannot manufacture a winner (docs/DESIGN.md).
+declare -A PLAN_INDEX=()
+for ((i = 0; i < total; i++)); do PLAN_INDEX["${P_EXP[$i]}"$'\t'"${P_CONFIG[$i]}"]=$i; done
+extra_rounds=0 extra_runs=0 extra_start=$SECONDS extra_note=""
+# pick_pending LEFT_S : PICKED=(plan indices) from $tmp/pending, whole groups
+# in the given order while their predicted seconds fit LEFT_S
+pick_pending() {
+    local left=$1 exp config i key group="" groups_s=0 group_s=0
+    local -a group_entries=()
+    PICKED=()
+    while IFS=$'\t' read -r exp config; do
+        key="$exp"$'\t'"$config"
+        i=${PLAN_INDEX[$key]:-}
+        if [ -z "$i" ]; then log "pending: no such configuration in the plan: $exp $config"; continue; fi
+        [ -z "${P_SKIP[$i]:-}" ] || continue
+        if [ "$exp ${config#* }" != "$group" ]; then
+            if [ ${#group_entries[@]} -gt 0 ] && awk -v a="$groups_s" -v b="$group_s" -v l="$left" 'BEGIN { exit !(a + b <= l) }'; then
+                PICKED+=("${group_entries[@]}") groups_s=$(fcalc 'a + b' a="$groups_s" b="$group_s")
+            fi
+            group="$exp ${config#* }" group_entries=() group_s=0
+        fi
+        group_entries+=("$i") group_s=$(fcalc 'a + e + 0.05' a="$group_s" e="${P_EST[$i]}")
+    done <"$tmp/pending"
+    if [ ${#group_entries[@]} -gt 0 ] && awk -v a="$groups_s" -v b="$group_s" -v l="$left" 'BEGIN { exit !(a + b <= l) }'; then
+        PICKED+=("${group_entries[@]}")
+    fi
+}
+while [ "$BUDGET" -gt 0 ] && [ "$extra_rounds" -lt 200 ]; do
+    left=$((BUDGET - (SECONDS - extra_start)))
+    [ "$left" -gt 0 ] || break
+    if ! timeout 120 "${ANALYZE[@]}" pending "$tmp" >"$tmp/pending" 2>"$tmp/pending.err"; then
+        extra_note="the analysis could not say which regimes are undecided ($(head -c 200 "$tmp/pending.err" | tr '\n' ' ')): no more extra rounds"
+        echo "bench.sh: $extra_note" >&2
+        break
+    fi
+    pick_pending "$left"
+    [ ${#PICKED[@]} -gt 0 ] || break
+    extra_rounds=$((extra_rounds + 1)) extra_runs=$((extra_runs + ${#PICKED[@]}))
+    runs_total=$((runs_done + ${#PICKED[@]}))
+    round_words="extra round $extra_rounds, budget left $(mmss "$left")"
+    run_round $((ROUNDS + extra_rounds)) "${PICKED[@]}"
+done
+extra_s=$((SECONDS - extra_start))
+rm -f "$tmp/pending" "$tmp/pending.err"
 stop_server
 
 calibration_after="not run"
@@ -661,6 +754,8 @@ calibration_after="not run"
 rm -f "$tmp/out" "$tmp/err" "$tmp/hf.json" "$tmp/hf.out" "$tmp/probe.out" "$tmp/probe.err" \
     "$tmp/notes" "$tmp/serve.out" "$tmp/serve.err"
 {
+    echo "extra rounds: $extra_rounds ($extra_runs runs, $extra_s s of a $BUDGET s budget)"
+    [ -z "$extra_note" ] || echo "note: $extra_note"
     echo "calibration after: $calibration_after"
     echo "finished: $(date -Iseconds)"
     echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

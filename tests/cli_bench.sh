@@ -70,6 +70,35 @@ else fail "bench.sh: the server is stopped" "$(pgrep -af 'fake-cbench serve')"; 
 if grep -q '^net-wrk,[0-9]*,wrk,' "$bn_out/runs.csv" && grep -q '^net-wrk,[0-9]*,async,' "$bn_out/runs.csv"; then
     pass "bench.sh: wrk and cbench take turns in net-wrk"
 else fail "bench.sh: wrk and cbench take turns in net-wrk"; fi
+# The A/A control: in every group of a which-model-when family, async~2
+# beside async, with the same command (the k-th "round" command ran the
+# k-th row), and decisions.csv beside REPORT.md.
+if python3 - "$bn_out" <<'EOF'
+import csv, sys
+folder = sys.argv[1]
+rows = list(csv.DictReader(open(f"{folder}/runs.csv")))
+lines = [l.strip().split(": ", 1)[1] for l in open(f"{folder}/meta.txt") if l.startswith("  round ")]
+families = {"sleep", "cpu", "net-fast"}
+groups = {(r["experiment"], r["config"].split(" ", 1)[1]) for r in rows if r["experiment"] in families}
+cmd = {}
+for r, line in zip(rows, lines):
+    cmd.setdefault((r["experiment"], r["config"]), line)
+if not groups or len(rows) != len(lines):
+    sys.exit("no family groups, or rows and commands differ")
+for exp, knobs in groups:
+    a, c = cmd.get((exp, f"async {knobs}")), cmd.get((exp, f"async~2 {knobs}"))
+    if a is None or c is None or a != c:
+        sys.exit(f"{exp} {knobs}: async {a!r} control {c!r}")
+EOF
+then pass "bench.sh: the A/A control async~2 beside async in every family group, the same command"
+else fail "bench.sh: the A/A control async~2 beside async in every family group, the same command"; fi
+if head -n 1 "$bn_out/decisions.csv" 2>/dev/null | grep -qx 'regime,question,outcome,best,runner_up,ratio,low,high,confidence,n,rounds_needed' &&
+        grep -q ',control,' "$bn_out/decisions.csv"; then
+    pass "report: decisions.csv with its header and the control rows"
+else fail "report: decisions.csv with its header and the control rows" "$(head -n 3 "$bn_out/decisions.csv" 2>&1)"; fi
+if grep -q '^budget_s: 0$' "$bn_out/meta.txt" && grep -q '^extra rounds: 0 ' "$bn_out/meta.txt"; then
+    pass "bench.sh: QUICK spends no budget on extra rounds"
+else fail "bench.sh: QUICK spends no budget on extra rounds" "$(grep -E '^(budget_s|extra rounds)' "$bn_out/meta.txt")"; fi
 if grep -q '^| G1 — CPU-bound → processes | ' "$bn_out/REPORT.md" 2>/dev/null &&
         grep -q '^| H2 — ' "$bn_out/REPORT.md"; then pass "bench.sh: REPORT.md with the claims"
 else fail "bench.sh: REPORT.md with the claims" "$(head -n 20 "$bn_out/REPORT.md" 2>&1)"; fi
@@ -199,6 +228,38 @@ bn_root="$TMP/bench-lock"
 mkdir -p "$bn_root"
 exec 8>"$bn_root/.bench.lock"
 flock -n 8
+# --- extra rounds: what the analysis says is pending runs, nothing else ---
+bn_extra="$TMP/bench-extra"
+bn_bench "$bn_extra" "$TMP/bench-extra.out" EXPERIMENTS=sleep BUDGET=60 ANALYZE=tests/fixtures/fake-analyze \
+    FAKE_PENDING="sleep	async n=3|sleep	threads n=3|sleep	nosuch n=3"
+bn_dir=$(bn_newest "$bn_extra")
+bn_rounds=$(python3 -c 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+by = {}
+for r in rows:
+    by.setdefault(r["config"], []).append(r["round"])
+print(";".join(c + ":" + ",".join(v) for c, v in sorted(by.items()) if c.endswith(" n=3")))' "$bn_dir/runs.csv" 2>&1)
+case $bn_rounds in
+    *"async n=3:1,2,3,4,5;"*"serial n=3:1,2,3;"*"threads n=3:1,2,3,4,5"*)
+        if grep -q '^extra rounds: 2 (4 runs, ' "$bn_dir/meta.txt"; then
+            pass "bench.sh: extra rounds run exactly the pending configurations, recorded in meta.txt"
+        else fail "bench.sh: extra rounds recorded in meta.txt" "$(grep '^extra rounds' "$bn_dir/meta.txt")"; fi ;;
+    *) fail "bench.sh: extra rounds run exactly the pending configurations" "$bn_rounds" ;;
+esac
+if grep -q 'pending: no such configuration in the plan: sleep nosuch n=3' "$bn_dir/bench.log"; then
+    pass "bench.sh: an unknown pending configuration is logged, not run"
+else fail "bench.sh: an unknown pending configuration is logged, not run"; fi
+bn_bench "$TMP/bench-extra-fail" "$TMP/bench-extra-fail.out" EXPERIMENTS=sleep BUDGET=60 \
+    ANALYZE=tests/fixtures/fake-analyze FAKE_PENDING_FAIL=1
+bn_dir=$(bn_newest "$TMP/bench-extra-fail")
+if [ "$bn_status" -eq 0 ] && grep -q 'could not say which regimes are undecided' "$bn_dir/meta.txt"; then
+    pass "bench.sh: a failing analysis stops the extra rounds, not the bench"
+else fail "bench.sh: a failing analysis stops the extra rounds, not the bench" "exit $bn_status"; fi
+bn_bench "$TMP/bench-badbudget" "$TMP/bench-badbudget.out" EXPERIMENTS=sleep BUDGET=abc
+if [ "$bn_status" -eq 2 ] && grep -q 'BUDGET: "abc"' "$TMP/bench-badbudget.out"; then
+    pass "bench.sh: BUDGET=abc -> exit 2 naming it"
+else fail "bench.sh: BUDGET=abc -> exit 2" "exit $bn_status"; fi
+
 bn_bench "$bn_root" "$TMP/bench-lock.out" EXPERIMENTS=sleep
 exec 8>&-
 if [ "$bn_status" -eq 1 ] && grep -q 'another make bench is running' "$TMP/bench-lock.out" && [ -z "$(bn_newest "$bn_root")" ]; then

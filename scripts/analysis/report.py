@@ -5,6 +5,7 @@ prose is fixed and only chooses between sentences. Nothing depends on the
 time or the place it is generated, so the same folder always gives the
 same bytes.
 """
+import math
 import os
 
 from . import claims, data, decide, stats, tables
@@ -21,8 +22,7 @@ OUTCOME_WORD = {
 }
 
 
-def fmt(x, unit=""):
-    """A figure rounded for reading: 3 significant digits, no exponent."""
+def _fmt_finite(x, unit=""):
     if x is None:
         return "–"
     ax = abs(x)
@@ -38,10 +38,11 @@ def fmt(x, unit=""):
 def fmt_ratio(interval):
     if interval is None:
         return "–"
-    return f"{interval.mid:.2f}× [{fmt_bound(interval.low)}–{fmt_bound(interval.high)}]"
+    return f"{fmt_bound(interval.mid)}× [{fmt_bound(interval.low)}–{fmt_bound(interval.high)}]"
 
 
 def fmt_bound(x):
+    """A ratio's end: a side that failed every round makes it infinite."""
     return "∞" if x == float("inf") else f"{x:.2f}"
 
 
@@ -49,6 +50,14 @@ def fmt_interval(i):
     """'1.96 [1.91–2.00], n=5, 93.75 %': a figure with its interval, its
     rounds and the interval's true confidence."""
     return f"{fmt(i.mid)} [{fmt(i.low)}–{fmt(i.high)}], n={i.n}, {i.confidence_text()}"
+
+
+def fmt(x, unit=""):
+    """A figure rounded for reading: 3 significant digits, no exponent;
+    an infinite ratio (one side failed every round) is ∞."""
+    if x is not None and math.isinf(x):
+        return f"∞ {unit}".rstrip()
+    return _fmt_finite(x, unit)
 
 
 def verdict_lines(verdict):
