@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench.sh - run the cbench experiment matrix in rounds and keep every number.
 #
-#   scripts/bench.sh              full matrix (about 20 min on 2 cores)
+#   scripts/bench.sh              full matrix (about 30 min on 2 cores)
 #   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
 #        EXPERIMENTS (a subset of: sleep cpu net-slow net-fast crossover

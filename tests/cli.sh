@@ -105,7 +105,8 @@ serve_pid=""
 serve_port=""
 serve_start() {
     local _
-    "$CBENCH" serve --port 0 "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
+    : >"$TMP/serve.out"      # emptied first: see port_server_start
+    "$CBENCH" serve --port 0 "$@" >>"$TMP/serve.out" 2>"$TMP/serve.err" &
     serve_pid=$!
     serve_pids+=("$serve_pid")
     serve_port=""
@@ -134,7 +135,11 @@ serve_cleanup() {
 # port_server_stop stops it.
 port_server_start() {
     local _
-    "$@" >"$TMP/port_server.out" 2>/dev/null &
+    # Emptied here, not by the background job's redirection: on a loaded
+    # machine the loop below could otherwise read the previous server's port
+    # before the new job truncates the file.
+    : >"$TMP/port_server.out"
+    "$@" >>"$TMP/port_server.out" 2>/dev/null &
     port_server_pid=$!
     port_server_port=
     for _ in $(seq 50); do
@@ -147,6 +152,18 @@ port_server_stop() {
     kill "$port_server_pid" 2>/dev/null
     wait "$port_server_pid" 2>/dev/null
 }
+
+# The models of this build, from `cbench list` (never spelled out in a suite):
+# models_where JQ_FILTER : the available models for which the filter holds.
+models_where() {
+    "$CBENCH" list --format json | jq -r ".models[] | select(.available != false) | select($1) | .name" | tr '\n' ' '
+}
+ALL_MODELS=$(models_where 'true')
+# shellcheck disable=SC2034  # read by the suites sourced below
+CONCURRENT_MODELS=$(models_where '.sequential | not')
+# shellcheck disable=SC2034
+EVENT_LOOP_MODELS=$(models_where '.event_loop')
+[ -n "$ALL_MODELS" ] || { echo "cli.sh: $CBENCH list --format json named no model" >&2; exit 2; }
 
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(tests/cli_*.sh)

@@ -311,11 +311,11 @@ if [ -d "$bn_root" ] && [ -z "$(find "$bn_root" -mindepth 1 -maxdepth 1 ! -name 
 else fail "bench.sh: interrupted, it removes its temporary folder" "$(ls -la "$bn_root" 2>&1)"; fi
 
 # --- lint ------------------------------------------------------------------------------
-for bn_f in scripts/*.sh tests/cli*.sh tests/fixtures/fake-cbench tests/fixtures/fake-wrk .ci/run; do
+for bn_f in scripts/*.sh tests/cli*.sh tests/fixtures/fake-cbench tests/fixtures/fake-wrk tests/fixtures/fake-analyze .ci/run; do
     [ -f "$bn_f" ] || continue
     if head -n 1 "$bn_f" | grep -q '^#!/bin/sh'; then bn_sh='sh'; else bn_sh='bash'; fi
     if "$bn_sh" -n "$bn_f" 2>"$TMP/lint.err" && shellcheck -x "$bn_f" >"$TMP/lint.err" 2>&1; then pass "lint $bn_f"
     else fail "lint $bn_f" "$(head -n 5 "$TMP/lint.err")"; fi
 done
-if python3 -m py_compile scripts/analyze.py scripts/analysis/*.py 2>"$TMP/lint.err"; then pass "python compiles: scripts/analysis"
+if python3 -m py_compile scripts/analyze.py scripts/analysis/*.py scripts/analysis/charts/*.py 2>"$TMP/lint.err"; then pass "python compiles: scripts/analysis"
 else fail "python compiles: scripts/analysis" "$(head -n 5 "$TMP/lint.err")"; fi

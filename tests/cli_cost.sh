@@ -70,7 +70,7 @@ else
     fail "checksum: spawn's differs with the options" "$cost_sums"
 fi
 
-for cost_model in fork threads async hybrid; do
+for cost_model in $CONCURRENT_MODELS; do
     cost_note "spawn: $cost_model: cost per worker in the note" '(^|[ ;])worker_us=[0-9.]+' \
         run "$cost_model" spawn -n 50
 done
@@ -83,12 +83,12 @@ cost_note "spawn --bare: async: a bare libev loop" 'worker_us=[0-9.]+ bare_us=[0
 # A generous hold, so that all are alive even on a loaded machine.
 # Memory per worker is in the metrics (the one method of bench/run.c); a
 # fork worker or a thread pins at least its kernel stack (16 KiB).
-for cost_model in fork threads async hybrid; do
+for cost_model in $CONCURRENT_MODELS; do
     cost_note "spawn --hold-ms: $cost_model: all alive" \
         'alive=10/10$' run "$cost_model" spawn -n 10 --hold-ms 1000
     cost_kib=$(jq -r '.metrics | capture("kib_per_worker=(?<k>-?[0-9.]+)").k' "$TMP/out" 2>/dev/null)
     cost_floor=16
-    case $cost_model in async|hybrid) cost_floor=-8 ;; esac   # tasks, not workers
+    case " $EVENT_LOOP_MODELS " in *" $cost_model "*) cost_floor=-8 ;; esac   # tasks, not workers
     if awk -v k="$cost_kib" -v f="$cost_floor" 'BEGIN { exit !(k != "" && k + 0 >= f && k + 0 < 1024) }'; then
         pass "spawn --hold-ms: $cost_model: kib_per_worker=$cost_kib in the metrics"
     else

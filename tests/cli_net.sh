@@ -71,14 +71,14 @@ expect_error 2 'delay-ms.*out of range' "net: --delay-ms -1 -> exit 2" \
 # Against a server started by hand: cbench serve --port 0 prints its port.
 serve_start
 net_server=$serve_pid net_port=$serve_port
-for model in serial threads async hybrid; do
+for model in $ALL_MODELS; do
     got=$(json_field checksum run "$model" net "${net_small[@]}" --connect "127.0.0.1:$net_port")
     if [ "$got" = "$net_expected" ]; then pass "net --connect: $model = own server"
     else fail "net --connect: $model" "expected $net_expected, got $got"; fi
 done
 
 # A server that dies mid-run: every model reports errors and exits 1, no hang.
-for model in fork threads async hybrid; do
+for model in $CONCURRENT_MODELS; do
     # In a subshell, so that bash does not report the SIGKILL below.
     ( "$CBENCH" serve --port 0 >"$TMP/dying.out" 2>&1 & echo $! >"$TMP/dying.pid"; wait ) 2>/dev/null &
     dying_shell=$!

@@ -128,7 +128,7 @@ scen_cancel() {
             "stderr: $(head -c 300 "$TMP/err")"
     fi
 }
-for model in fork threads async hybrid uring; do
+for model in $CONCURRENT_MODELS; do
     scen_cancel "$model sleep, last task fails" 19 run "$model" sleep -n 20 --ms 600000 --fail-task 19
     scen_cancel "$model queue, producers and consumers blocked" 6 \
         run "$model" queue --items 1000000 --fail-task 6

@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from analysis import charts, claims, compare, data, report, stats, tables  # noqa: E402
+from analysis import charts, claims, compare, data, decide, report, stats, tables  # noqa: E402
 
 TABLE = claims.load_table()
 LISTING = {"models": [{"name": m, "sequential": m == "serial"} for m in
@@ -90,6 +90,11 @@ def add_check(values, check, where):
                 a_metrics[metric] = target * (theory if divide_by else 1.0)
                 if divide_by:
                     a_metrics[divide_by] = theory
+                ref = check.get("reference")
+                if ref:        # the same series measured in the reference experiment
+                    a_metrics[metric] = target * theory
+                    ref_knobs = " ".join(f"{k}={v}" for k, v in ref.get("knobs", {}).items())
+                    values.setdefault((ref["experiment"], f"{a} {ref_knobs}".strip(), rnd), {})[ref["metric"]] = theory
                 continue
             b_metrics = values.setdefault((check["experiment"], f"{b} {knobs}".strip(), rnd), {})
             scale = target * (theory if divide_by else 1.0)
@@ -126,27 +131,36 @@ class StatsTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             stats.median([])
 
-    def test_bootstrap_is_seeded_and_brackets_the_median(self):
-        values = [1.0, 1.1, 0.9, 1.3, 1.05, 0.95, 1.2]
-        first = stats.bootstrap_median_ci(values, "x")
-        self.assertEqual(first, stats.bootstrap_median_ci(values, "x"))
-        mid, low, high = first
-        self.assertLessEqual(low, mid)
-        self.assertLessEqual(mid, high)
-        self.assertGreaterEqual(low, min(values))
-        self.assertLessEqual(high, max(values))
+    def test_order_statistic_interval_states_its_confidence(self):
+        values = [1.0, 1.1, 0.9, 1.3, 1.05]
+        i = stats.interval(values)
+        self.assertEqual((i.mid, i.low, i.high, i.n), (1.05, 0.9, 1.3, 5))
+        self.assertAlmostEqual(i.confidence, 0.9375)        # min-max of 5: 1 - 2/32
+        self.assertAlmostEqual(stats.interval(values[:3]).confidence, 0.75)
+        wide = stats.interval(list(range(20)), 0.95)
+        self.assertGreaterEqual(wide.confidence, 0.95)
+        self.assertGreater(wide.low, 0)                      # not min-max: an inner pair
 
     def test_paired_ratios_use_common_rounds_only(self):
         self.assertEqual(stats.paired_ratios({1: 2.0, 2: 4.0, 3: 9.0}, {1: 1.0, 2: 2.0, 4: 1.0}), [2.0, 2.0])
 
+    def test_a_failed_round_is_lost_not_dropped(self):
+        self.assertEqual(stats.paired_ratios({1: 2.0, 2: stats.FAILED}, {1: 1.0, 2: 1.0}), [2.0, 0.0])
+        self.assertEqual(stats.paired_ratios({1: 2.0}, {1: stats.FAILED}), [float("inf")])
+        self.assertEqual(stats.paired_ratios({1: stats.FAILED}, {1: stats.FAILED}), [])
+
     def test_decide_needs_the_whole_interval_beyond_the_effect(self):
         self.assertEqual(stats.decide(stats.Interval(1.2, 1.06, 1.3, 5)), "a")
-        self.assertEqual(stats.decide(stats.Interval(1.2, 1.04, 1.3, 5)), "tie")
+        self.assertIsNone(stats.decide(stats.Interval(1.2, 1.04, 1.3, 5)))
         self.assertEqual(stats.decide(stats.Interval(0.8, 0.7, 0.94, 5)), "b")
-        self.assertEqual(stats.decide(stats.Interval(0.8, 0.7, 0.96, 5)), "tie")
+        self.assertIsNone(stats.decide(stats.Interval(0.8, 0.7, 0.96, 5)))
 
-    def test_tie_width(self):
-        self.assertEqual(stats.tie_width_pct(stats.Interval(1.0, 0.98, 1.031, 5)), 4)
+    def test_four_outcomes(self):
+        self.assertEqual(stats.outcome(stats.Interval(1.2, 1.06, 1.3, 5)), stats.WINNER)
+        self.assertEqual(stats.outcome(stats.Interval(1.0, 0.97, 1.04, 5)), stats.EQUIVALENT)
+        self.assertEqual(stats.outcome(stats.Interval(1.02, 1.01, 1.04, 5)), stats.EQUIVALENT)
+        self.assertEqual(stats.outcome(stats.Interval(1.1, 1.01, 1.3, 5)), stats.AHEAD)
+        self.assertEqual(stats.outcome(stats.Interval(1.1, 0.9, 1.3, 5)), stats.UNDECIDED)
 
 
 class RuleOutcomesTest(unittest.TestCase):
@@ -180,6 +194,9 @@ class RuleOutcomesTest(unittest.TestCase):
                           checksum="-") for r in runs]
         self.assertEqual(claims.evaluate(results_of(broken), {"claim": [claim]})[0].outcome,
                          claims.NOT_MEASURED)
+
+
+STEADY = "steady_req_per_s"     # the net claims compare the steady rate
 
 
 def ratio_fixture(experiment, knobs, a, b, ratio, metric="ops_per_s", extra_b=None):
@@ -221,10 +238,22 @@ class ThresholdTest(unittest.TestCase):
         self.assertEqual(verdict("G1", self.g1(1.4, fork_over_gil=1.2)).outcome, claims.REFUTED)
 
     def test_g2_threads_within_5_percent_of_async(self):
-        self.assertEqual(verdict("G2", ratio_fixture("net-fast", "n=4 delay=0ms", "threads", "async", 0.97)).outcome,
-                         claims.REPRODUCED)
-        self.assertEqual(verdict("G2", ratio_fixture("net-fast", "n=4 delay=0ms", "threads", "async", 0.93)).outcome,
-                         claims.REFUTED)
+        def runs(ratio):
+            return ratio_fixture("net-fast", "n=4 delay=0ms", "threads", "async", ratio, STEADY)
+        self.assertEqual(verdict("G2", runs(0.97)).outcome, claims.REPRODUCED)
+        self.assertEqual(verdict("G2", runs(0.93)).outcome, claims.REFUTED)
+
+    def test_g2_not_testable_when_the_client_core_is_saturated(self):
+        def runs(ratio, busy_s):
+            out = ratio_fixture("net-fast", "n=4 delay=0ms", "threads", "async", ratio, STEADY)
+            for run in out:     # one client CPU, busy busy_s of the run's 1 s
+                run.row.update(user_s=str(busy_s / 2), sys_s=str(busy_s / 2), wall_s="1.0",
+                               placement="client=0-0 server=1-1")
+            return out
+        saturated = verdict("G2", runs(0.6, 0.97))
+        self.assertEqual(saturated.outcome, claims.NOT_TESTABLE)
+        self.assertIn("client CPU 97 % busy", saturated.findings[0].why)
+        self.assertEqual(verdict("G2", runs(0.6, 0.5)).outcome, claims.REFUTED)
 
     def g3(self, rate_ratio, mem_ratio, n=10000):
         knobs = f"n={n} delay=50ms"
@@ -287,14 +316,17 @@ class ThresholdTest(unittest.TestCase):
         def runs(slowest, handoff):
             return (value_fixture("chain", "n=10 steps=20", ["fork", "async"], slowest, "slowest_chain_ms",
                                   {"longest_chain_ms": 200})
-                    + value_fixture("queue", "n=7 producers=2", ["threads", "async"], handoff, "handoff_p50_us"))
+                    + value_fixture("queue", "n=7 producers=2", ["threads", "async"], handoff, "handoff_p50_us")
+                    # the reference: each model's pingpong round trip, 50 µs
+                    + value_fixture("pingpong", "n=2", ["threads", "async"], 50, "round_trip_us"))
         self.assertEqual(verdict("G8", runs(205, 40)).outcome, claims.REPRODUCED)
         self.assertEqual(verdict("G8", runs(215, 40)).outcome, claims.REFUTED)
-        self.assertEqual(verdict("G8", runs(205, 1500)).outcome, claims.REFUTED)
+        # slower than a round trip fails, far below the old 1 ms constant
+        self.assertEqual(verdict("G8", runs(205, 60)).outcome, claims.REFUTED)
 
     def g9(self, many, few, n_many=10000):
-        return (ratio_fixture("net-loops", f"n={n_many} delay=0ms", "uring", "async", many)
-                + ratio_fixture("net-loops", "n=1 delay=0ms", "uring", "async", few))
+        return (ratio_fixture("net-loops", f"n={n_many} delay=0ms", "uring", "async", many, STEADY)
+                + ratio_fixture("net-loops", "n=1 delay=0ms", "uring", "async", few, STEADY))
 
     def test_g9_uring_faster_with_many_connections_not_with_one(self):
         self.assertEqual(verdict("G9", self.g9(1.10, 1.00)).outcome, claims.REPRODUCED)
@@ -308,12 +340,12 @@ class ThresholdTest(unittest.TestCase):
         partial = verdict("G9", self.g9(1.10, 1.00, n_many=100))
         self.assertEqual(partial.outcome, claims.INCONCLUSIVE)
         both = self.g9(1.00, 1.00, n_many=1000) + \
-            ratio_fixture("net-loops", "n=10000 delay=0ms", "uring", "async", 1.10)
+            ratio_fixture("net-loops", "n=10000 delay=0ms", "uring", "async", 1.10, STEADY)
         self.assertEqual(verdict("G9", both).outcome, claims.REPRODUCED)
 
     def test_g9_ignores_delay_and_percore_series(self):
-        runs = self.g9(1.10, 1.00) + ratio_fixture("net-loops", "n=10000 delay=1ms", "uring", "async", 0.5) + \
-            ratio_fixture("net-loops", "n=10000 delay=0ms", "uring-percore", "async-percore", 0.5)
+        runs = self.g9(1.10, 1.00) + ratio_fixture("net-loops", "n=10000 delay=1ms", "uring", "async", 0.5, STEADY) + \
+            ratio_fixture("net-loops", "n=10000 delay=0ms", "uring-percore", "async-percore", 0.5, STEADY)
         self.assertEqual(verdict("G9", runs).outcome, claims.REPRODUCED)
 
     def test_g9_reports_cpu_time_per_request(self):
@@ -327,45 +359,55 @@ class ThresholdTest(unittest.TestCase):
         self.assertAlmostEqual(found[0].mid, 0.75, places=3)
 
     def test_h1_h2(self):
-        hide = ratio_fixture("net-hide", "n=10000 requests=10", "async-delayed", "async", 0.92)
+        hide = ratio_fixture("net-hide", "n=10000 requests=10", "async-delayed", "async", 0.92, STEADY)
         self.assertEqual(verdict("H1", hide).outcome, claims.REPRODUCED)
-        hide = ratio_fixture("net-hide", "n=10000 requests=10", "async-delayed", "async", 0.85)
+        hide = ratio_fixture("net-hide", "n=10000 requests=10", "async-delayed", "async", 0.85, STEADY)
         self.assertEqual(verdict("H1", hide).outcome, claims.REFUTED)
         self.assertEqual(verdict("H2", ratio_fixture("net-wrk", "n=100 delay=0ms", "async", "wrk", 0.95)).outcome,
                          claims.REPRODUCED)
         self.assertEqual(verdict("H2", ratio_fixture("net-wrk", "n=100 delay=0ms", "async", "wrk", 0.85)).outcome,
                          claims.REFUTED)
+        busy = ratio_fixture("net-wrk", "n=100 delay=0ms", "async", "wrk", 0.85)
+        for run in busy:       # the server's one CPU 95 % busy: it was the limit
+            run.row.update(server_cpu_s="0.95", wall_s="1.0", placement="client=0-0 server=1-1")
+        self.assertEqual(verdict("H2", busy).outcome, claims.NOT_TESTABLE)
 
 
 class RegimeTest(unittest.TestCase):
+    """decide.Regime on a net family: the classic question on the steady rate."""
+
     def regime(self, async_values, threads_values):
         runs = []
         for rnd, (a, t) in enumerate(zip(async_values, threads_values), start=1):
-            runs += [run_row("net-slow", "async n=100 delay=50ms", rnd, {"ops_per_s": a}),
-                     run_row("net-slow", "threads n=100 delay=50ms", rnd, {"ops_per_s": t}),
-                     run_row("net-slow", "threads-gil n=100 delay=50ms", rnd, {"ops_per_s": 10 * a})]
-        return tables.Regime(results_of(runs), ("net-slow", "n=100 delay=50ms"), exclude={"threads-gil"})
+            runs += [run_row("net-slow", "async n=100 delay=50ms", rnd, {"steady_req_per_s": a}),
+                     run_row("net-slow", "threads n=100 delay=50ms", rnd, {"steady_req_per_s": t}),
+                     run_row("net-slow", "threads-gil n=100 delay=50ms", rnd, {"steady_req_per_s": 10 * a})]
+        return decide.Regime(results_of(runs), TABLE, ("net-slow", "n=100 delay=50ms"))
 
     def test_clear_winner(self):
         r = self.regime([120, 121, 119, 122, 120], [100, 100, 101, 99, 100])
-        self.assertEqual(r.winner, "async")
-        self.assertEqual(r.label(), "async")
+        self.assertEqual(r.classic.outcome, stats.WINNER)
+        self.assertEqual(r.classic.label(), "async")
 
-    def test_tie_when_one_round_is_within_the_effect(self):
-        r = self.regime([120, 121, 103, 122, 120], [100, 100, 101, 99, 100])
-        self.assertIsNone(r.winner)
-        self.assertTrue(r.label().startswith("tie: async, threads (within "))
+    def test_undecided_when_one_round_is_within_the_effect(self):
+        r = self.regime([120, 121, 97, 122, 120], [100, 100, 101, 99, 100])
+        self.assertEqual(r.classic.outcome, stats.UNDECIDED)
+        self.assertEqual(r.classic.label(), "undecided: async, threads")
+        self.assertIn("needs ≈", r.classic.sentence())
 
-    def test_excluded_series_never_wins(self):
+    def test_refinements_never_compete_in_the_classic_question(self):
         r = self.regime([100] * 5, [90] * 5)
-        self.assertNotIn("threads-gil", r.rates)
+        self.assertEqual(r.classic.best, "async")
+        self.assertNotIn("threads-gil", r.classic.candidates)
+        gil = [a for a in r.refinements if a.question == "threads-gil-vs-threads"]
+        self.assertEqual(gil[0].best, "threads-gil")
 
     def test_failed_series_are_listed(self):
         runs = [run_row("cpu", "fork n=4", rnd, {"ops_per_s": 10}, exit_code=1, errors=1, checksum="-")
-                for rnd in range(1, 4)] + [run_row("cpu", "threads n=4", rnd, {"ops_per_s": 10}) for rnd in range(1, 4)]
-        r = tables.Regime(results_of(runs), ("cpu", "n=4"))
-        self.assertEqual(r.failed, ["fork"])
-        self.assertEqual(r.label(), "threads (alone)")
+                for rnd in range(1, 6)] + [run_row("cpu", "threads n=4", rnd, {"ops_per_s": 10}) for rnd in range(1, 6)]
+        r = decide.Regime(results_of(runs), TABLE, ("cpu", "n=4"))
+        self.assertEqual(r.classic.failed, ["fork"])
+        self.assertEqual(r.classic.label(), "threads (alone)")
 
 
 class EqualWorkTest(unittest.TestCase):
@@ -391,8 +433,10 @@ class CompareTest(unittest.TestCase):
     def folder(self, async_rate, threads_rate):
         runs = []
         for rnd in range(1, 6):
-            runs += [run_row("net-slow", "async n=1000 delay=50ms", rnd, {"ops_per_s": async_rate + rnd}),
-                     run_row("net-slow", "threads n=1000 delay=50ms", rnd, {"ops_per_s": threads_rate + rnd})]
+            runs += [run_row("net-slow", "async n=1000 delay=50ms", rnd,
+                             {"ops_per_s": async_rate + rnd, STEADY: async_rate + rnd}),
+                     run_row("net-slow", "threads n=1000 delay=50ms", rnd,
+                             {"ops_per_s": threads_rate + rnd, STEADY: threads_rate + rnd})]
         return results_of(runs)
 
     def test_same_data_agrees(self):
@@ -403,7 +447,9 @@ class CompareTest(unittest.TestCase):
     def test_a_flipped_winner_is_a_conflict(self):
         text, conflict = compare.compare(self.folder(200, 100), self.folder(100, 200), TABLE)
         self.assertTrue(conflict)
-        self.assertIn("| net-slow n=1000 delay=50ms | async | threads | **no** |", text)
+        self.assertIn("| net-slow n=1000 delay=50ms | async 1.97× [1.95–1.99] | threads 1.97× [1.95–1.99] | **no** |",
+                      text)
+        self.assertIn("1 regimes where one folder's winner is another model", text)
         self.assertIn("2 configurations changed beyond noise", text)
 
 
@@ -521,21 +567,22 @@ class CapacityTest(unittest.TestCase):
         self.assertEqual(reg.runner_up, "threads")
         self.assertAlmostEqual(reg.margin.mid, 7.0)
         self.assertEqual(reg.unit, "req/s")
-        # at 100 ms both hold the 100 % step: a tie
-        self.assertTrue(self.regime(runs, 100).label().startswith("tie: "))
+        # at 100 ms both hold the 100 % step: equivalent, not a winner
+        self.assertEqual(self.regime(runs, 100).outcome, stats.EQUIVALENT)
 
     def test_a_model_that_held_nothing_cannot_win_or_tie(self):
         runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + rate_curve("threads", 90000, [20, 20, 30, 50, 200])
         reg = self.regime(runs, 10)
-        self.assertEqual(reg.label(), "async (the only one to hold it)")
+        self.assertEqual(reg.label(), "async (alone)")
         self.assertIn("threads", reg.failed)
 
     def test_regimes_come_after_the_which_model_when_experiments(self):
         runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + \
             series_fixture("cpu", "n=4", {"fork": 100.0, "threads": 90.0})
-        groups = [r.group for r in tables.regimes(results_of(runs), TABLE)]
-        self.assertEqual(groups, [("cpu", "n=4")] + [(RULE["experiment"], f"n=1000 delay=1ms {tables.slo_words(s)}")
-                                                     for s in RULE["slo_ms"]])
+        results = results_of(runs)
+        self.assertEqual([r.group for r in tables.regimes(results, TABLE)], [("cpu", "n=4")])
+        self.assertEqual([a.group for a in tables.capacity_regimes(results, TABLE)],
+                         [(RULE["experiment"], f"n=1000 delay=1ms {tables.slo_words(s)}") for s in RULE["slo_ms"]])
 
 
 class LatencyReportTest(unittest.TestCase):
@@ -556,9 +603,9 @@ class LatencyReportTest(unittest.TestCase):
         # fewer connections first, then cbench list's order
         self.assertLess(text.index("| fork | n=100"), text.index("| threads | n=1000"))
         self.assertLess(text.index("| threads | n=1000"), text.index("| async | n=1000"))
-        self.assertIn("| net-rate n=1000 delay=1ms capacity at p99 ≤ 10 ms | async | 4.67× [4.67–4.67] | threads | "
-                      "14,000 req/s | 5 |", text)
-        self.assertIn('Rows "capacity at p99 ≤ N ms" compare', text)
+        self.assertIn("| net-rate n=1000 delay=1ms capacity at p99 ≤ 10 ms | async | 4.67× [4.67–4.67] | 5 | 93.75 % | "
+                      "– | 14,000 req/s | – |", text)
+        self.assertIn("Capacity at SLO (see *Latency under load*), compared round by round", text)
 
     def test_a_model_whose_every_run_failed(self):
         runs = rate_curve("async", 20000, [1, 2, 3, 50, 200]) + \
@@ -592,8 +639,8 @@ class LatencyReportTest(unittest.TestCase):
         new = results_of(rate_curve("async", 40000, [1, 2, 3, 50, 200]))
         text, conflict = compare.compare(old, new, TABLE)
         self.assertIn("0 configurations in both", text)
-        self.assertIn("| net-rate n=1000 delay=1ms capacity at p99 ≤ 10 ms | async (alone) | async (alone) | yes |",
-                      text.replace("the only one to hold it", "alone"))
+        self.assertIn("| net-rate n=1000 delay=1ms capacity at p99 ≤ 10 ms | async (alone) – | async (alone) – | yes |",
+                      text)
         self.assertFalse(conflict)
 
 
@@ -654,8 +701,10 @@ class CommandLineTest(unittest.TestCase):
                 with open(os.path.join(tmp, name, "runs.csv"), "w") as f:
                     f.write(header)
                     for rnd in range(1, 6):
-                        f.write(f"net-slow,{rnd},async,0,aa,{a + rnd},,async n=1000 delay=50ms,0\n")
-                        f.write(f"net-slow,{rnd},threads,0,aa,{t + rnd},,threads n=1000 delay=50ms,0\n")
+                        f.write(f"net-slow,{rnd},async,0,aa,{a + rnd},steady_req_per_s={a + rnd},"
+                                "async n=1000 delay=50ms,0\n")
+                        f.write(f"net-slow,{rnd},threads,0,aa,{t + rnd},steady_req_per_s={t + rnd},"
+                                "threads n=1000 delay=50ms,0\n")
                 with open(os.path.join(tmp, name, "list.json"), "w") as f:
                     f.write('{"models": [], "workloads": []}')
             same = self.run_cli("compare", os.path.join(tmp, "old"), os.path.join(tmp, "old"))

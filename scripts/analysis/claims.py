@@ -85,7 +85,7 @@ def matching_groups(results, check):
         return _knob_number(_knobs(group).get(largest, "")) or 0
 
     candidates = [g for g in groups if size(g) >= check.get("min_n", 0)
-                  and all(results.by_round(g[0], _config(s, g), "ops_per_s") for s in sides)]
+                  and all(results.by_round(g[0], _config(s, g), check.get("metric", "ops_per_s")) for s in sides)]
     return [max(candidates, key=size)] if candidates else []
 
 

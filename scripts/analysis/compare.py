@@ -79,18 +79,20 @@ def config_rows(old, new, metric="ops_per_s", skip=()):
     return rows
 
 
-def winner_conflicts(old_regimes, new_regimes):
-    """Regimes whose classic answer names winner X in one folder and a
-    different winner Y in the other."""
-    new_by_group = {r.group: r for r in new_regimes}
+def classic_answers(results, table):
+    """Every classic answer of a folder: the regimes', then capacity at SLO."""
+    return [r.classic for r in decide.regimes(results, table)] + tables.capacity_regimes(results, table)
+
+
+def winner_conflicts(old_answers, new_answers):
+    """Answers that name winner X in one folder and a different winner Y in
+    the other (same regime)."""
+    new_by_group = {a.group: a for a in new_answers}
     out = []
-    for o in old_regimes:
-        n = new_by_group.get(o.group)
-        if n is None:
-            continue
-        a, b = o.classic, n.classic
-        if a.outcome == stats.WINNER and b.outcome == stats.WINNER and a.best != b.best:
-            out.append((o, n))
+    for a in old_answers:
+        b = new_by_group.get(a.group)
+        if b is not None and a.outcome == stats.WINNER and b.outcome == stats.WINNER and a.best != b.best:
+            out.append((a, b))
     return out
 
 
@@ -121,26 +123,26 @@ def compare(old, new, table):
         for exp, config, ratio, decision in changed:
             out.append(f"| {exp} {config} | {fmt_ratio(ratio)} | {'faster' if decision == 'a' else 'slower'} |")
         out.append("")
-    old_regimes, new_regimes = decide.regimes(old, table), decide.regimes(new, table)
-    new_by_group = {r.group: r for r in new_regimes}
-    conflicts = winner_conflicts(old_regimes, new_regimes)
-    conflict_groups = {o.group for o, _ in conflicts}
+    old_answers, new_answers = classic_answers(old, table), classic_answers(new, table)
+    new_by_group = {a.group: a for a in new_answers}
+    conflicts = winner_conflicts(old_answers, new_answers)
+    conflict_groups = {a.group for a, _ in conflicts}
     out += ["## Which model when", "",
             f"{len(conflicts)} regimes where one folder's winner is another model than the other's winner.",
-            f"{control_line('OLD', old_regimes)} {control_line('NEW', new_regimes)}", "",
+            f"{control_line('OLD', decide.regimes(old, table))} {control_line('NEW', decide.regimes(new, table))}", "",
             "| regime | OLD | NEW | agree |", "|---|---|---|---|"]
-    for o in old_regimes:
-        n = new_by_group.get(o.group)
-        if n is None or not o.classic.best:
+    for a in old_answers:
+        b = new_by_group.get(a.group)
+        if b is None or not a.best:
             continue
-        a, b = o.classic, n.classic
-        if o.group in conflict_groups:
+        if a.group in conflict_groups:
             agree = "**no**"
         elif a.outcome == b.outcome and a.best == b.best:
             agree = "yes"
         else:
             agree = "no contradiction"
-        out.append(f"| {o.name()} | {a.label()} {fmt_ratio(a.margin)} | {b.label()} {fmt_ratio(b.margin)} | {agree} |")
+        name = f"{a.group[0]} {a.group[1]}".strip()
+        out.append(f"| {name} | {a.label()} {fmt_ratio(a.margin)} | {b.label()} {fmt_ratio(b.margin)} | {agree} |")
     out.append("")
     old_v = {v.id: v for v in claims.evaluate(old, table)}
     new_v = claims.evaluate(new, table)

@@ -167,7 +167,8 @@ def regime_lines(results, table, regs, capacity):
                 "best's figure | rounds needed |", "|---|---|---|---|---|---|---|---|"]
         for ans in capacity:
             if ans.best:
-                out.append(answer_row(f"{ans.group[0]} {ans.group[1]}", ans, None))
+                held = [v for v in ans.rounds[ans.best].values() if v != stats.FAILED]
+                out.append(answer_row(f"{ans.group[0]} {ans.group[1]}", ans, stats.median(held)))
     out += [""] + refinement_lines(regs) + control_lines(regs)
     return out
 
@@ -372,7 +373,7 @@ def latency_lines(results, table):
             "Per model and configuration, the highest offered rate held, in each round: corrected",
             "p99 within the SLO and not saturated, ramping up from the lowest step and stopping",
             "at the first step that misses (a later step that passes does not count). The median",
-            "over the rounds, its share of the model's closed-loop rate, the 95 % bootstrap",
+            "over the rounds, its share of the model's closed-loop rate, the order-statistic",
             "interval and n rounds; \"≥\": even the highest step held. The which-model-when table",
             "compares these capacities round by round.", "",
             ]
@@ -408,7 +409,7 @@ def readme_latency_lines(results, table, folder_name, chart_names):
         return []
     out = ["Latency under load (open loop, `net --rate`; latency timed from each request's intended",
            "send time): the highest offered rate each model held with corrected p99 within the SLO,",
-           "median over the rounds [95 % interval].", ""]
+           "median over the rounds [order-statistic interval].", ""]
     out += capacity_table(curves, rule)
     for name in chart_names:
         out += [f"![{name}]({folder_name}/{name}.png)", ""]
