@@ -163,8 +163,28 @@ class StatsTest(unittest.TestCase):
         self.assertEqual(stats.outcome(stats.Interval(1.1, 0.9, 1.3, 5)), stats.UNDECIDED)
 
 
+def saturate(runs, experiment, what, pct):
+    """Make one side's CPU `pct` % busy in every run of `experiment` (one
+    CPU each side, as placement "client=0-0 server=1-1" gives them, in a
+    1 s run): what data.Run derives client_busy_pct (user + system time)
+    and server_busy_pct (the server's CPU time) from."""
+    for run in runs:
+        if run.experiment != experiment:
+            continue
+        run.row.update(placement="client=0-0 server=1-1", wall_s="1.0")
+        if what == "client_busy_pct":
+            run.row.update(user_s=str(pct / 200), sys_s=str(pct / 200))
+        elif what == "server_busy_pct":
+            run.row.update(server_cpu_s=str(pct / 100))
+        else:
+            raise AssertionError(f"no fixture for not_testable_if {what}")
+    return runs
+
+
 class RuleOutcomesTest(unittest.TestCase):
-    """Every claim can be reproduced, refuted, inconclusive and not measured."""
+    """Every claim can be reproduced, refuted, inconclusive and not measured;
+    a claim whose check names the side that must not be the limit
+    (not_testable_if) can also be not testable here."""
 
     def outcome(self, claim, where_by_check):
         table = {"claim": [claim]}
@@ -186,6 +206,32 @@ class RuleOutcomesTest(unittest.TestCase):
                 with self.subTest(claim=claim["id"], check=i):
                     self.assertEqual(self.outcome(claim, lambda j, i=i: "fails" if j == i else "holds"),
                                      claims.REFUTED)
+
+    def test_a_saturated_side_is_not_testable_here(self):
+        """Driven from each check's not_testable_if: at or above the limit the
+        claim is not testable here whether its figures hold or fail (the
+        test would measure the saturated side); below it, they decide."""
+        claimed = set()
+        for claim in TABLE["claim"]:
+            for i, check in enumerate(claim.get("check", [])):
+                for what, limit in check.get("not_testable_if", {}).items():
+                    claimed.add(claim["id"])
+                    for where, decided in (("holds", claims.REPRODUCED), ("fails", claims.REFUTED)):
+                        for busy, expected in ((limit + 8, claims.NOT_TESTABLE), (limit, claims.NOT_TESTABLE),
+                                               (limit - 30, decided)):
+                            with self.subTest(claim=claim["id"], check=i, where=where, busy=busy):
+                                runs = claim_runs(claim, lambda j, i=i, where=where: where if j == i else "holds")
+                                saturate(runs, check["experiment"], what, busy)
+                                self.assertAlmostEqual(next(r for r in runs if r.experiment == check["experiment"])
+                                                       .value(what), busy)
+                                v = claims.evaluate(results_of(runs), {"claim": [claim]})[0]
+                                self.assertEqual(v.outcome, expected)
+                                if expected == claims.NOT_TESTABLE:
+                                    side = what.split("_")[0]
+                                    self.assertTrue(any(f"{side} CPU {busy} % busy" in (f.why or "")
+                                                        for f in v.findings))
+        self.assertLessEqual({"G2", "H2"}, claimed)
+        self.assertEqual(claims.NOT_TESTABLE, "not testable here")
 
     def test_failed_runs_are_not_figures(self):
         claim = next(c for c in TABLE["claim"] if c["id"] == "G1")
@@ -669,6 +715,16 @@ class CommittedResultsTest(unittest.TestCase):
                 self.assertIn(tail, committed)
                 self.assertEqual(regenerated[regenerated.index(tail):], committed[committed.index(tail):])
 
+    def test_decisions_csv_regenerates(self):
+        """decisions.csv, the machine-readable answer REPORT.md's table is
+        made from, byte for byte (analyze.py report writes both)."""
+        for folder in self.folders():
+            path = os.path.join(folder, "decisions.csv")
+            if not os.path.isfile(path):      # a folder analysed before decisions.csv existed
+                continue
+            with self.subTest(folder=folder), open(path, encoding="utf-8") as f:
+                self.assertEqual(report.decisions_csv(data.Results.load(folder), TABLE), f.read())
+
     def test_readme_section_regenerates(self):
         import re
         with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
@@ -712,6 +768,59 @@ class CommandLineTest(unittest.TestCase):
             flipped = self.run_cli("compare", os.path.join(tmp, "old"), os.path.join(tmp, "new"))
             self.assertEqual(flipped.returncode, 1, flipped.stderr)
             self.assertIn("winners contradicted", flipped.stdout)
+
+
+    def write_folder(self, folder, ratios_by_knobs, control=True):
+        """A net-fast folder of 5 planned rounds: async at 100 × the ratio,
+        threads at 100 (and the A/A control beside async)."""
+        os.mkdir(folder)
+        with open(os.path.join(folder, "runs.csv"), "w") as f:
+            f.write("experiment,round,model,errors,checksum,ops_per_s,metrics,config,exit\n")
+            for knobs, ratios in ratios_by_knobs.items():
+                for rnd, r in enumerate(ratios, start=1):
+                    for series, value in (("async", 100 * r), ("threads", 100.0)) + \
+                            ((("async~2", 100 * r),) if control else ()):
+                        f.write(f"net-fast,{rnd},{series.split('~')[0]},0,aa,{value},steady_req_per_s={value},"
+                                f"{series} {knobs},0\n")
+        with open(os.path.join(folder, "meta.txt"), "w") as f:
+            f.write("cores: 2\nrounds: 5\n")
+        with open(os.path.join(folder, "list.json"), "w") as f:
+            f.write('{"models": [], "workloads": []}')
+
+    def test_pending_lists_what_the_next_extra_round_runs(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = os.path.join(tmp, "run")
+            # n=1 undecided (ratios 0.95-1.12, a few more rounds), n=2 decided (3x)
+            self.write_folder(folder, {"n=1 delay=0ms": [1.1, 0.95, 1.08, 0.97, 1.12],
+                                       "n=2 delay=0ms": [3.0, 3.1, 2.9, 3.0, 3.05]})
+            p = self.run_cli("pending", folder)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, "net-fast\tasync n=1 delay=0ms\nnet-fast\tthreads n=1 delay=0ms\n"
+                                       "net-fast\tasync~2 n=1 delay=0ms\n")
+            expected = decide.pending(data.Results.load(folder), TABLE)
+            self.assertEqual([tuple(line.split("\t")) for line in p.stdout.splitlines()], expected)
+            decided = os.path.join(tmp, "decided")
+            self.write_folder(decided, {"n=2 delay=0ms": [3.0, 3.1, 2.9, 3.0, 3.05]})
+            p = self.run_cli("pending", decided)
+            self.assertEqual((p.returncode, p.stdout), (0, ""), p.stderr)
+            for args in (["pending", os.path.join(tmp, "nonexistent")], ["pending", tmp], ["pending"],
+                         ["pending", folder, decided]):
+                with self.subTest(args=args):
+                    p = self.run_cli(*args)
+                    self.assertEqual(p.returncode, 2)
+                    self.assertEqual(p.stdout, "")
+                    self.assertIn("analyze.py", p.stderr)
+
+    def test_families_and_control(self):
+        p = self.run_cli("families")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines(), decide.families(TABLE))
+        self.assertIn("net-fast", p.stdout.splitlines())
+        self.assertEqual(self.run_cli("families", "extra").returncode, 2)
+        p = self.run_cli("control")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        suffix, base = decide.control_name(TABLE)
+        self.assertEqual(p.stdout, f"{base} {suffix}\n")
 
 
 class TableTest(unittest.TestCase):

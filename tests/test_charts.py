@@ -16,14 +16,14 @@ import unittest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 
-from analysis import charts, data, tables  # noqa: E402
+from analysis import charts, claims, data, tables  # noqa: E402
 
 FIXTURE = os.path.join(REPO, "tests", "fixtures", "charts-small")
 EXPECTED = ("sleep", "cpu", "net-slow", "net-fast", "crossover", "spawn", "spawn-mem",
             "pingpong", "mixed", "chess", "queue", "chain", "cancel")
-# The which-model-when table's part the crossover map needs, without
-# docs/claims.toml (the map shows whatever regimes it is given).
-TABLE = {"which_model_when": {"experiments": ["crossover"], "exclude_series": []}}
+# The which-model-when families, classic models and metrics the crossover
+# map is decided with: docs/claims.toml's (decide.py reads them from there).
+TABLE = claims.load_table()
 
 
 def svg_rgb(color):
@@ -183,6 +183,44 @@ class ChartsTest(unittest.TestCase):
         pts = charts.Points(self.results, "net-slow", charts.value_of("ops_per_s"))
         self.assertNotIn(3000.0, pts.by["fork"])
         self.assertIn(3000.0, pts.by["threads"])
+
+    def test_net_runs_carry_the_steady_rate_the_decisions_use(self):
+        # every valid run of a family decided on steady_req_per_s has it,
+        # so each crossover cell is a measured comparison, not a blank
+        steady = {f["experiment"] for f in TABLE["which_model_when"]["family"]
+                  if f["metric"] == "steady_req_per_s"}
+        runs = [r for r in self.results.runs if r.experiment in steady and r.valid]
+        self.assertEqual({r.experiment for r in runs}, steady & set(self.results.experiments()))
+        self.assertTrue(all(r.value("steady_req_per_s") is not None for r in runs))
+        cross = [reg for reg in tables.regimes(self.results, TABLE) if reg.group[0] == "crossover"]
+        self.assertTrue(cross)
+        self.assertTrue(all(reg.classic.margin is not None for reg in cross))
+        chart = next(c for c in charts.plan_all(self.results, tables.regimes(self.results, TABLE))
+                     if c.name == "crossover")
+        self.assertNotIn("no valid run", chart.df.text())
+
+    def test_net_slow_plots_mem_kib(self):
+        # the one memory measure of the tables and claims (the fixture's
+        # mem_kib equals its maxrss: doubled here, so the two differ)
+        folder = os.path.join(self.tmp, "memkib")
+        os.makedirs(folder)
+        copy_fixture(folder)
+        fields, rows = read_rows(folder)
+        for row in rows:
+            if row["experiment"] == "net-slow" and row["maxrss_kib"]:
+                row["metrics"] = ";".join(p for p in row["metrics"].split(";") if not p.startswith("mem_kib="))
+                row["metrics"] += f";mem_kib={int(row['maxrss_kib']) * 2}"
+        write_rows(folder, fields, rows)
+        results = data.Results.load(folder)
+        chart = next(c for c in charts.plan_all(results, names=["net-slow"]))
+        title = [line for line in chart.body.splitlines() if "peak memory," in line][0]
+        self.assertIn("mem_kib", title)
+        self.assertNotIn("maxrss", title)
+        mem = [r.value("mem_kib") for r in results.runs
+               if r.experiment == "net-slow" and r.valid and r.series == "threads"]
+        cells = set(chart.df.text().split())
+        self.assertTrue(mem)
+        self.assertTrue(all(charts.fmt(v / 1024) in cells for v in mem))
 
     def test_an_experiment_whose_runs_all_failed_is_not_drawn(self):
         folder = os.path.join(self.tmp, "failed")
