@@ -120,7 +120,7 @@ static void list_all(void)
         printf("workload %-9s %s\n", (*w)->name, (*w)->summary);
     char entry[4200];
     if (python_entry(entry, sizeof entry))
-        printf("python   %s: CPython's models, the same workloads (python3 %s list)\n", entry, entry);
+        printf("python   entry     %s: CPython's models of the same workloads (python3 %s list)\n", entry, entry);
 }
 
 /* A JSON string: names and summaries are plain text, but escape anyway. */

@@ -55,7 +55,8 @@ def listing():
     for m in MODELS:
         ok, why = m.available()
         entry = {"name": m.NAME, "summary": m.SUMMARY, "sequential": m.SEQUENTIAL,
-                 "workers": m.WORKERS, "event_loop": m.EVENT_LOOP, "available": ok, "options": []}
+                 "workers": m.WORKERS, "event_loop": m.EVENT_LOOP,
+                 "processes": getattr(m, "PROCESSES", False), "available": ok, "options": []}
         if not ok:
             entry["unavailable"] = why
         models.append(entry)

@@ -15,6 +15,7 @@ from workloads.py_workload import TaskResult
 NAME = "py-processes"
 SUMMARY = "CPython multiprocessing: a Process per task (or a pool of -w processes), forked"
 SEQUENTIAL, WORKERS, EVENT_LOOP = False, True, False
+PROCESSES = True   # a GIL per worker: CPU work runs in parallel
 FORK = multiprocessing.get_context("fork")
 
 

@@ -12,7 +12,9 @@
 #        seed, default from the date), SERVER=HOST:PORT (every net
 #        experiment against a `cbench serve` already running elsewhere),
 #        SERVER_CPUS / CLIENT_CPUS (cpu lists for taskset; default: the
-#        cores split in two halves), DRY_RUN=1 (print the plan, run nothing)
+#        cores split in two halves), DRY_RUN=1 (print the plan, run nothing),
+#        PYTHON=0 (leave out the Python series, scripts/bench_python.sh),
+#        PYTHON_BIN (the interpreter, default /usr/bin/python3 or python3)
 #
 # How a configuration is measured. The plan is a list of configurations,
 # "SERIES k=v ...": configurations of one experiment with the same knobs
@@ -66,6 +68,8 @@ fi
 
 cores=$(nproc)
 day=$(date +%F)   # the folder is named after the day the bench started
+BUDGET_DEFAULT=0   # 1: BUDGET is the default, which the Python series share
+[ -n "${BUDGET:-}" ] || BUDGET_DEFAULT=1
 if [ "$QUICK" = 1 ]; then
     mode=quick
     ROUNDS=${ROUNDS:-3}
@@ -267,6 +271,9 @@ case " $MODELS " in *" $CONTROL_MODEL "*) ;; *) CONTROL_MODEL="" ;; esac
 if [ -z "$BASELINE" ] || [ -z "$CONCURRENT" ]; then die "cbench list has no sequential or no concurrent model"; fi
 GIL_SERIES=""
 [ -n "$GIL_MODEL" ] && GIL_SERIES="$GIL_MODEL-gil"
+# shellcheck source=scripts/bench_python.sh
+. scripts/bench_python.sh
+py_discover
 has_net=0
 if ! want net-slow && ! want net-fast && ! want crossover && ! want net-hide && ! want net-wrk &&
    ! want net-loops && ! want net-rate; then :
@@ -327,6 +334,7 @@ for m in $MODELS; do
         WORKER_S[$m]=0.001
     fi
 done
+py_measure
 # max_tasks MODEL : the most workers MODEL creates within CAP_S / 4 (a
 # quarter: with thousands alive at once each costs more than in the probe)
 max_tasks() { fcalc 'int(c / 4 / s)' c="$CAP_S" s="${WORKER_S[$1]}"; }
@@ -506,6 +514,12 @@ plan_scenarios
 plan_net_checks
 plan_net_loops
 plan_net_rate
+plan_python
+# The Python series' time comes out of the default BUDGET (not one the
+# user set), so that the full run keeps its length (25 minutes)
+if [ "${BUDGET_DEFAULT:-0}" = 1 ] && [ "$PY_PLANNED_S" != 0 ]; then
+    BUDGET=$(fcalc 'b - int(p * r + 0.5) < 60 ? 60 : b - int(p * r + 0.5)' b="$BUDGET" p="$PY_PLANNED_S" r="$ROUNDS")
+fi
 
 total=${#P_EXP[@]}
 [ "$total" -gt 0 ] || die "nothing to run (EXPERIMENTS=\"$EXPERIMENTS\")"
@@ -549,6 +563,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "placement: ${placement:-no net experiments}"
     echo "server: ${SERVER:-started by bench.sh: cbench serve pinned to ${SERVER_CPUS:-all cores}}"
     echo "cpu work: ${cpu_args:-default}"
+    py_meta
     echo "net rate estimate: ${net_rate:-none} req/s, one connection's round trip ${net_rtt_s:-none} s (size --requests only)"
     [ -z "$RATE_PROBED" ] || echo "net-rate closed-loop req/s (100 % load): ${RATE_PROBED%; }"
     echo "worker cost: $(for m in $MODELS; do printf '%s=%.1fus ' "$m" "$(fcalc 's * 1e6' s="${WORKER_S[$m]}")"; done)"
@@ -633,8 +648,13 @@ run_one() {
         run_wrk "$i" "$round"
         return
     fi
+    local -a runner=("$CBENCH" run)
+    if [ "${args[0]}" = "@py" ]; then   # the Python row (bench_python.sh)
+        runner=("$PYTHON_BIN" "$PY_ENTRY" run)
+        args=("${args[@]:1}")
+    fi
     [ "$net" = 1 ] && { args+=(--connect "$TARGET"); prefix=("${client_prefix[@]}"); }
-    cmd=$(printf '%q ' "${prefix[@]}" "$CBENCH" run "${args[@]}" --format csv)
+    cmd=$(printf '%q ' "${prefix[@]}" "${runner[@]}" "${args[@]}" --format csv)
     cmd=${cmd% }
     printf 'round %s: %s\n' "$round" "$cmd" >>"$tmp/commands"
     rm -f "$tmp/hf.json"
