@@ -517,7 +517,8 @@ plan_net_rate
 plan_python
 # The Python series' time comes out of the default BUDGET (not one the
 # user set), so that the full run keeps its length (25 minutes)
-if [ "${BUDGET_DEFAULT:-0}" = 1 ] && [ "$PY_PLANNED_S" != 0 ]; then
+# (down to 60 s; QUICK's default of none stays none)
+if [ "${BUDGET_DEFAULT:-0}" = 1 ] && [ "$BUDGET" -gt 60 ] && [ "$PY_PLANNED_S" != 0 ]; then
     BUDGET=$(fcalc 'b - int(p * r + 0.5) < 60 ? 60 : b - int(p * r + 0.5)' b="$BUDGET" p="$PY_PLANNED_S" r="$ROUNDS")
 fi
 

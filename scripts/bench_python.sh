@@ -151,6 +151,7 @@ plan_python() {
             done
         done
     fi
+    echo "bench.sh: the Python series ($PY_VERSION): about $(fcalc 'int(s + 0.5)' s="$PY_PLANNED_S") s per round (PYTHON=0 leaves them out)"
 }
 
 # py_parallel MODEL : a model whose workers are processes, each with its

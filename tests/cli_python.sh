@@ -43,3 +43,8 @@ py_plan "$TMP/py-plan0.out" PYTHON=0
 if [ "$py_status" -eq 0 ] && ! grep -q '@py' "$TMP/py-plan0.out" && grep -q '^note: PYTHON=0' "$TMP/py-plan0.out"; then
     pass "bench.sh: PYTHON=0 leaves the Python series out, and says so"
 else fail "bench.sh: PYTHON=0 leaves the Python series out" "exit $py_status; $(grep -c '@py' "$TMP/py-plan0.out") @py lines"; fi
+# The Python series' time comes out of the default BUDGET, never into
+# QUICK's, which has none.
+if grep -q 'then up to 0:00 of extra rounds' "$TMP/py-plan.out"; then
+    pass "bench.sh: QUICK with the Python series still spends no budget on extra rounds"
+else fail "bench.sh: QUICK with the Python series still spends no budget" "$(grep 'extra rounds' "$TMP/py-plan.out")"; fi

@@ -182,8 +182,10 @@ def _fail(result, error):
 # ---- blocking (serial, processes, threads) -------------------------------
 
 class _Deadline:
-    def __init__(self, seconds):
-        self.end = time.monotonic() + seconds
+    """A request's deadline; the first one's began with the connect."""
+
+    def __init__(self, seconds, begun=None):
+        self.end = (time.monotonic() if begun is None else begun) + seconds
 
     def left(self):
         left = self.end - time.monotonic()
@@ -203,8 +205,8 @@ def _recv(sock, deadline):
     return data
 
 
-def _one_request(sock, params, run, k, result):
-    deadline = _Deadline(run["timeout_s"])
+def _one_request(sock, params, run, k, result, begun):
+    deadline = _Deadline(run["timeout_s"], begun if k == 0 else None)
     sent_ns = now_ns()
     sock.settimeout(deadline.left())
     sock.sendall(run["requests"][k % 2])
@@ -224,7 +226,7 @@ def _one_request(sock, params, run, k, result):
 
 def task(params, run, tid):
     result = _new_result(tid)
-    start = now_ns()
+    start, begun = now_ns(), time.monotonic()
     try:
         sock = socket.create_connection((run["host"], run["port"]), timeout=run["timeout_s"])
     except OSError as e:
@@ -233,7 +235,7 @@ def task(params, run, tid):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         for k in range(params["requests"]):
-            _one_request(sock, params, run, k, result)
+            _one_request(sock, params, run, k, result, begun)
     except TaskFailed as e:
         _fail(result, e)
     except OSError as e:
@@ -265,9 +267,9 @@ class _WaitFor:   # Python < 3.11: the deadline is checked per await instead
         return False
 
 
-async def _one_request_async(reader, writer, params, run, k, result):
+async def _one_request_async(reader, writer, params, run, k, result, left_s):
     sent_ns = now_ns()
-    async with _timeout(run["timeout_s"]):
+    async with _timeout(left_s):
         writer.write(run["requests"][k % 2])
         try:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -287,14 +289,15 @@ async def task_async(params, run, tid):
     result = _new_result(tid)
     start = now_ns()
     try:
-        async with _timeout(run["timeout_s"]):
+        async with _timeout(run["timeout_s"]):   # the first request's deadline includes it
             reader, writer = await asyncio.open_connection(run["host"], run["port"])
     except (OSError, asyncio.TimeoutError) as e:
         return _fail(result, "connect: %s" % (getattr(e, "strerror", None) or e or "timeout"))
     result.extra.update(connect_ns=now_ns() - start, connected_at=now_ns())
     try:
         for k in range(params["requests"]):
-            await _one_request_async(reader, writer, params, run, k, result)
+            left = run["timeout_s"] - ((now_ns() - start) / 1e9 if k == 0 else 0)
+            await _one_request_async(reader, writer, params, run, k, result, max(left, 0))
     except TaskFailed as e:
         _fail(result, e)
     except asyncio.TimeoutError:

@@ -156,6 +156,11 @@ def gil_lines(results, table):
     return out + [""]
 
 
+def _plan_words(results):
+    """'cpu --work 1 per task (C: --work 23)' from meta.txt's python plan."""
+    return results.meta.get("python plan", "").split(";")[0] or "fewer kernel iterations per task"
+
+
 def section_lines(results, table):
     """REPORT.md's "Python beside C", or nothing for a folder without the row."""
     doc = listing(results)
@@ -164,12 +169,12 @@ def section_lines(results, table):
     names = series(results)
     absent = [f"{m['name']} ({m.get('unavailable', 'not available')})" for m in doc["models"] if not m["available"]]
     ran = [s for s in names if any(r.series == s for r in results.runs)]
-    meta_py = results.meta.get("python", "")
+    meta_py = results.meta.get("python", "").split(";")[0]   # "CPython 3.11.2 (/usr/bin/python3)"
     out = ["## Python beside C", "",
            f"CPython's own models ({', '.join(ran) or 'none ran'}; {meta_py or doc.get('version', '')}) ran "
            "the same workloads in the same rounds: the C models' groups for sleep, net and spawn (the "
            "same options, so the same checksum: *Equal work*), groups of their own for cpu, where pure "
-           f"Python runs {results.meta.get('python plan', 'fewer kernel iterations per task').split(';')[0]}. "
+           f"Python runs {_plan_words(results)}. "
            "Each question is answered in each language by one comparison in the same rounds, with the "
            "four outcomes; these series never join the classic question or the claims above."]
     if absent:
