@@ -21,6 +21,10 @@
 #              ring...), one loop each and one per core (SERIES-percore),
 #              1 to 10,000 connections, delay 0 and 1 ms (G9): requests/s
 #              and syscalls_per_req
+#   instrument the cost of the instrument (docs/claims.toml [[instrument]]):
+#              one loop's 1,000,000 sleeps of 1 s (P3) and its open-loop lag
+#              at 20,000 req/s (P9); P1, P6, P8 come from sleep, spawn and
+#              net-loops runs
 #   net-rate   open loop (--rate): every concurrent model offered 10 % to 120 %
 #              of its own closed-loop requests/s, probed here first; the
 #              corrected p99 against the load, and the capacity at an SLO
@@ -35,7 +39,7 @@ if [ "${QUICK:-0}" = 1 ]; then
     LOOPS_C="1 1000" LOOPS_D="0"   # G9's two ends, delay 0: fits 3 minutes
     LOOPS_DELAYED_MAX_C=1000
     # net-rate in ≤ 40 s: one connection count (the many), 5 steps, 3 rounds
-    RATE_C="1000" RATE_STEPS="10 40 70 100 120" RATE_MIN_S=0.25 RATE_MAX_S=0.5
+    RATE_C="1000" RATE_STEPS="10 50 100 120" RATE_MIN_S=0.25 RATE_MAX_S=0.5
 else
     SPAWN_N="100 1000 10000 100000"
     MIXED_CHUNKS="1 5 10 20" MIXED_REQUESTS=30
@@ -266,4 +270,15 @@ run_wrk() {
     printf '%s\n%s\n' "$HEADER" "$row" >"$tmp/out"
     rm -f "$tmp/hf.json"
     record "${P_EXP[$i]}" "$round" "${P_CONFIG[$i]}" "$status" 1
+}
+
+# instrument: the runs the cost-of-the-instrument targets need that no other
+# experiment makes (one loop, one series per group: nothing to compare).
+plan_instrument() {
+    want instrument && [ -n "$SINGLE_LOOP" ] || return 0
+    ADD_CAP=$(fcalc "c * 2" c="$CAP_S") add instrument "$SINGLE_LOOP n=1000000 sleep" 2.5 \
+        "$SINGLE_LOOP" sleep -n 1000000 --ms "$SLEEP_MS"
+    [ "$has_net" = 1 ] || return 0
+    add instrument "$SINGLE_LOOP n=1000 rate=20000" 0.7 \
+        "$SINGLE_LOOP" net -n 1000 --delay-ms 1 --rate 20000 --duration 0.5 --loops 1
 }
