@@ -8,7 +8,7 @@
 #        net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess
 #        queue chain cancel; default all), ROUNDS (planned rounds, default 5,
 #        QUICK 3), BUDGET (seconds of extra rounds for the regimes still
-#        undecided, default 150, QUICK 0), SEED (shuffle
+#        undecided, default 120, QUICK 0), SEED (shuffle
 #        seed, default from the date), SERVER=HOST:PORT (every net
 #        experiment against a `cbench serve` already running elsewhere),
 #        SERVER_CPUS / CLIENT_CPUS (cpu lists for taskset; default: the
@@ -83,21 +83,22 @@ if [ "$QUICK" = 1 ]; then
 else
     mode=full
     ROUNDS=${ROUNDS:-5}
-    BUDGET=${BUDGET:-150}          # seconds of extra rounds for undecided regimes
-    # 0.3 s runs: the noise here follows CPU steal, not run length (vm-3:
+    BUDGET=${BUDGET:-120}          # seconds of extra rounds for undecided regimes
+    # 0.25 s runs: the noise here follows CPU steal, not run length (vm-3:
     # rank correlation 0.65 with steal), and the time saved pays for the
     # A/A control and the extra rounds of BUDGET within 25 minutes
-    TARGET_S=0.3
+    TARGET_S=0.25
     CAP_S=4
     RUN_TIMEOUT=600
-    SLEEP_N="3 100 10000 100000"
+    SLEEP_N="3 10000 100000"       # 100 told nothing 3 and 10,000 do not
     CPU_N=$(printf '%s\n' 1 "$cores" $((2 * cores)) $((4 * cores)) | sort -nu | tr '\n' ' ')
     SLOW_C="100 1000 10000"
     SLOW_REQUESTS=20
     FAST_C="1 2 4 8 16"
     # delay 0, 1 and 50 ms: the two ends and the step where threads lose
-    # to a loop; 10 ms too made the full run 100 s longer than 25 minutes
-    GRID_C="1 10 100 1000" GRID_D="0 1 50"
+    # to a loop; 10 ms and 10 connections too made the full run 3 minutes
+    # longer than 25
+    GRID_C="1 100 1000" GRID_D="0 1 50"
 fi
 if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || [ "$ROUNDS" -lt 1 ]; then die "ROUNDS: \"$ROUNDS\" is not a whole number ≥ 1"; fi
 [[ $BUDGET =~ ^[0-9]+$ ]] || die "BUDGET: \"$BUDGET\" is not a whole number of seconds"
