@@ -537,7 +537,9 @@ mmss() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 
 # --- meta.txt: everything needed to judge or redo the run --------------------
 git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
-[ -n "$(git status --porcelain 2>/dev/null)" ] && git_rev="$git_rev+dirty"
+# results/ is the bench's own output (an earlier run's folder not yet
+# committed), not a change to the code that ran
+[ -n "$(git status --porcelain -- . ':!results' 2>/dev/null)" ] && git_rev="$git_rev+dirty"
 {
     echo "date: $(date -Iseconds)"
     echo "host: $(hostname)"
@@ -796,6 +798,7 @@ rm -f "$tmp/commands"
 echo "bench.sh: drawing charts and writing REPORT.md"
 python3 scripts/analyze.py report "$tmp" >>"$tmp/bench.log" 2>&1 ||
     echo "bench.sh: the analysis failed (see bench.log); the data is kept" >&2
+echo "total_s: $((EPOCHSECONDS - started_at))" >>"$tmp/meta.txt"   # for the README (make readme)
 
 # Final name: <date>-<host>, then -2, -3...: mkdir claims a name atomically,
 # and rename(2) onto the empty folder publishes the whole folder at once.
