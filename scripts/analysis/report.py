@@ -7,8 +7,9 @@ same bytes.
 """
 import math
 import os
+import re
 
-from . import claims, data, decide, python, stats, tables
+from . import claims, data, decide, instrument, python, stats, tables
 
 STEAL_FLAG_PCT = 10.0       # a run losing more than this to steal is flagged
 SERVER_BOUND_PCT = 90.0     # server busy this much of its cores: it was the limit
@@ -445,6 +446,7 @@ def write_report(results, table, charts=()):
         out += verdict_lines(v)
     out += regime_lines(results, table, regs, capacity)
     out += latency_lines(results, table)
+    out += instrument.lines(results, table)
     out += python.section_lines(results, table)
     out += server_lines(results)
     rule = tables.slo_rule(table)
@@ -470,7 +472,8 @@ def readme_section(results, table, folder_name, chart_names=()):
     decided, asked, counts = decide.summary(regs)
     meta = results.meta
     out = [f"Measured with `make bench` ({meta.get('mode', '?')} matrix, {meta.get('rounds', '?')} planned rounds) on "
-           f"{meta.get('cores', '?')} cores ({meta.get('cpu', 'unknown CPU')}), {meta.get('date', '')[:10]}. "
+           f"{meta.get('cores', '?')} cores ({meta.get('cpu', 'unknown CPU')}), {meta.get('date', '')[:10]}"
+           f"{run_length_words(meta)}. "
            f"Generated from [`{folder_name}`]({folder_name}/REPORT.md) by `make readme`; nothing here is typed.", "",
            "| claim | verdict here |", "|---|---|"]
     for v in verdicts:
@@ -488,6 +491,23 @@ def readme_section(results, table, folder_name, chart_names=()):
     out += [""] + scale_lines(results)
     out += readme_latency_lines(results, table, folder_name, chart_names)   # out ends blank
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def mmss(seconds):
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def run_length_words(meta):
+    """', in M:SS (...)' from meta.txt: total_s (start to folder, analysis
+    included) when the bench wrote it, else probing + rounds."""
+    phases = dict(re.findall(r"(probing|planned rounds|extra rounds) (\d+) s", meta.get("phases", "")))
+    if not phases:
+        return ""
+    parts = ", ".join(f"{k} {mmss(int(v))}" for k, v in phases.items())
+    if meta.get("total_s", "").isdigit():
+        return f", in {mmss(int(meta['total_s']))} end to end ({parts}, then the analysis)"
+    total = int(phases.get("probing", 0)) + int(meta.get("duration_s", "0") or 0)
+    return f", in {mmss(total)} before the analysis ({parts})"
 
 
 def scale_lines(results):
