@@ -170,9 +170,9 @@ static void suggest(const struct run *r, long fits, char *buf, size_t size)
 {
     if (fits < 1)
         snprintf(buf, size, "no worker fits: wait for other processes to end");
-    else if (!r->model->uses_workers)
+    else if (!r->model->traits.uses_workers)
         snprintf(buf, size, "use --loops %ld or fewer", fits);
-    else if (r->model->nonblocking)
+    else if (r->model->traits.nonblocking)
         snprintf(buf, size, "use -w %ld or fewer", fits);
     else
         snprintf(buf, size, "use -n %ld or fewer, or a pool of -w %ld", fits, fits);
@@ -183,7 +183,7 @@ int run_check_workers(const struct run *r)
     long want = r->model_workers;
     if (want <= 0)
         return 0;
-    bool processes = r->model->worker_processes;
+    bool processes = r->model->traits.worker_processes;
     long machine = machine_tasks_now();
     struct worker_room rooms[] = {
         room_machine("kernel.pid_max", read_number("/proc/sys/kernel/pid_max"), machine),

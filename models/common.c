@@ -74,6 +74,23 @@ long run_pool_size(const struct run *r)
     return r->workers > 0 && r->workers < r->tasks ? r->workers : r->tasks;
 }
 
+long model_tasks_at_once(const struct run *r)
+{
+    switch (r->model->traits.runs) {
+    case RUNS_ONE: return 1;
+    case RUNS_POOL: return run_pool_size(r);
+    case RUNS_ALL: break;
+    }
+    return r->tasks;
+}
+
+/* A process per worker holds one task's descriptors; a pool of threads or
+ * loops holds every task it runs at once. */
+long model_tasks_per_process(const struct run *r)
+{
+    return r->model->traits.worker_processes ? 1 : model_tasks_at_once(r);
+}
+
 int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase phase)
 {
     ssize_t n;

@@ -173,9 +173,8 @@ static int fork_check(struct run *r)
 const struct model model_fork = {
     .name = "fork",
     .summary = "a process per task (or a pool of -w processes), results via shared memory",
-    .uses_workers = true,
-    .bare_spawn = bare_spawn_fork,
-    .worker_processes = true,
+    .traits = { .runs = RUNS_POOL, .uses_workers = true, .worker_processes = true,
+                .parallel_cpu = true },
     .check = fork_check,
     .run = fork_run,
 };

@@ -244,9 +244,8 @@ static int hybrid_check(struct run *r)
 const struct model model_hybrid = {
     .name = "hybrid",
     .summary = "one libev loop for waits + a pool of -w threads (default: cores) for CPU steps",
-    .nonblocking = true,
-    .uses_workers = true,
-    .bare_spawn = bare_spawn_libev,
+    .traits = { .runs = RUNS_ALL, .nonblocking = true, .uses_workers = true,
+                .parallel_cpu = true },
     .check = hybrid_check,
     .run = hybrid_run,
 };

@@ -237,8 +237,7 @@ const struct model model_threads = {
     .options = threads_options,
     .params_size = sizeof(struct threads_params),
     .params_default = &threads_defaults,
-    .uses_workers = true,
-    .bare_spawn = bare_spawn_threads,
+    .traits = { .runs = RUNS_POOL, .uses_workers = true, .parallel_cpu = true },
     .check = threads_check,
     .run = threads_run,
 };

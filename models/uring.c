@@ -548,7 +548,7 @@ static int uring_run(struct run *r)
 
 /* spawn --bare: n NOP submissions through one ring, submitted in batches
  * and reaped: what an uring task costs to start and finish. */
-static int uring_bare_spawn(long n, double us[2])
+int uring_bare_spawn(long n, double us[2])
 {
     struct io_uring ring;
     struct uring_params p = uring_defaults;
@@ -579,9 +579,8 @@ const struct model model_uring = {
     .options = uring_options,
     .params_size = sizeof(struct uring_params),
     .params_default = &uring_defaults,
-    .nonblocking = true,
+    .traits = { .runs = RUNS_ALL, .nonblocking = true },
     .available = uring_probe,
-    .bare_spawn = uring_bare_spawn,
     .check = uring_check,
     .run = uring_run,
 };
