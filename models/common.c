@@ -209,6 +209,9 @@ static void task_serve_blocking(struct run *r, struct task *t, struct wait w, ch
             break;
         case WAIT_CPU:
             break;
+        case WAIT_SPAWN:
+            t->io_result = r->spawn ? r->spawn(r, t, w.fd) : -ENOSYS;
+            break;
         }
     }
 }
@@ -355,4 +358,48 @@ int run_loop_threads(void *loops, size_t size, long n, void *(*fn)(void *), stru
         pthread_join(threads[k], NULL);
     free(threads);
     return status;
+}
+
+/* ---- tasks created at run time (WAIT_SPAWN) ----------------------------- */
+
+bool run_spawn_admit(struct run *r)
+{
+    long live = atomic_fetch_add(&r->shared->spawned_live, 1);
+    if (live < r->shared->spawn_limit) {
+        atomic_fetch_add_explicit(&r->shared->spawned_total, 1, memory_order_relaxed);
+        return true;
+    }
+    atomic_fetch_sub(&r->shared->spawned_live, 1);
+    atomic_fetch_add_explicit(&r->shared->turned_away, 1, memory_order_relaxed);
+    return false;
+}
+
+void run_spawn_release(struct run *r)
+{
+    atomic_fetch_sub(&r->shared->spawned_live, 1);
+}
+
+struct spawned *spawned_new(struct run *r, int fd, void *ctx)
+{
+    size_t state = r->workload->state_size;
+    struct spawned *sp = calloc(1, sizeof *sp + state);
+    if (!sp)
+        return NULL;
+    struct task *t = &sp->task;
+    sp->run = r;
+    sp->ctx = ctx;
+    t->id = -1;                 /* never --fail-task's */
+    t->nonblocking = r->nonblocking;
+    t->params = r->workload_params;
+    t->run = r->workload_run;
+    t->state = state ? (char *)(sp + 1) : NULL;
+    t->spawned = true;
+    t->spawn_fd = fd;
+    return sp;
+}
+
+void spawned_free(struct spawned *sp)
+{
+    run_spawn_release(sp->run);
+    free(sp);
 }

@@ -33,6 +33,12 @@ struct run_cancel {
  * workers see it. */
 struct run_shared {
     atomic_bool task_failed;
+    /* Tasks created at run time (WAIT_SPAWN): how many live now, at most
+     * spawn_limit (the model's connection limit, set before run()). */
+    atomic_long spawned_live;
+    atomic_long spawned_total;
+    atomic_long turned_away;   /* WAIT_SPAWNs answered -EAGAIN */
+    long spawn_limit;
 };
 
 struct run {
@@ -70,7 +76,30 @@ struct run {
                                   its loops; the tasks' I/O is counted in
                                   task->syscalls */
     char note[160];            /* backend used, failure reason... for output */
+
+    /* How a blocking model (common.c's task_run_blocking) serves WAIT_SPAWN:
+     * set by a model whose traits.spawns, and its context. The result is
+     * the parent's io_result (0, -EAGAIN at the limit, -errno). */
+    int64_t (*spawn)(struct run *r, struct task *parent, int fd);
+    void *spawn_ctx;
 };
+
+/* A task created at run time (WAIT_SPAWN), with its state after it. The
+ * model that runs it frees it with spawned_free once it has finished. */
+struct spawned {
+    struct run *run;
+    void *ctx;                 /* the model's */
+    struct task task;
+};
+/* Admit one more task created at run time, or false at the limit (counted
+ * in turned_away); a task admitted is released by spawned_free, or by
+ * run_spawn_release when it could not be created. */
+bool run_spawn_admit(struct run *r);
+void run_spawn_release(struct run *r);
+/* A new task of the run's workload owning `fd`, its state zeroed, ready
+ * for task_step; NULL when out of memory. */
+struct spawned *spawned_new(struct run *r, int fd, void *ctx);
+void spawned_free(struct spawned *sp);   /* also run_spawn_release */
 
 /* How many of a run's tasks a model runs at once. */
 enum model_runs {
@@ -92,7 +121,7 @@ struct model_traits {
                                   different cores at once (fork, threads,
                                   hybrid's pool; not one loop) */
     bool spawns;               /* runs tasks created while it runs
-                                  (cbench serve's connections) */
+                                  (WAIT_SPAWN: cbench serve's connections) */
 };
 
 struct model {
