@@ -11,6 +11,7 @@
 
 #include "../models/model.h"
 #include "../server/http_server.h"
+#include "serve.h"
 #include "../lib/options.h"
 #include "output.h"
 #include "run.h"
@@ -126,8 +127,8 @@ static void json_options(const struct opt_spec *table)
 }
 
 /* `cbench list --format json`: one document for scripts, which choose
- * models by their traits (sequential, workers, event_loop, parallel_cpu,
- * serves: struct model_traits), never by name. */
+ * models by their traits (sequential, workers, event_loop, processes,
+ * parallel_cpu, serves: struct model_traits), never by name. */
 static void list_json(void)
 {
     printf("{\"models\":[");
@@ -137,9 +138,10 @@ static void list_json(void)
         printf(",\"summary\":");
         json_string((*m)->summary);
         const struct model_traits *t = &(*m)->traits;
-        printf(",\"sequential\":%s,\"workers\":%s,\"event_loop\":%s,\"parallel_cpu\":%s,"
-               "\"serves\":%s", json_bool(t->runs == RUNS_ONE), json_bool(t->uses_workers),
-               json_bool(t->nonblocking), json_bool(t->parallel_cpu), json_bool(t->spawns));
+        printf(",\"sequential\":%s,\"workers\":%s,\"event_loop\":%s,\"processes\":%s,"
+               "\"parallel_cpu\":%s,\"serves\":%s", json_bool(t->runs == RUNS_ONE),
+               json_bool(t->uses_workers), json_bool(t->nonblocking), json_bool(t->worker_processes),
+               json_bool(t->parallel_cpu), json_bool(t->spawns));
         char why[200];
         bool ok = model_available(*m, why, sizeof why);
         printf(",\"available\":%s", ok ? "true" : "false");
@@ -386,7 +388,7 @@ static int command(int argc, char **argv)
         return command_run(argc, argv);
     }
     if (strcmp(cmd, "serve") == 0)
-        return http_server_main(argc - 1, argv + 1);
+        return serve_main(argc - 1, argv + 1);
     fprintf(stderr, "cbench: unknown command \"%s\"\n", cmd);
     print_usage(stderr);
     return 2;

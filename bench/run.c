@@ -54,7 +54,7 @@ static int run_check_available(const struct model *m)
 }
 
 /* Descriptors open now (stdio, anything inherited). */
-static long run_open_fds(void)
+long run_open_fds(void)
 {
     long n = 0;
     DIR *d = opendir("/proc/self/fd");
@@ -399,7 +399,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
 }
 
 /* The cancellation block of a --fail-task run (see model.h), or NULL. */
-static struct run_cancel *run_cancel_new(void)
+struct run_cancel *run_cancel_new(void)
 {
     struct run_cancel *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -415,7 +415,7 @@ static struct run_cancel *run_cancel_new(void)
     return c;
 }
 
-static void run_cancel_free(struct run_cancel *c)
+void run_cancel_free(struct run_cancel *c)
 {
     if (!c)
         return;
