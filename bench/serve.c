@@ -333,6 +333,9 @@ static int serve_run(const struct serve_request *req)
     int status = req->model->check ? req->model->check(&r) : 0;
     if (status != 0)
         return status;
+    /* The sockets are non-blocking under every model (http_conn.c), so a
+     * blocking model tries a call at once and polls on EAGAIN. */
+    r.nonblocking = true;
     r.shared = mmap(NULL, sizeof *r.shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     r.task = mmap(NULL, (size_t)r.tasks * sizeof *r.task, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);

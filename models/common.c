@@ -134,14 +134,15 @@ int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase
 /* A completion wait served by a blocking model (and threads --gil, which
  * passes `gil` to release around the wait). Blocking fds: the call blocks
  * (bounded by the workload's SO_RCVTIMEO/SO_SNDTIMEO). Under --fail-task
- * the fd is polled first, cancellably, as a WAIT_READ would be; a
- * non-blocking fd (threads --gil, or one shared by tasks under --fail-task)
- * is tried, and polled on EAGAIN until ready, cancelled or past the
- * task's deadline. */
+ * a blocking fd is polled first, cancellably, as a WAIT_READ would be; a
+ * non-blocking fd (threads --gil, cbench serve's sockets) is tried at once
+ * unless the wait says the data cannot be there yet (poll_first), and
+ * polled on EAGAIN until ready, cancelled or past the task's deadline. */
 int64_t task_io_blocking(struct run *r, struct task *t, struct wait w, char *lend,
                          void (*release)(void *), void (*reacquire)(void *), void *arg)
 {
-    bool polled = r->cancel && w.kind != WAIT_CONNECT;   /* as WAIT_READ was */
+    bool polled = r->cancel && w.kind != WAIT_CONNECT &&   /* as WAIT_READ was */
+                  (!t->nonblocking || w.poll_first);
     bool first = true;
     for (;;) {
         if (polled) {

@@ -56,10 +56,10 @@ static bool fork_wait_gate(int gate_fd, struct fork_shared *shared)
  * the worker whose task spawned it, not a prefork pool accepting on one
  * socket: a pool of P processes serves P connections at once, and the
  * P+1st would wait in the backlog until one closes (for ever against a
- * keep-alive client), where the issue asks for every connection served or
- * turned away at once. The worker reaps its finished children before each
- * fork (their slots count against the limit until then) and all of them
- * before it exits. */
+ * keep-alive client), where every connection must be served or turned
+ * away at once. The worker reaps a finished child as it ends (SIGCHLD),
+ * so none stays a zombie and its slot is free at once, and waits for all
+ * of them before it exits. */
 
 /* Reap the worker's finished connection processes; `all`: wait for every
  * one (they end within their deadline, or at once once cancelled). */
@@ -77,15 +77,36 @@ static void fork_reap_spawned(struct run *r, bool all)
     }
 }
 
+/* The worker's run, for its SIGCHLD handler (a worker is one thread). */
+static struct run *fork_reaping_run;
+
+/* waitpid and an atomic decrement are async-signal-safe. */
+static void fork_on_child_exit(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    fork_reap_spawned(fork_reaping_run, false);
+    errno = saved;
+}
+
+/* In a worker that may spawn: reap connection processes as they end. */
+static void fork_reap_on_exit(struct run *r)
+{
+    struct sigaction sa = { .sa_handler = fork_on_child_exit, .sa_flags = SA_RESTART | SA_NOCLDSTOP };
+    fork_reaping_run = r;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+}
+
 static int64_t fork_spawn(struct run *r, struct task *parent, int fd)
 {
     (void)parent;
-    fork_reap_spawned(r, false);
     if (!run_spawn_admit(r))
         return -EAGAIN;
     struct spawned *sp = spawned_new(r, fd, NULL);
     pid_t worker = getpid(), pid = sp ? fork() : -1;
     if (pid == 0) {
+        signal(SIGCHLD, SIG_DFL);
         prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlives its worker */
         if (getppid() != worker)
             _exit(1);
@@ -108,6 +129,8 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
         _exit(1);
     if (!fork_wait_gate(gate_fd, shared))
         _exit(0);
+    if (r->spawn)
+        fork_reap_on_exit(r);
     for (;;) {
         long i = atomic_fetch_add(&shared->next_task, 1);
         if (i >= r->tasks || atomic_load(&shared->abort) || !run_may_start_task(r))

@@ -41,6 +41,8 @@ struct http_conn {
     int fd;
     uint8_t phase;                /* enum conn_phase */
     bool close_after;             /* close once the answer is sent */
+    bool answered;                /* an answer just left: the next request
+                                     cannot be here yet (poll_first) */
     int64_t last_active_ns;       /* the client's last progress */
     int64_t request_start_ns;     /* the first byte of the request being read */
     int64_t linger_end_ns;        /* DRAIN: until then at most */
@@ -217,7 +219,13 @@ static struct wait conn_read(struct task *t, struct http_conn *c)
         deadline = earliest(deadline, after_s(c->request_start_ns, run->cfg.header_timeout_s));
     t->deadline_ns = deadline;
     c->phase = CONN_READ_DONE;
-    return wait_recv(c->fd, NULL, HTTP_SERVER_READ_CHUNK);
+    struct wait w = wait_recv(c->fd, NULL, HTTP_SERVER_READ_CHUNK);
+    /* Right after an answer a closed-loop client is still reading it:
+     * wait for readiness first rather than try a recv that fails. */
+    if (c->answered)
+        w = wait_poll_first(w);
+    c->answered = false;
+    return w;
 }
 
 static struct wait conn_read_done(struct task *t, struct http_conn *c)
@@ -245,6 +253,7 @@ static struct wait conn_write(struct task *t, struct http_conn *c)
             c->phase = CONN_DRAIN;
         } else {
             c->phase = CONN_READ;
+            c->answered = c->pending_len == 0;
         }
         return wait_cpu();
     }
@@ -449,6 +458,9 @@ static int http_conn_setup(const void *params, void *run, const struct workload_
     r->cfg.idle_timeout_s = clamp_timeout(p->idle_timeout_s);
     r->cfg.header_timeout_s = clamp_timeout(p->header_timeout_s);
     r->listeners = env->tasks;
+    /* The body pattern is filled now, once: a connection process forked
+     * later shares its pages instead of filling 256 KiB of its own. */
+    http_body_pattern();
     r->port = http_listener_open(p->host, (int)p->port, (int)r->listeners, true, r->listen_fd);
     return r->port < 0 ? 1 : 0;
 }
