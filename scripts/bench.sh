@@ -8,7 +8,7 @@
 #        net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess
 #        queue chain cancel; default all), ROUNDS (planned rounds, default 5,
 #        QUICK 3), BUDGET (seconds of extra rounds for the regimes still
-#        undecided, default 180, QUICK 0), SEED (shuffle
+#        undecided, default 120, QUICK 0), SEED (shuffle
 #        seed, default from the date), SERVER=HOST:PORT (every net
 #        experiment against a `cbench serve` already running elsewhere),
 #        SERVER_CPUS / CLIENT_CPUS (cpu lists for taskset; default: the
@@ -46,15 +46,16 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 RESULTS_ROOT=${RESULTS_ROOT:-results}
 CBENCH=${CBENCH:-build/cbench}
-ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess queue chain cancel"
+ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess queue chain cancel instrument"
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 WRK=${WRK:-wrk}
 SERVER=${SERVER:-}
 
+started_at=$EPOCHSECONDS   # the whole run's time: probing, rounds, analysis
 die() { echo "bench.sh: $*" >&2; exit 2; }
 want() { case " $EXPERIMENTS " in *" $1 "*) return 0 ;; esac; return 1; }   # want EXPERIMENT
 [ -x "$CBENCH" ] || die "$CBENCH is not an executable (run make first, or set CBENCH)"
-for tool in hyperfine python3 jq awk timeout flock taskset; do
+for tool in hyperfine python3 awk timeout flock taskset; do
     command -v "$tool" >/dev/null || die "$tool is not installed (see scripts/deps.sh)"
 done
 for e in $EXPERIMENTS; do
@@ -78,23 +79,26 @@ if [ "$QUICK" = 1 ]; then
     SLOW_C="1000"
     SLOW_REQUESTS=5
     FAST_C="1 16"
-    GRID_C="1 1000" GRID_D="0 10"
+    GRID_C="1 100" GRID_D="0 10"   # n=1000 serial alone took 2.5 s a run
 else
     mode=full
     ROUNDS=${ROUNDS:-5}
-    BUDGET=${BUDGET:-180}          # seconds of extra rounds for undecided regimes
-    # 0.3 s runs: the noise here follows CPU steal, not run length (vm-3:
+    BUDGET=${BUDGET:-120}          # seconds of extra rounds for undecided regimes
+    # 0.25 s runs: the noise here follows CPU steal, not run length (vm-3:
     # rank correlation 0.65 with steal), and the time saved pays for the
     # A/A control and the extra rounds of BUDGET within 25 minutes
-    TARGET_S=0.3
+    TARGET_S=0.25
     CAP_S=4
     RUN_TIMEOUT=600
-    SLEEP_N="3 100 10000 100000"
+    SLEEP_N="3 10000 100000"       # 100 told nothing 3 and 10,000 do not
     CPU_N=$(printf '%s\n' 1 "$cores" $((2 * cores)) $((4 * cores)) | sort -nu | tr '\n' ' ')
     SLOW_C="100 1000 10000"
     SLOW_REQUESTS=20
     FAST_C="1 2 4 8 16"
-    GRID_C="1 10 100 1000" GRID_D="0 1 10 50"
+    # delay 0, 1 and 50 ms: the two ends and the step where threads lose
+    # to a loop; 10 ms and 10 connections too made the full run 3 minutes
+    # longer than 25
+    GRID_C="1 100 1000" GRID_D="0 1 50"
 fi
 if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || [ "$ROUNDS" -lt 1 ]; then die "ROUNDS: \"$ROUNDS\" is not a whole number ≥ 1"; fi
 [[ $BUDGET =~ ^[0-9]+$ ]] || die "BUDGET: \"$BUDGET\" is not a whole number of seconds"
@@ -269,7 +273,7 @@ GIL_SERIES=""
 [ -n "$GIL_MODEL" ] && GIL_SERIES="$GIL_MODEL-gil"
 has_net=0
 if ! want net-slow && ! want net-fast && ! want crossover && ! want net-hide && ! want net-wrk &&
-   ! want net-loops && ! want net-rate; then :
+   ! want net-loops && ! want net-rate && ! want instrument; then :
 elif has_workload net; then has_net=1
 else note "cbench has no net workload: the net experiments are skipped"; fi
 
@@ -287,6 +291,7 @@ for column in model workload tasks wall_s ops ops_per_s errors checksum params m
     case ",$HEADER," in *",$column,"*) ;; *) die "cbench CSV header lacks \"$column\": $HEADER" ;; esac
 done
 NF_HEADER=$(awk -F, '{ print NF }' <<<"$HEADER")
+EMPTY_ROW=$(awk -F, '{ s = ""; for (i = 2; i <= NF; i++) s = s ","; print s }' <<<"$HEADER")
 NOTE_COLUMN=$(awk -F, '{ for (i = 1; i <= NF; i++) if ($i == "note") { print i; exit } print NF }' <<<"$HEADER")
 printf 'experiment,round,%s,config,exit,process_s,steal_pct,idle_pct,server_cpu_s,placement\n' "$HEADER" >"$tmp/runs.csv"
 
@@ -317,15 +322,19 @@ calibration_before="not run"
 [ "$cpu_ok" = 1 ] && calibration_before=$(calibrate)
 
 # What a worker costs per model (spawn, 200 workers): caps the task counts a
-# model is given, so no configuration is predicted longer than CAP_S.
+# model is given, so no configuration is predicted longer than CAP_S. The
+# fastest of three probes: one probe on a loaded machine read 5x the quiet
+# cost, and the matrix (which models run at 10,000 tasks) changed with it.
 declare -A WORKER_S
 for m in $MODELS; do
-    probe run "$m" spawn -n 200 --format csv
-    if [ "$probe_status" -eq 0 ]; then
-        WORKER_S[$m]=$(fcalc 'w / 200' w="$(csv_field "$tmp/probe.out" wall_s)")
-    else
-        WORKER_S[$m]=0.001
-    fi
+    best=""
+    for _ in 1 2 3; do
+        probe run "$m" spawn -n 200 --format csv
+        [ "$probe_status" -eq 0 ] || continue
+        wall=$(csv_field "$tmp/probe.out" wall_s)
+        best=$(fcalc 'b == "" || w < b ? w : b' w="$wall" b="$best")
+    done
+    WORKER_S[$m]=$(fcalc 'b == "" ? 0.001 : b / 200' b="$best")
 done
 # max_tasks MODEL : the most workers MODEL creates within CAP_S / 4 (a
 # quarter: with thousands alive at once each costs more than in the probe)
@@ -506,6 +515,7 @@ plan_scenarios
 plan_net_checks
 plan_net_loops
 plan_net_rate
+plan_instrument
 
 total=${#P_EXP[@]}
 [ "$total" -gt 0 ] || die "nothing to run (EXPERIMENTS=\"$EXPERIMENTS\")"
@@ -596,26 +606,35 @@ ticks0="" ticks1="" srv0="" srv1=""   # set around each run by cpu_ticks and ser
 
 # record EXP ROUND CONFIG STATUS NET : append the run in $tmp/out to runs.csv
 record() {
-    local exp=$1 round=$2 config=$3 status=$4 net=$5 row="" steal idle server=""
-    if [ "$(head -n 1 "$tmp/out")" = "$HEADER" ]; then
+    local exp=$1 round=$2 config=$3 status=$4 net=$5 head="" row="" commas steal idle server=""
+    # Builtins only (read, parameter expansion): this runs between every two
+    # runs, and each process it started cost the bench seconds in all.
+    { IFS= read -r head; IFS= read -r row; } <"$tmp/out" 2>/dev/null || true
+    if [ "$head" != "$HEADER" ]; then
+        [ -z "$head" ] || log "unexpected output header (expected: $HEADER): $head"
+        row=""
+    fi
+    commas=${row//[^,]/}
+    if [ -n "$row" ] && [ $((${#commas} + 1)) -ne "$NF_HEADER" ]; then
         # A comma inside the free-text `note` column would shift the columns
         # after it: fold the extra fields back into note, joined with ';'.
-        row=$(sed -n 2p "$tmp/out" | awk -F, -v nf="$NF_HEADER" -v k="$NOTE_COLUMN" '{
+        row=$(awk -F, -v nf="$NF_HEADER" -v k="$NOTE_COLUMN" '{
             extra = NF - nf; s = $1
             for (i = 2; i <= NF; i++) s = s ((extra > 0 && i > k && i <= k + extra) ? ";" : ",") $i
-            print s }')
-    elif [ -s "$tmp/out" ]; then
-        log "unexpected output header (expected: $HEADER): $(head -n 1 "$tmp/out")"
+            print s }' <<<"$row")
     fi
     # No row (crash, timeout, refused): empty columns, the exit says why.
-    [ -n "$row" ] || row=$(awk -F, '{ s = ""; for (i = 2; i <= NF; i++) s = s ","; print s }' <<<"$HEADER")
+    [ -n "$row" ] || row=$EMPTY_ROW
     local -a t0 t1
     read -r -a t0 <<<"$ticks0"
     read -r -a t1 <<<"$ticks1"
     local busy=$((t1[0] - t0[0])) stolen=$((t1[1] - t0[1])) idled=$((t1[2] - t0[2]))
     steal=$(share_pct "$stolen" $((busy + stolen + idled)))
     idle=$(share_pct "$idled" $((busy + stolen + idled)))
-    [ "$net" = 1 ] && [ -n "$srv0" ] && [ -n "$srv1" ] && server=$(fcalc '(b - a) / hz' a="$srv0" b="$srv1" hz="$HZ")
+    if [ "$net" = 1 ] && [ -n "$srv0" ] && [ -n "$srv1" ]; then
+        local ms=$(((srv1 - srv0) * 1000 / HZ))
+        printf -v server '%d.%03d' $((ms / 1000)) $((ms % 1000))
+    fi
     printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$exp" "$round" "$row" "$config" "$status" "$process_s" \
         "$steal" "$idle" "$server" "$([ "$net" = 1 ] && echo "$placement")" >>"$tmp/runs.csv"
     if [ "$status" -ne 0 ] && [ "$exp" != cancel ]; then   # cancel runs exit 1 by design
@@ -623,8 +642,15 @@ record() {
         sed 's/^/    /' "$tmp/err" | head -n 5 >>"$tmp/bench.log"
     fi
 }
-
-# run_one I ROUND : plan entry I once, timed by hyperfine, pinned if net
+# hyperfine_result FILE : sets status (cbench's exit) and process_s (seconds)
+# from hyperfine's JSON export; status 1 when the file says neither
+hyperfine_result() {
+    local json="" ws='[[:space:]]*'
+    IFS= read -r -d '' json <"$1" 2>/dev/null || true
+    status=1 process_s=""
+    [[ $json =~ \"exit_codes\":$ws\[$ws(-?[0-9]+) ]] && status=${BASH_REMATCH[1]}
+    if [[ $json =~ \"times\":$ws\[$ws([0-9.eE+-]+) ]]; then process_s=${BASH_REMATCH[1]}; else status=1; fi
+}
 run_one() {
     local i=$1 round=$2 net=${P_NET[$1]} cmd
     local -a args prefix=()
@@ -637,16 +663,14 @@ run_one() {
     cmd=$(printf '%q ' "${prefix[@]}" "$CBENCH" run "${args[@]}" --format csv)
     cmd=${cmd% }
     printf 'round %s: %s\n' "$round" "$cmd" >>"$tmp/commands"
-    rm -f "$tmp/hf.json"
+    : >"$tmp/hf.json"
     cpu_ticks ticks0; server_ticks srv0
     bg_run "$tmp/hf.out" "$tmp/err" "$RUN_TIMEOUT" hyperfine -N -i --runs 1 --style none \
         --output "$tmp/out" --export-json "$tmp/hf.json" "$cmd"
     cpu_ticks ticks1; server_ticks srv1
     [ "$status" -eq 0 ] || : >"$tmp/out"    # killed: hyperfine's file may be partial
     process_s=""
-    if [ "$status" -eq 0 ]; then   # cbench's own exit status and hyperfine's time
-        read -r status process_s < <(jq -r '.results[0] | "\(.exit_codes[0] // 1) \(.times[0])"' "$tmp/hf.json" 2>/dev/null || echo 1)
-    fi
+    [ "$status" -ne 0 ] || hyperfine_result "$tmp/hf.json"   # cbench's own exit status and hyperfine's time
     record "${P_EXP[$i]}" "$round" "${P_CONFIG[$i]}" "$status" "$net"
     if [ "$status" -eq 2 ]; then   # bad usage will not improve in a later round
         P_SKIP[i]=1
@@ -687,6 +711,7 @@ run_round() {
     done
 }
 
+probing_s=$((EPOCHSECONDS - started_at))
 SECONDS=0
 runs_total=$((total * ROUNDS)) runs_done=0
 all_entries=$(seq 0 $((total - 1)))
@@ -706,6 +731,7 @@ done
 declare -A PLAN_INDEX=()
 for ((i = 0; i < total; i++)); do PLAN_INDEX["${P_EXP[$i]}"$'\t'"${P_CONFIG[$i]}"]=$i; done
 extra_rounds=0 extra_runs=0 extra_start=$SECONDS extra_note=""
+planned_s=$SECONDS
 # pick_pending LEFT_S : PICKED=(plan indices) from $tmp/pending, whole groups
 # in the given order while their predicted seconds fit LEFT_S
 pick_pending() {
@@ -760,6 +786,7 @@ rm -f "$tmp/out" "$tmp/err" "$tmp/hf.json" "$tmp/hf.out" "$tmp/probe.out" "$tmp/
     echo "finished: $(date -Iseconds)"
     echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "duration_s: $SECONDS"
+    echo "phases: probing ${probing_s} s, planned rounds ${planned_s} s, extra rounds ${extra_s} s (analysis follows)"
     echo "commands:"
     sed 's/^/  /' "$tmp/commands"
 } >>"$tmp/meta.txt"
@@ -781,5 +808,5 @@ tmp=""
 failed=$(python3 -c 'import csv,sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print(sum(1 for r in rows if r["exit"] != "0" and r["experiment"] != "cancel"))' "$dest/runs.csv")
-echo "bench.sh: done in $(mmss "$SECONDS"): $dest ($plan_words, $failed failed runs)"
+echo "bench.sh: done in $(mmss $((EPOCHSECONDS - started_at))) (probing, rounds and analysis): $dest ($plan_words, $failed failed runs)"
 echo "bench.sh: report: $dest/REPORT.md (redraw with: make plot RESULTS=$dest)"

@@ -21,6 +21,10 @@
 #              ring...), one loop each and one per core (SERIES-percore),
 #              1 to 10,000 connections, delay 0 and 1 ms (G9): requests/s
 #              and syscalls_per_req
+#   instrument the cost of the instrument (docs/claims.toml [[instrument]]):
+#              one loop's 1,000,000 sleeps of 1 s (P3) and its open-loop lag
+#              at 20,000 req/s (P9); P1, P6, P8 come from sleep, spawn and
+#              net-loops runs
 #   net-rate   open loop (--rate): every concurrent model offered 10 % to 120 %
 #              of its own closed-loop requests/s, probed here first; the
 #              corrected p99 against the load, and the capacity at an SLO
@@ -28,6 +32,8 @@
 if [ "${QUICK:-0}" = 1 ]; then
     SPAWN_N="1000"
     MIXED_CHUNKS="10" MIXED_REQUESTS=30
+    MIXED_GIL=0                    # the GIL's series alone took 11 s of 3 minutes
+    INSTRUMENT_SLEEP_N=""          # P3's million sleeps: the full matrix only
     CHESS_MOVES=10
     CHAIN_N="10"
     CANCEL_N=""                    # the full matrix measures cancellation
@@ -35,10 +41,13 @@ if [ "${QUICK:-0}" = 1 ]; then
     LOOPS_C="1 1000" LOOPS_D="0"   # G9's two ends, delay 0: fits 3 minutes
     LOOPS_DELAYED_MAX_C=1000
     # net-rate in ≤ 40 s: one connection count (the many), 5 steps, 3 rounds
-    RATE_C="1000" RATE_STEPS="10 40 70 100 120" RATE_MIN_S=0.25 RATE_MAX_S=0.5
+    RATE_C="1000" RATE_STEPS="10 50 100 120" RATE_MIN_S=0.25 RATE_MAX_S=0.5
 else
     SPAWN_N="100 1000 10000 100000"
-    MIXED_CHUNKS="1 5 10 20" MIXED_REQUESTS=30
+    MIXED_CHUNKS="1 10 20" MIXED_REQUESTS=30
+    MIXED_GIL=0                    # the GIL's I/O waits behind every chunk:
+                                   # 12 s a round; cpu and pingpong show it
+    INSTRUMENT_SLEEP_N=1000000
     CHESS_MOVES=30
     CHAIN_N="10 100"
     CANCEL_N="100 1000 10000"
@@ -46,9 +55,9 @@ else
     LOOPS_C="1 10 100 1000 10000" LOOPS_D="0 1"
     LOOPS_DELAYED_MAX_C=100        # delay 1 ms up to 100 connections: G9
                                    # judges delay 0; the rest is shown beside
-    # net-rate in ≤ 3 min: 5 models × 2 × 6 steps × 5 rounds = 300 runs of
+    # net-rate in ≤ 3 min: 5 models × 2 × 5 steps × 5 rounds = 250 runs of
     # ~0.35 s + ~0.1 s (start, connect, workers), and 10 probes
-    RATE_C="100 1000" RATE_STEPS="10 25 40 70 100 120" RATE_MIN_S=0.35 RATE_MAX_S=1
+    RATE_C="100 1000" RATE_STEPS="10 40 70 100 120" RATE_MIN_S=0.35 RATE_MAX_S=1
 fi
 IO_TASKS=10 IO_MS=1
 HIDE_REQUESTS=10
@@ -109,7 +118,7 @@ plan_scenarios() {
                 "$m" mixed -n "$IO_TASKS" --cpu-tasks 0 --requests "$MIXED_REQUESTS" --io-ms "$IO_MS"
         done
         for chunk in $MIXED_CHUNKS; do
-            for s in $CONCURRENT $GIL_SERIES; do
+            for s in $CONCURRENT $([ "$MIXED_GIL" = 1 ] && echo "$GIL_SERIES"); do
                 m=${s%%-*}
                 # a single loop (and the GIL) waits for every CPU chunk
                 est=$(fcalc 'r * (io + c * k) / 1000' r="$MIXED_REQUESTS" io="$IO_MS" c="$cpu_n" k="$chunk")
@@ -266,4 +275,16 @@ run_wrk() {
     printf '%s\n%s\n' "$HEADER" "$row" >"$tmp/out"
     rm -f "$tmp/hf.json"
     record "${P_EXP[$i]}" "$round" "${P_CONFIG[$i]}" "$status" 1
+}
+
+# instrument: the runs the cost-of-the-instrument targets need that no other
+# experiment makes (one loop, one series per group: nothing to compare).
+plan_instrument() {
+    want instrument && [ -n "$SINGLE_LOOP" ] || return 0
+    [ -z "$INSTRUMENT_SLEEP_N" ] ||
+        ADD_CAP=$(fcalc "c * 2" c="$CAP_S") add instrument "$SINGLE_LOOP n=$INSTRUMENT_SLEEP_N sleep" 2.5 \
+            "$SINGLE_LOOP" sleep -n "$INSTRUMENT_SLEEP_N" --ms "$SLEEP_MS"
+    [ "$has_net" = 1 ] || return 0
+    add instrument "$SINGLE_LOOP n=1000 rate=20000" 0.7 \
+        "$SINGLE_LOOP" net -n 1000 --delay-ms 1 --rate 20000 --duration 0.5 --loops 1
 }

@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from analysis import charts, claims, compare, data, decide, report, stats, tables  # noqa: E402
+from analysis import charts, claims, compare, data, decide, instrument, report, stats, tables  # noqa: E402
 
 TABLE = claims.load_table()
 LISTING = {"models": [{"name": m, "sequential": m == "serial"} for m in
@@ -497,6 +497,69 @@ class CompareTest(unittest.TestCase):
                       text)
         self.assertIn("1 regimes where one folder's winner is another model", text)
         self.assertIn("2 configurations changed beyond noise", text)
+
+
+
+class InstrumentTest(unittest.TestCase):
+    """The cost of the instrument: per-round ratios to a same-run reference,
+    set against the targets of docs/claims.toml."""
+
+    def target(self, tid):
+        return next(t for t in TABLE["instrument"] if t["id"] == tid)
+
+    def cost(self, tid, runs):
+        return instrument.Cost(self.target(tid), instrument.ratios(results_of(runs), self.target(tid)))
+
+    def spawn(self, worker_over_bare, rounds=5):
+        return [run_row("spawn", "async n=100000", rnd,
+                        {"us_per_worker": 0.5 * worker_over_bare * (1 + 0.001 * rnd), "bare_us_per_worker": 0.5})
+                for rnd in range(1, rounds + 1)]
+
+    def test_a_reference_in_the_same_run(self):
+        self.assertEqual(self.cost("P6", self.spawn(1.02)).outcome, instrument.MET)
+        self.assertEqual(self.cost("P6", self.spawn(1.8)).outcome, instrument.MISSED)
+        self.assertAlmostEqual(self.cost("P6", self.spawn(1.8)).ratio.mid, 1.8 * 1.003, places=6)
+
+    def test_an_interval_across_the_target_is_unclear(self):
+        runs = [run_row("spawn", "async n=100000", rnd, {"us_per_worker": u, "bare_us_per_worker": 1.0})
+                for rnd, u in enumerate([1.0, 1.01, 1.02, 1.08, 1.1], start=1)]
+        self.assertEqual(self.cost("P6", runs).outcome, instrument.UNCLEAR)
+
+    def test_another_model_in_the_same_round(self):
+        runs = []
+        for rnd in range(1, 6):
+            runs += [run_row("net-loops", "uring n=1000 delay=0ms", rnd, {}, ),
+                     run_row("net-loops", "async n=1000 delay=0ms", rnd, {})]
+            for r, cpu in ((runs[-2], 0.9), (runs[-1], 1.0)):
+                r.row.update({"user_s": str(cpu * rnd), "sys_s": "0", "ops": str(1000 * rnd)})
+        cost = self.cost("P8", runs)
+        self.assertEqual(len(cost.values), 5)
+        self.assertAlmostEqual(cost.ratio.mid, 0.9)
+        self.assertEqual(cost.outcome, instrument.MET)
+
+    def test_per_task_figures_and_constants(self):
+        runs = [run_row("instrument", "async n=1000000 sleep", rnd, {}) for rnd in range(1, 6)]
+        for r in runs:
+            r.row.update({"mem_kib": "300000", "wall_s": "1.9"})
+        self.assertAlmostEqual(self.cost("P3 memory", runs).ratio.mid, 0.3 / 0.15)
+        self.assertEqual(self.cost("P3 time", runs).outcome, instrument.MISSED)
+
+    def test_failed_and_stolen_runs_are_left_out(self):
+        runs = self.spawn(1.0)
+        runs[0].row["exit"], runs[0].exit = "1", 1
+        runs[1].row["steal_pct"] = "40"
+        self.assertEqual(len(self.cost("P6", runs).values), 4)   # no steal limit given
+        costs = instrument.costs(results_of(runs), TABLE)
+        self.assertEqual(len(next(c for c in costs if c.target["id"] == "P6").values), 3)
+
+    def test_report_and_compare_show_a_regression(self):
+        old, new = results_of(self.spawn(1.02)), results_of(self.spawn(1.8))
+        text = "\n".join(instrument.lines(new, TABLE))
+        self.assertIn("## The cost of the instrument", text)
+        self.assertIn("| P6 |", text)
+        self.assertIn("| P1 | fork sleep -n 3 --ms 1000: wall ÷ the 1 s asked for | – | – | ≤ 1.003 | not measured |", text)
+        self.assertIn("1 targets met in OLD and missed in NEW: P6.", "\n".join(instrument.compare_lines(old, new, TABLE)))
+        self.assertIn("0 targets met in OLD and missed in NEW.", "\n".join(instrument.compare_lines(new, old, TABLE)))
 
 
 class ReportTest(unittest.TestCase):

@@ -8,6 +8,7 @@ Modules, each depending only on those above it:
   decide   the answers per regime: the classic question, the refinements,
            the A/A control; the extra rounds still pending; decisions.csv
   claims   the verdict rules (docs/claims.toml) and their evaluation
+  instrument  the cost of the instrument: P-targets against same-run references
   tables   per-configuration summaries, latency under load (capacity at SLO)
   charts   a package: gnuplot data files and scripts, a module per family
   report   REPORT.md and the README's results section

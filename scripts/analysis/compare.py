@@ -13,7 +13,7 @@ and refuted in the other.
 """
 import re
 
-from . import claims, decide, stats, tables
+from . import claims, decide, instrument, stats, tables
 from .report import fmt, fmt_ratio
 
 MACHINE_DRIFT = 0.05        # calibrations further apart than this: the machine differs
@@ -144,6 +144,7 @@ def compare(old, new, table):
         name = f"{a.group[0]} {a.group[1]}".strip()
         out.append(f"| {name} | {a.label()} {fmt_ratio(a.margin)} | {b.label()} {fmt_ratio(b.margin)} | {agree} |")
     out.append("")
+    out += instrument.compare_lines(old, new, table)
     old_v = {v.id: v for v in claims.evaluate(old, table)}
     new_v = claims.evaluate(new, table)
     verdict_conflicts = 0

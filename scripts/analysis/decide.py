@@ -308,7 +308,7 @@ def _num(x):
 
 def answer_row(regime_name, ans):
     m = ans.margin
-    return {"regime": regime_name, "question": ans.question, "outcome": ans.outcome or "not compared",
+    return {"regime": regime_name, "question": ans.question, "outcome": ans.outcome,
             "best": ans.best or "", "runner_up": ans.runner_up or "",
             "ratio": _num(m.mid if m else None), "low": _num(m.low if m else None),
             "high": _num(m.high if m else None),
@@ -340,10 +340,12 @@ def control_family_rows(regs):
 
 def decision_rows(regs, capacity=()):
     """decisions.csv's rows: per regime its classic answer and refinements,
-    the capacity-at-SLO answers, then one control row per family."""
+    the capacity-at-SLO answers, then one control row per family. A question
+    with one series or none (the others exceed the run cap) is not asked,
+    so it has no row: every row's outcome is one of the four."""
     rows = []
     for reg in regs:
-        rows += [answer_row(reg.name(), a) for a in [reg.classic] + reg.refinements if a.best]
+        rows += [answer_row(reg.name(), a) for a in [reg.classic] + reg.refinements if a.runner_up]
     for ans in capacity:
         rows.append(answer_row(f"{ans.group[0]} {ans.group[1]}", ans))
     return rows + control_family_rows(regs)

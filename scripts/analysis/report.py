@@ -8,7 +8,7 @@ same bytes.
 import math
 import os
 
-from . import claims, data, decide, stats, tables
+from . import claims, data, decide, instrument, stats, tables
 
 STEAL_FLAG_PCT = 10.0       # a run losing more than this to steal is flagged
 SERVER_BOUND_PCT = 90.0     # server busy this much of its cores: it was the limit
@@ -445,6 +445,7 @@ def write_report(results, table, charts=()):
         out += verdict_lines(v)
     out += regime_lines(results, table, regs, capacity)
     out += latency_lines(results, table)
+    out += instrument.lines(results, table)
     out += server_lines(results)
     rule = tables.slo_rule(table)
     out += work_lines(results, own_rates={rule["experiment"]} if rule else ())
