@@ -121,7 +121,7 @@ static int run_check_fd_limit(const struct run *r)
     return 2;
 }
 
-static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
+void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
 {
     for (long i = 0; i < r->tasks; i++) {
         struct task *t = &r->task[i];
@@ -129,8 +129,8 @@ static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
         t->nonblocking = r->nonblocking;
         t->params = r->workload_params;
         t->run = r->workload_run;
-        t->latency_us = latency + (size_t)i * per_task;
-        t->latency_cap = per_task;
+        t->latency_us = latency ? latency + (size_t)i * per_task : NULL;
+        t->latency_cap = latency ? per_task : 0;
     }
 }
 

@@ -46,6 +46,9 @@ int run_measure(const struct run_request *req, struct result *out);
 /* Descriptors the busiest process of run `r` needs, given `open_now`
  * already open (for the up-front check; exported for the unit tests). */
 long run_fd_need(const struct run *r, long open_now);
+/* Each task's id, fds mode, workload params and run state, and its slice of
+ * `latency` (per_task samples each; NULL: no samples, cbench serve). */
+void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task);
 
 /* The cancellation block (model.h) of a run that may be stopped: a
  * --fail-task run, cbench serve --model. NULL when it cannot be made. */

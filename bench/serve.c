@@ -274,24 +274,13 @@ static void serve_announce(const struct serve_request *req, const struct run *r,
     fflush(stdout);
 }
 
-static void serve_init_tasks(struct run *r)
-{
-    for (long i = 0; i < r->tasks; i++) {
-        struct task *t = &r->task[i];
-        t->id = (int)i;
-        t->nonblocking = r->nonblocking;
-        t->params = r->workload_params;
-        t->run = r->workload_run;
-    }
-}
-
 /* The listeners open, the signals go to one thread, the model runs. */
 static int serve_run_tasks(const struct serve_request *req, struct run *r)
 {
     char why[200] = "";
     long limit = serve_limit(r, why, sizeof why);
     r->shared->spawn_limit = limit;
-    serve_init_tasks(r);
+    run_init_tasks(r, NULL, 0);
     struct workload_env env = { .tasks = r->tasks, .nonblocking = r->nonblocking,
                                 .model = r->model->name, .concurrency = r->tasks };
     int status = http_conn_workload.setup(&req->conn, r->workload_run, &env);
