@@ -170,12 +170,23 @@ static void suggest(const struct run *r, long fits, char *buf, size_t size)
 {
     if (fits < 1)
         snprintf(buf, size, "no worker fits: wait for other processes to end");
-    else if (!r->model->uses_workers)
+    else if (!r->model->traits.uses_workers)
         snprintf(buf, size, "use --loops %ld or fewer", fits);
-    else if (r->model->nonblocking)
+    else if (r->model->traits.nonblocking)
         snprintf(buf, size, "use -w %ld or fewer", fits);
     else
         snprintf(buf, size, "use -n %ld or fewer, or a pool of -w %ld", fits, fits);
+}
+
+/* Every limit on new workers here, filled in (some may say "none"). */
+static size_t worker_rooms(bool processes, struct worker_room rooms[4])
+{
+    long machine = machine_tasks_now();
+    rooms[0] = room_machine("kernel.pid_max", read_number("/proc/sys/kernel/pid_max"), machine);
+    rooms[1] = room_machine("kernel.threads-max", read_number("/proc/sys/kernel/threads-max"), machine);
+    rooms[2] = room_memory(processes);
+    rooms[3] = room_nproc();
+    return 4;
 }
 
 int run_check_workers(const struct run *r)
@@ -183,15 +194,10 @@ int run_check_workers(const struct run *r)
     long want = r->model_workers;
     if (want <= 0)
         return 0;
-    bool processes = r->model->worker_processes;
-    long machine = machine_tasks_now();
-    struct worker_room rooms[] = {
-        room_machine("kernel.pid_max", read_number("/proc/sys/kernel/pid_max"), machine),
-        room_machine("kernel.threads-max", read_number("/proc/sys/kernel/threads-max"), machine),
-        room_memory(processes),
-        room_nproc(),
-    };
-    for (size_t k = 0; k < sizeof rooms / sizeof rooms[0]; k++) {
+    bool processes = r->model->traits.worker_processes;
+    struct worker_room rooms[4];
+    size_t n = worker_rooms(processes, rooms);
+    for (size_t k = 0; k < n; k++) {
         if (rooms[k].workers < 0 && rooms[k].why[0] == '\0')
             continue;   /* not a limit here */
         if (want <= rooms[k].workers)
@@ -204,4 +210,21 @@ int run_check_workers(const struct run *r)
         return 2;
     }
     return 0;
+}
+
+long run_worker_room(bool processes, char *why, size_t size)
+{
+    struct worker_room rooms[4];
+    size_t n = worker_rooms(processes, rooms);
+    long best = -1;
+    for (size_t k = 0; k < n; k++) {
+        if (rooms[k].workers < 0 && rooms[k].why[0] == '\0')
+            continue;
+        long room = rooms[k].workers > 0 ? rooms[k].workers : 0;
+        if (best < 0 || room < best) {
+            best = room;
+            snprintf(why, size, "%s", rooms[k].why);
+        }
+    }
+    return best;
 }

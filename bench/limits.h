@@ -10,4 +10,9 @@
  * r->model_workers). */
 int run_check_workers(const struct run *r);
 
+/* How many more threads (processes: `processes`) the machine and the user
+ * leave room for now, by the tightest of the limits above, which `why`
+ * names; -1 when none applies. (cbench serve's connection limit.) */
+long run_worker_room(bool processes, char *why, size_t size);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "../models/model.h"
 #include "../server/http_server.h"
+#include "serve.h"
 #include "../lib/options.h"
 #include "output.h"
 #include "run.h"
@@ -136,6 +137,11 @@ static void json_string(const char *s)
     putchar('"');
 }
 
+static const char *json_bool(bool b)
+{
+    return b ? "true" : "false";
+}
+
 static void json_options(const struct opt_spec *table)
 {
     printf(",\"options\":[");
@@ -148,7 +154,8 @@ static void json_options(const struct opt_spec *table)
 }
 
 /* `cbench list --format json`: one document for scripts, which choose
- * models by their traits (sequential, workers, event_loop), never by name. */
+ * models by their traits (sequential, workers, event_loop, processes,
+ * parallel_cpu, serves: struct model_traits), never by name. */
 static void list_json(void)
 {
     printf("{\"models\":[");
@@ -157,8 +164,11 @@ static void list_json(void)
         json_string((*m)->name);
         printf(",\"summary\":");
         json_string((*m)->summary);
-        printf(",\"sequential\":%s,\"workers\":%s,\"event_loop\":%s", (*m)->sequential ? "true" : "false",
-               (*m)->uses_workers ? "true" : "false", (*m)->nonblocking ? "true" : "false");
+        const struct model_traits *t = &(*m)->traits;
+        printf(",\"sequential\":%s,\"workers\":%s,\"event_loop\":%s,\"processes\":%s,"
+               "\"parallel_cpu\":%s,\"serves\":%s", json_bool(t->runs == RUNS_ONE),
+               json_bool(t->uses_workers), json_bool(t->nonblocking), json_bool(t->worker_processes),
+               json_bool(t->parallel_cpu), json_bool(t->spawns));
         char why[200];
         bool ok = model_available(*m, why, sizeof why);
         printf(",\"available\":%s", ok ? "true" : "false");
@@ -306,7 +316,7 @@ static bool parse_run_options(int argc, char **argv, struct run_request *req,
             return false;
     if (!output_parse_format(common->format, format))
         return false;
-    if (common->workers && !req->model->uses_workers) {
+    if (common->workers && !req->model->traits.uses_workers) {
         fprintf(stderr, "cbench: --workers: model %s has no worker pool\n", req->model->name);
         return false;
     }
@@ -414,7 +424,7 @@ static int command(int argc, char **argv)
         return command_run(argc, argv);
     }
     if (strcmp(cmd, "serve") == 0)
-        return http_server_main(argc - 1, argv + 1);
+        return serve_main(argc - 1, argv + 1);
     fprintf(stderr, "cbench: unknown command \"%s\"\n", cmd);
     print_usage(stderr);
     return 2;

@@ -54,7 +54,7 @@ static int run_check_available(const struct model *m)
 }
 
 /* Descriptors open now (stdio, anything inherited). */
-static long run_open_fds(void)
+long run_open_fds(void)
 {
     long n = 0;
     DIR *d = opendir("/proc/self/fd");
@@ -80,9 +80,7 @@ static long run_fd_tasks_held(const struct run *r)
 {
     if (r->workload->fds_at_setup)
         return r->tasks;
-    if (r->model->sequential || r->model->worker_processes)
-        return 1;
-    return r->model->nonblocking ? r->tasks : run_pool_size(r);
+    return model_tasks_per_process(r);
 }
 
 long run_fd_need(const struct run *r, long open_now)
@@ -123,7 +121,7 @@ static int run_check_fd_limit(const struct run *r)
     return 2;
 }
 
-static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
+void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
 {
     for (long i = 0; i < r->tasks; i++) {
         struct task *t = &r->task[i];
@@ -131,8 +129,8 @@ static void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task)
         t->nonblocking = r->nonblocking;
         t->params = r->workload_params;
         t->run = r->workload_run;
-        t->latency_us = latency + (size_t)i * per_task;
-        t->latency_cap = per_task;
+        t->latency_us = latency ? latency + (size_t)i * per_task : NULL;
+        t->latency_cap = latency ? per_task : 0;
     }
 }
 
@@ -240,9 +238,7 @@ void run_format_params(char *buf, size_t size, const struct opt_spec *table, con
  * (queue's producers and consumers) must know whether they all can run. */
 static long run_concurrency(const struct run *r)
 {
-    if (r->model->sequential)
-        return 1;
-    return r->model->nonblocking ? r->tasks : run_pool_size(r);
+    return model_tasks_at_once(r);
 }
 
 /* What a process holds that a cancelled run must have given back. */
@@ -350,7 +346,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     const struct workload *w = r->workload;
     struct workload_env env = { .tasks = r->tasks, .nonblocking = r->nonblocking,
                                 .model = r->model->name, .concurrency = run_concurrency(r),
-                                .bare_spawn = r->model->bare_spawn,
+                                .bare_spawn = bare_spawn_for(r->model),
                                 .cancellable = r->cancel != NULL };
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
@@ -403,7 +399,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
 }
 
 /* The cancellation block of a --fail-task run (see model.h), or NULL. */
-static struct run_cancel *run_cancel_new(void)
+struct run_cancel *run_cancel_new(void)
 {
     struct run_cancel *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -419,7 +415,7 @@ static struct run_cancel *run_cancel_new(void)
     return c;
 }
 
-static void run_cancel_free(struct run_cancel *c)
+void run_cancel_free(struct run_cancel *c)
 {
     if (!c)
         return;
@@ -451,7 +447,7 @@ static int run_measure_once(const struct run_request *req, struct result *out)
         .model_params = req->model_params,
         .tasks = req->tasks,
         .workers = req->workers,
-        .nonblocking = req->model->nonblocking,
+        .nonblocking = req->model->traits.nonblocking,
         .fail_task = req->fail_task,
     };
     memset(out, 0, sizeof *out);

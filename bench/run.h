@@ -46,6 +46,16 @@ int run_measure(const struct run_request *req, struct result *out);
 /* Descriptors the busiest process of run `r` needs, given `open_now`
  * already open (for the up-front check; exported for the unit tests). */
 long run_fd_need(const struct run *r, long open_now);
+/* Each task's id, fds mode, workload params and run state, and its slice of
+ * `latency` (per_task samples each; NULL: no samples, cbench serve). */
+void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task);
+
+/* The cancellation block (model.h) of a run that may be stopped: a
+ * --fail-task run, cbench serve --model. NULL when it cannot be made. */
+struct run_cancel *run_cancel_new(void);
+void run_cancel_free(struct run_cancel *c);
+/* Descriptors open in this process now. */
+long run_open_fds(void);
 
 /* "k=v;k=v" of every option in `table` as stored in `params`. */
 void run_format_params(char *buf, size_t size, const struct opt_spec *table, const void *params);

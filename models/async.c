@@ -153,8 +153,7 @@ const struct model model_async = {
     .options = async_options,
     .params_size = sizeof(struct async_params),
     .params_default = &async_defaults,
-    .nonblocking = true,
-    .bare_spawn = bare_spawn_libev,
+    .traits = { .runs = RUNS_ALL, .nonblocking = true, .spawns = true },
     .check = async_check,
     .run = async_run,
 };

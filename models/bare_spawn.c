@@ -1,6 +1,7 @@
 /* bare_spawn.c - bare loops that create and destroy workers, for spawn
- * --bare: each model names its own in its registry entry (.bare_spawn), so
- * the workload never needs to know which model it runs under.
+ * --bare: a table beside the registry (bare_spawn_for) names each model's,
+ * so the workload never needs to know which model it runs under and the
+ * model itself carries no reference.
  *
  * Each fills us[0] with µs per worker when all workers are alive at once
  * (created first, each blocked on a gate, then released and reaped: the
@@ -203,14 +204,14 @@ static int bare_result(double us[2])
     return us[0] < 0 || us[1] < 0 ? -1 : 0;
 }
 
-int bare_spawn_fork(long n, double us[2])
+static int bare_spawn_fork(long n, double us[2])
 {
     us[0] = bare_fork_alive(n);
     us[1] = bare_fork_seq(n);
     return bare_result(us);
 }
 
-int bare_spawn_threads(long n, double us[2])
+static int bare_spawn_threads(long n, double us[2])
 {
     us[0] = bare_threads_alive(n, BARE_STACK);
     us[1] = bare_threads_seq(n, BARE_STACK);
@@ -219,9 +220,31 @@ int bare_spawn_threads(long n, double us[2])
 
 /* n zero-second libev timers started together, fired and stopped in one
  * loop: what an async (or hybrid) task costs to start and finish. */
-int bare_spawn_libev(long n, double us[2])
+static int bare_spawn_libev(long n, double us[2])
 {
     us[0] = bare_libev(n);
     us[1] = 0;
     return bare_result(us);
+}
+
+extern const struct model model_fork, model_threads, model_async, model_hybrid, model_uring;
+
+/* Which bare loop stands beside which model; a model not listed has none. */
+static const struct {
+    const struct model *model;
+    bare_spawn_fn fn;
+} bare_spawns[] = {
+    { &model_fork, bare_spawn_fork },
+    { &model_threads, bare_spawn_threads },
+    { &model_async, bare_spawn_libev },
+    { &model_hybrid, bare_spawn_libev },
+    { &model_uring, uring_bare_spawn },
+};
+
+bare_spawn_fn bare_spawn_for(const struct model *m)
+{
+    for (size_t i = 0; i < sizeof bare_spawns / sizeof bare_spawns[0]; i++)
+        if (bare_spawns[i].model == m)
+            return bare_spawns[i].fn;
+    return NULL;
 }

@@ -74,6 +74,23 @@ long run_pool_size(const struct run *r)
     return r->workers > 0 && r->workers < r->tasks ? r->workers : r->tasks;
 }
 
+long model_tasks_at_once(const struct run *r)
+{
+    switch (r->model->traits.runs) {
+    case RUNS_ONE: return 1;
+    case RUNS_POOL: return run_pool_size(r);
+    case RUNS_ALL: break;
+    }
+    return r->tasks;
+}
+
+/* A process per worker holds one task's descriptors; a pool of threads or
+ * loops holds every task it runs at once. */
+long model_tasks_per_process(const struct run *r)
+{
+    return r->model->traits.worker_processes ? 1 : model_tasks_at_once(r);
+}
+
 int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase phase)
 {
     ssize_t n;
@@ -117,14 +134,15 @@ int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase
 /* A completion wait served by a blocking model (and threads --gil, which
  * passes `gil` to release around the wait). Blocking fds: the call blocks
  * (bounded by the workload's SO_RCVTIMEO/SO_SNDTIMEO). Under --fail-task
- * the fd is polled first, cancellably, as a WAIT_READ would be; a
- * non-blocking fd (threads --gil, or one shared by tasks under --fail-task)
- * is tried, and polled on EAGAIN until ready, cancelled or past the
- * task's deadline. */
+ * a blocking fd is polled first, cancellably, as a WAIT_READ would be; a
+ * non-blocking fd (threads --gil, cbench serve's sockets) is tried at once
+ * unless the wait says the data cannot be there yet (poll_first), and
+ * polled on EAGAIN until ready, cancelled or past the task's deadline. */
 int64_t task_io_blocking(struct run *r, struct task *t, struct wait w, char *lend,
                          void (*release)(void *), void (*reacquire)(void *), void *arg)
 {
-    bool polled = r->cancel && w.kind != WAIT_CONNECT;   /* as WAIT_READ was */
+    bool polled = r->cancel && w.kind != WAIT_CONNECT &&   /* as WAIT_READ was */
+                  (!t->nonblocking || w.poll_first);
     bool first = true;
     for (;;) {
         if (polled) {
@@ -191,6 +209,9 @@ static void task_serve_blocking(struct run *r, struct task *t, struct wait w, ch
             t->io_result = task_io_blocking(r, t, w, lend, NULL, NULL, NULL);
             break;
         case WAIT_CPU:
+            break;
+        case WAIT_SPAWN:
+            t->io_result = r->spawn ? r->spawn(r, t, w.fd) : -ENOSYS;
             break;
         }
     }
@@ -338,4 +359,48 @@ int run_loop_threads(void *loops, size_t size, long n, void *(*fn)(void *), stru
         pthread_join(threads[k], NULL);
     free(threads);
     return status;
+}
+
+/* ---- tasks created at run time (WAIT_SPAWN) ----------------------------- */
+
+bool run_spawn_admit(struct run *r)
+{
+    long live = atomic_fetch_add(&r->shared->spawned_live, 1);
+    if (live < r->shared->spawn_limit) {
+        atomic_fetch_add_explicit(&r->shared->spawned_total, 1, memory_order_relaxed);
+        return true;
+    }
+    atomic_fetch_sub(&r->shared->spawned_live, 1);
+    atomic_fetch_add_explicit(&r->shared->turned_away, 1, memory_order_relaxed);
+    return false;
+}
+
+void run_spawn_release(struct run *r)
+{
+    atomic_fetch_sub(&r->shared->spawned_live, 1);
+}
+
+struct spawned *spawned_new(struct run *r, int fd, void *ctx)
+{
+    size_t state = r->workload->state_size;
+    struct spawned *sp = calloc(1, sizeof *sp + state);
+    if (!sp)
+        return NULL;
+    struct task *t = &sp->task;
+    sp->run = r;
+    sp->ctx = ctx;
+    t->id = -1;                 /* never --fail-task's */
+    t->nonblocking = r->nonblocking;
+    t->params = r->workload_params;
+    t->run = r->workload_run;
+    t->state = state ? (char *)(sp + 1) : NULL;
+    t->spawned = true;
+    t->spawn_fd = fd;
+    return sp;
+}
+
+void spawned_free(struct spawned *sp)
+{
+    run_spawn_release(sp->run);
+    free(sp);
 }

@@ -16,7 +16,6 @@
 
 static void evloop_on_io(struct ev_loop *loop, ev_io *w, int revents);
 static void evloop_arm(struct evloop *l, struct evloop_task *et, struct wait w);
-static void evloop_step(struct evloop *l, struct evloop_task *et);
 
 bool evloop_open(struct evloop *l, struct run *r, unsigned flags, const struct evloop_hooks *hooks,
                  void *tasks, size_t stride, long count)
@@ -63,11 +62,56 @@ static struct evloop_task *evloop_task_at(const struct evloop *l, long i)
     return (struct evloop_task *)(l->tasks + (size_t)i * l->stride);
 }
 
+static struct evloop_spawned *evloop_spawned_of(struct evloop_task *et)
+{
+    return (struct evloop_spawned *)((char *)et - offsetof(struct evloop_spawned, et));
+}
+
+/* A task created at run time leaves the loop's list before the model's
+ * hook runs (which may count what is left) and is freed after it. */
 static void evloop_finish(struct evloop *l, struct evloop_task *et)
 {
+    struct evloop_spawned *es = et->task->spawned ? evloop_spawned_of(et) : NULL;
     task_finish(l->run, et->task);
+    if (es) {
+        if (es->prev) es->prev->next = es->next; else l->spawned = es->next;
+        if (es->next) es->next->prev = es->prev;
+        l->spawned_count--;
+    }
     if (l->hooks->finished)
         l->hooks->finished(l, et);
+    if (es) {
+        spawned_free(es->sp);
+        free(es);
+    }
+}
+
+static void evloop_step(struct evloop *l, struct evloop_task *et);
+
+/* WAIT_SPAWN: a new task on this loop for connection `fd`, stepped at once
+ * (its first wait armed); 0, or -EAGAIN at the run's limit or out of
+ * memory (the parent then turns the client away). */
+static int64_t evloop_spawn(struct evloop *l, int fd)
+{
+    if (!run_spawn_admit(l->run))
+        return -EAGAIN;
+    struct evloop_spawned *es = calloc(1, sizeof *es + l->stride);
+    struct spawned *sp = es ? spawned_new(l->run, fd, l) : NULL;
+    if (!sp) {
+        free(es);
+        run_spawn_release(l->run);
+        return -EAGAIN;
+    }
+    es->sp = sp;
+    es->next = l->spawned;
+    if (l->spawned)
+        l->spawned->prev = es;
+    l->spawned = es;
+    l->spawned_count++;
+    struct evloop_task *et = (struct evloop_task *)es->et;
+    et->task = &sp->task;
+    evloop_step(l, et);
+    return 0;
 }
 
 /* ---- completion waits --------------------------------------------------- */
@@ -77,11 +121,17 @@ static void evloop_finish(struct evloop *l, struct evloop_task *et)
  * that must wait (EAGAIN, poll_first) or is not a completion wait. */
 static struct wait evloop_perform(struct evloop *l, struct evloop_task *et, struct wait w)
 {
-    while (wait_is_io(w) && !w.poll_first) {
-        int64_t res = task_io_perform(et->task, w, l->lend, IO_FIRST);
-        if (res == -EAGAIN)
+    for (;;) {
+        if (w.kind == WAIT_SPAWN) {
+            et->task->io_result = evloop_spawn(l, w.fd);
+        } else if (wait_is_io(w) && !w.poll_first) {
+            int64_t res = task_io_perform(et->task, w, l->lend, IO_FIRST);
+            if (res == -EAGAIN)
+                break;
+            et->task->io_result = res;
+        } else {
             break;
-        et->task->io_result = res;
+        }
         w = task_step(l->run, et->task);
     }
     return w;
@@ -245,23 +295,34 @@ static bool evloop_waits_on_fd(const struct evloop_task *et)
     return ev_is_active(&et->w.io) && et->w.io.cb == evloop_on_io;
 }
 
+/* Step the task again if its fd wait is past its deadline. */
+static void evloop_sweep_one(struct evloop *l, struct evloop_task *et, int64_t now)
+{
+    if (!evloop_waits_on_fd(et))
+        return;
+    int64_t deadline = et->task->deadline_ns;
+    if (deadline && now >= deadline) {
+        ev_io_stop(l->loop, &et->w.io);
+        if (wait_is_io(et->op))   /* one last try: the task sees EAGAIN */
+            et->task->io_result = task_io_perform(et->task, et->op, l->lend, IO_DEADLINE);
+        evloop_step(l, et);
+    }
+}
+
 /* Step again every task whose fd wait is past its deadline. */
 static void evloop_on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct evloop *l = w->data;
     int64_t now = clock_now_ns();
+    (void)loop;
     (void)revents;
-    for (long i = 0; i < l->count; i++) {
-        struct evloop_task *et = evloop_task_at(l, i);
-        if (!evloop_waits_on_fd(et))
-            continue;
-        int64_t deadline = et->task->deadline_ns;
-        if (deadline && now >= deadline) {
-            ev_io_stop(loop, &et->w.io);
-            if (wait_is_io(et->op))   /* one last try: the task sees EAGAIN */
-                et->task->io_result = task_io_perform(et->task, et->op, l->lend, IO_DEADLINE);
-            evloop_step(l, et);
-        }
+    for (long i = 0; i < l->count; i++)
+        evloop_sweep_one(l, evloop_task_at(l, i), now);
+    /* A step may finish (free) its task or spawn one at the head: the
+     * next is taken first, and a new one has no deadline passed yet. */
+    for (struct evloop_spawned *es = l->spawned, *next; es; es = next) {
+        next = es->next;
+        evloop_sweep_one(l, (struct evloop_task *)es->et, now);
     }
 }
 
@@ -307,6 +368,8 @@ static void evloop_arm(struct evloop *l, struct evloop_task *et, struct wait w)
     case WAIT_CPU:
         l->hooks->cpu(l, et);
         break;
+    case WAIT_SPAWN:   /* served by evloop_perform, never armed */
+        break;
     }
 }
 
@@ -349,6 +412,12 @@ static void evloop_on_cancel(struct ev_loop *loop, ev_io *w, int revents)
     ev_io_stop(loop, w);
     for (long i = 0; i < l->count; i++) {
         struct evloop_task *et = evloop_task_at(l, i);
+        if (evloop_stop_wait(l, et))
+            evloop_finish(l, et);
+    }
+    for (struct evloop_spawned *es = l->spawned, *next; es; es = next) {
+        next = es->next;
+        struct evloop_task *et = (struct evloop_task *)es->et;
         if (evloop_stop_wait(l, et))
             evloop_finish(l, et);
     }

@@ -26,6 +26,7 @@
 #define CBENCH_EVLOOP_H
 
 #include <ev.h>
+#include <stddef.h>
 #include "model.h"
 
 /* What one libev loop holds: the backend's fd (epoll) and, once an
@@ -47,6 +48,16 @@ struct evloop_task {
 
 struct evloop;
 
+/* A task created at run time (WAIT_SPAWN), on its loop's list: the loop
+ * sweeps and cancels it as it does the run's tasks, and frees it when it
+ * has finished. */
+struct evloop_spawned {
+    struct evloop_spawned *prev, *next;
+    struct spawned *sp;           /* the task and its state */
+    _Alignas(max_align_t) char et[];   /* the loop's stride bytes, starting
+                                          with a struct evloop_task */
+};
+
 struct evloop_hooks {
     /* The task's step returned WAIT_CPU: run its next step when the model
      * chooses (evloop_serve or evloop_start_timer bring it back). */
@@ -65,6 +76,8 @@ struct evloop {
                                    starting with a struct evloop_task */
     size_t stride;
     long count;
+    struct evloop_spawned *spawned;   /* tasks created at run time */
+    long spawned_count;
     unsigned long long iterations;  /* ev_iteration: epoll_wait calls */
     /* Timers on time (see above): */
     int timer_fd;               /* -1 until the first timer (-2: none to be had) */

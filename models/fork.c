@@ -50,6 +50,78 @@ static bool fork_wait_gate(int gate_fd, struct fork_shared *shared)
     return !atomic_load(&shared->abort);
 }
 
+/* ---- tasks created at run time (WAIT_SPAWN) -----------------------------
+ *
+ * A process per connection (as inetd and the first Apache did), forked by
+ * the worker whose task spawned it, not a prefork pool accepting on one
+ * socket: a pool of P processes serves P connections at once, and the
+ * P+1st would wait in the backlog until one closes (for ever against a
+ * keep-alive client), where every connection must be served or turned
+ * away at once. The worker reaps a finished child as it ends (SIGCHLD),
+ * so none stays a zombie and its slot is free at once, and waits for all
+ * of them before it exits. */
+
+/* Reap the worker's finished connection processes; `all`: wait for every
+ * one (they end within their deadline, or at once once cancelled). */
+static void fork_reap_spawned(struct run *r, bool all)
+{
+    for (;;) {
+        pid_t pid = waitpid(-1, NULL, all ? 0 : WNOHANG);
+        if (pid > 0) {
+            run_spawn_release(r);
+            continue;
+        }
+        if (pid < 0 && errno == EINTR)
+            continue;
+        return;   /* none left (ECHILD), or none finished yet */
+    }
+}
+
+/* The worker's run, for its SIGCHLD handler (a worker is one thread). */
+static struct run *fork_reaping_run;
+
+/* waitpid and an atomic decrement are async-signal-safe. */
+static void fork_on_child_exit(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    fork_reap_spawned(fork_reaping_run, false);
+    errno = saved;
+}
+
+/* In a worker that may spawn: reap connection processes as they end. */
+static void fork_reap_on_exit(struct run *r)
+{
+    struct sigaction sa = { .sa_handler = fork_on_child_exit, .sa_flags = SA_RESTART | SA_NOCLDSTOP };
+    fork_reaping_run = r;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+}
+
+static int64_t fork_spawn(struct run *r, struct task *parent, int fd)
+{
+    (void)parent;
+    if (!run_spawn_admit(r))
+        return -EAGAIN;
+    struct spawned *sp = spawned_new(r, fd, NULL);
+    pid_t worker = getpid(), pid = sp ? fork() : -1;
+    if (pid == 0) {
+        signal(SIGCHLD, SIG_DFL);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlives its worker */
+        if (getppid() != worker)
+            _exit(1);
+        task_run_blocking(r, &sp->task);
+        _exit(0);
+    }
+    free(sp);   /* the child has its own copy */
+    if (pid < 0) {
+        run_spawn_release(r);
+        return -EAGAIN;   /* out of processes or memory: turned away */
+    }
+    close(fd);   /* the child's now */
+    return 0;
+}
+
 static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, pid_t parent)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -57,6 +129,8 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
         _exit(1);
     if (!fork_wait_gate(gate_fd, shared))
         _exit(0);
+    if (r->spawn)
+        fork_reap_on_exit(r);
     for (;;) {
         long i = atomic_fetch_add(&shared->next_task, 1);
         if (i >= r->tasks || atomic_load(&shared->abort) || !run_may_start_task(r))
@@ -64,6 +138,7 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
         task_attach(r, i);
         task_run_blocking(r, &r->task[i]);
     }
+    fork_reap_spawned(r, true);
     struct mem_self m = mem_read_self();
     long added = m.anon_kib - shared->parent_anon_kib;
     atomic_fetch_add(&shared->private_kib, added > 0 ? added : 0);
@@ -126,6 +201,7 @@ static int fork_run(struct run *r)
 
     pid_t parent = getpid(), group = 0;
     int status = 0;
+    r->spawn = fork_spawn;
     fflush(NULL);   /* children must not flush the parent's buffered output */
     for (long w = 0; w < pool; w++) {
         pid_t pid = fork();
@@ -173,9 +249,8 @@ static int fork_check(struct run *r)
 const struct model model_fork = {
     .name = "fork",
     .summary = "a process per task (or a pool of -w processes), results via shared memory",
-    .uses_workers = true,
-    .bare_spawn = bare_spawn_fork,
-    .worker_processes = true,
+    .traits = { .runs = RUNS_POOL, .uses_workers = true, .worker_processes = true,
+                .parallel_cpu = true, .spawns = true },
     .check = fork_check,
     .run = fork_run,
 };

@@ -160,8 +160,9 @@ static void hybrid_hand_to_pool(struct evloop *l, struct evloop_task *et)
 static void hybrid_task_finished(struct evloop *l, struct evloop_task *et)
 {
     struct hybrid *h = hybrid_of(l);
-    (void)et;
-    if (--h->live == 0)
+    if (!et->task->spawned)
+        h->live--;
+    if (h->live == 0 && l->spawned_count == 0)   /* (a spawned one may be in the pool) */
         ev_async_stop(l->loop, &h->wake);
 }
 
@@ -244,9 +245,8 @@ static int hybrid_check(struct run *r)
 const struct model model_hybrid = {
     .name = "hybrid",
     .summary = "one libev loop for waits + a pool of -w threads (default: cores) for CPU steps",
-    .nonblocking = true,
-    .uses_workers = true,
-    .bare_spawn = bare_spawn_libev,
+    .traits = { .runs = RUNS_ALL, .nonblocking = true, .uses_workers = true,
+                .parallel_cpu = true, .spawns = true },
     .check = hybrid_check,
     .run = hybrid_run,
 };

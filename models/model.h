@@ -33,6 +33,12 @@ struct run_cancel {
  * workers see it. */
 struct run_shared {
     atomic_bool task_failed;
+    /* Tasks created at run time (WAIT_SPAWN): how many live now, at most
+     * spawn_limit (the model's connection limit, set before run()). */
+    atomic_long spawned_live;
+    atomic_long spawned_total;
+    atomic_long turned_away;   /* WAIT_SPAWNs answered -EAGAIN */
+    long spawn_limit;
 };
 
 struct run {
@@ -70,6 +76,52 @@ struct run {
                                   its loops; the tasks' I/O is counted in
                                   task->syscalls */
     char note[160];            /* backend used, failure reason... for output */
+
+    /* How a blocking model (common.c's task_run_blocking) serves WAIT_SPAWN:
+     * set by a model whose traits.spawns, and its context. The result is
+     * the parent's io_result (0, -EAGAIN at the limit, -errno). */
+    int64_t (*spawn)(struct run *r, struct task *parent, int fd);
+    void *spawn_ctx;
+};
+
+/* A task created at run time (WAIT_SPAWN), with its state after it. The
+ * model that runs it frees it with spawned_free once it has finished. */
+struct spawned {
+    struct run *run;
+    void *ctx;                 /* the model's */
+    struct task task;
+};
+/* Admit one more task created at run time, or false at the limit (counted
+ * in turned_away); a task admitted is released by spawned_free, or by
+ * run_spawn_release when it could not be created. */
+bool run_spawn_admit(struct run *r);
+void run_spawn_release(struct run *r);
+/* A new task of the run's workload owning `fd`, its state zeroed, ready
+ * for task_step; NULL when out of memory. */
+struct spawned *spawned_new(struct run *r, int fd, void *ctx);
+void spawned_free(struct spawned *sp);   /* also run_spawn_release */
+
+/* How many of a run's tasks a model runs at once. */
+enum model_runs {
+    RUNS_ONE,     /* one after another (serial) */
+    RUNS_POOL,    /* one per worker: -w W, or one worker per task */
+    RUNS_ALL,     /* every task at once, in event loops */
+};
+
+/* What a model is, declared with it (its registry entry), so that the
+ * harness, the limits check, `cbench list` and the scripts ask the trait,
+ * never the model's name, and a new model is one file and one line. */
+struct model_traits {
+    enum model_runs runs;
+    bool nonblocking;          /* tasks get O_NONBLOCK fds (event loops) */
+    bool uses_workers;         /* -w/--workers is meaningful */
+    bool worker_processes;     /* workers are processes, each with its own
+                                  descriptor table (fork) */
+    bool parallel_cpu;         /* CPU steps of different tasks run on
+                                  different cores at once (fork, threads,
+                                  hybrid's pool; not one loop) */
+    bool spawns;               /* runs tasks created while it runs
+                                  (WAIT_SPAWN: cbench serve's connections) */
 };
 
 struct model {
@@ -78,17 +130,10 @@ struct model {
     const struct opt_spec *options;
     size_t params_size;
     const void *params_default;
-    bool nonblocking;          /* tasks get O_NONBLOCK fds (event loops) */
-    bool uses_workers;         /* -w/--workers is meaningful */
-    bool sequential;           /* runs one task at a time (serial) */
-    bool worker_processes;     /* workers are processes, each with its own
-                                  descriptor table (fork) */
+    struct model_traits traits;
     /* Can this machine run the model at all (io_uring may be disabled)?
      * 0, or -errno after writing why into `why`. May be NULL: always. */
     int (*available)(char *why, size_t size);
-    /* spawn --bare: the same workers in a bare C loop (bare_spawn.c, or the
-     * model's own file). May be NULL: the model has none. */
-    int (*bare_spawn)(long n, double us[2]);
     /* Validate params against the run (e.g. select's FD_SETSIZE) before any
      * task is set up. Returns 0, or 2 after printing why. May be NULL. */
     int (*check)(struct run *r);
@@ -101,10 +146,18 @@ struct model {
 extern const struct model *const models[];
 const struct model *model_find(const char *name);
 
-/* Bare loops for spawn --bare (bare_spawn.c): see struct model. */
-int bare_spawn_fork(long n, double us[2]);
-int bare_spawn_threads(long n, double us[2]);
-int bare_spawn_libev(long n, double us[2]);
+/* spawn --bare: the same workers as model `m` creates, in a bare C loop
+ * (bare_spawn.c: a table beside the registry, not a part of the model), or
+ * NULL when the model has none. Each fills us[0] (all alive) and us[1] (one
+ * at a time), µs per worker, and returns 0 or -1. */
+typedef int (*bare_spawn_fn)(long n, double us[2]);
+bare_spawn_fn bare_spawn_for(const struct model *m);
+int uring_bare_spawn(long n, double us[2]);   /* uring.c: it needs the ring's set-up */
+
+/* How many tasks of the run the model runs at once (its traits.runs), and
+ * how many of them the busiest process holds (fork: one per process). */
+long model_tasks_at_once(const struct run *r);
+long model_tasks_per_process(const struct run *r);
 
 /* Shared by models: set up and run one task with blocking waits. */
 void task_attach(struct run *r, long i);             /* wire task i's state */

@@ -15,6 +15,6 @@ static int serial_run(struct run *r)
 const struct model model_serial = {
     .name = "serial",
     .summary = "tasks one after another in one thread: the baseline",
-    .sequential = true,
+    .traits = { .runs = RUNS_ONE },
     .run = serial_run,
 };

@@ -16,6 +16,7 @@
 #include "model.h"
 #include "gil.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -49,6 +50,12 @@ struct threads_shared {
     pthread_cond_t gate_opened;
     bool gate_open;
     bool abort;
+    /* Tasks created at run time (WAIT_SPAWN): a detached thread each, with
+     * the pool's stack size; the run ends once none is left. */
+    pthread_attr_t attr;
+    pthread_mutex_t spawned_lock;
+    pthread_cond_t spawned_gone;
+    long spawned_threads;
 };
 
 static bool threads_wait_gate(struct threads_shared *s)
@@ -100,6 +107,9 @@ static void threads_serve_gil(struct run *r, struct task *t, struct gil *g, stru
             gil_drop(g);   /* like CPython around blocking I/O */
             task_wait_poll(r, t, w);
             gil_take(g);
+            break;
+        case WAIT_SPAWN:
+            t->io_result = r->spawn(r, t, w.fd);
             break;
         case WAIT_RECV:
         case WAIT_SEND:
@@ -157,6 +167,62 @@ static void *threads_worker(void *arg)
     return NULL;
 }
 
+/* A connection's thread: runs its task to the end, then tells the run. */
+static void *threads_spawned_main(void *arg)
+{
+    struct spawned *sp = arg;
+    struct threads_shared *s = sp->ctx;
+    if (s->gil) {
+        gil_take(s->gil);
+        threads_run_task_gil(sp->run, &sp->task, s->gil);
+        gil_drop(s->gil);
+    } else {
+        task_run_blocking(sp->run, &sp->task);
+    }
+    spawned_free(sp);
+    pthread_mutex_lock(&s->spawned_lock);
+    if (--s->spawned_threads == 0)
+        pthread_cond_broadcast(&s->spawned_gone);
+    pthread_mutex_unlock(&s->spawned_lock);
+    return NULL;
+}
+
+/* WAIT_SPAWN: a thread per connection, at most the run's limit; -EAGAIN
+ * beyond it or when no thread can be created (the client is turned away,
+ * the server goes on). */
+static int64_t threads_spawn(struct run *r, struct task *parent, int fd)
+{
+    struct threads_shared *s = r->spawn_ctx;
+    (void)parent;
+    if (!run_spawn_admit(r))
+        return -EAGAIN;
+    struct spawned *sp = spawned_new(r, fd, s);
+    if (!sp) {
+        run_spawn_release(r);
+        return -EAGAIN;
+    }
+    pthread_mutex_lock(&s->spawned_lock);
+    s->spawned_threads++;
+    pthread_mutex_unlock(&s->spawned_lock);
+    pthread_t id;
+    int err = pthread_create(&id, &s->attr, threads_spawned_main, sp);
+    if (err == 0)
+        return 0;
+    pthread_mutex_lock(&s->spawned_lock);
+    s->spawned_threads--;
+    pthread_mutex_unlock(&s->spawned_lock);
+    spawned_free(sp);
+    return -EAGAIN;
+}
+
+static void threads_wait_spawned(struct threads_shared *s)
+{
+    pthread_mutex_lock(&s->spawned_lock);
+    while (s->spawned_threads > 0)
+        pthread_cond_wait(&s->spawned_gone, &s->spawned_lock);
+    pthread_mutex_unlock(&s->spawned_lock);
+}
+
 static int threads_run(struct run *r)
 {
     const struct threads_params *p = r->model_params;
@@ -166,6 +232,8 @@ static int threads_run(struct run *r)
         .run = r,
         .gate_lock = PTHREAD_MUTEX_INITIALIZER,
         .gate_opened = PTHREAD_COND_INITIALIZER,
+        .spawned_lock = PTHREAD_MUTEX_INITIALIZER,
+        .spawned_gone = PTHREAD_COND_INITIALIZER,
     };
     atomic_init(&s.next_task, 0);
     if (!ids) {
@@ -181,6 +249,11 @@ static int threads_run(struct run *r)
     size_t stack = (size_t)p->stack_kib * 1024;
     size_t min_stack = (size_t)PTHREAD_STACK_MIN;
     pthread_attr_setstacksize(&attr, stack < min_stack ? min_stack : stack);
+    pthread_attr_init(&s.attr);
+    pthread_attr_setstacksize(&s.attr, stack < min_stack ? min_stack : stack);
+    pthread_attr_setdetachstate(&s.attr, PTHREAD_CREATE_DETACHED);
+    r->spawn = threads_spawn;
+    r->spawn_ctx = &s;
 
     int status = 0;
     for (long w = 0; w < pool; w++) {
@@ -201,6 +274,9 @@ static int threads_run(struct run *r)
     threads_open_gate(&s, status != 0);
     for (long w = 0; w < r->workers_started; w++)
         pthread_join(ids[w], NULL);
+    threads_wait_spawned(&s);   /* the pool's tasks spawn no more now */
+    pthread_attr_destroy(&s.attr);
+    r->spawn = NULL;
     free(ids);
     if (s.gil && status == 0)
         snprintf(r->note, sizeof r->note, "GIL: %ld forced hand-overs (5 ms interval)",
@@ -237,8 +313,7 @@ const struct model model_threads = {
     .options = threads_options,
     .params_size = sizeof(struct threads_params),
     .params_default = &threads_defaults,
-    .uses_workers = true,
-    .bare_spawn = bare_spawn_threads,
+    .traits = { .runs = RUNS_POOL, .uses_workers = true, .parallel_cpu = true, .spawns = true },
     .check = threads_check,
     .run = threads_run,
 };

@@ -72,12 +72,20 @@ struct uring_task {
     struct uring_task *parked_next;     /* waiting for a provided buffer */
 };
 
+/* A task created at run time (WAIT_SPAWN), on its ring's list. */
+struct uring_spawned {
+    struct uring_spawned *prev, *next;
+    struct spawned *sp;
+    struct uring_task ut;
+};
+
 struct uring_loop {
     struct io_uring ring;
     bool ring_ready;
     struct run *run;
     struct uring_task *tasks;   /* the tasks this ring owns */
     long count;
+    struct uring_spawned *spawned;   /* and those created at run time */
     long active;                /* tasks not yet finished */
     bool cancelling;
     bool ticking;               /* the deadline tick is in flight */
@@ -177,6 +185,41 @@ static void uring_finish(struct uring_loop *l, struct uring_task *ut)
 {
     task_finish(l->run, ut->task);
     l->active--;
+    if (!ut->task->spawned)
+        return;
+    struct uring_spawned *us = (struct uring_spawned *)((char *)ut - offsetof(struct uring_spawned, ut));
+    if (us->prev) us->prev->next = us->next; else l->spawned = us->next;
+    if (us->next) us->next->prev = us->prev;
+    free(ut->lend);
+    spawned_free(us->sp);
+    free(us);
+}
+
+static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w);
+
+/* WAIT_SPAWN: a new task on this ring for connection `fd`, its first wait
+ * submitted at once; 0, or -EAGAIN at the run's limit or out of memory
+ * (the parent then turns the client away). */
+static int64_t uring_spawn(struct uring_loop *l, int fd)
+{
+    if (!run_spawn_admit(l->run))
+        return -EAGAIN;
+    struct uring_spawned *us = calloc(1, sizeof *us);
+    struct spawned *sp = us ? spawned_new(l->run, fd, l) : NULL;
+    if (!sp) {
+        free(us);
+        run_spawn_release(l->run);
+        return -EAGAIN;
+    }
+    us->sp = sp;
+    us->ut.task = &sp->task;
+    us->next = l->spawned;
+    if (l->spawned)
+        l->spawned->prev = us;
+    l->spawned = us;
+    l->active++;
+    uring_arm(l, &us->ut, task_step(l->run, &sp->task));
+    return 0;
 }
 
 /* Start the deadline tick unless it runs. */
@@ -191,6 +234,22 @@ static void uring_tick(struct uring_loop *l)
     l->ticking = true;
 }
 
+/* Cancel the task's poll if past its deadline; true if it has one still
+ * to come. */
+static bool uring_sweep_one(struct uring_loop *l, struct uring_task *ut, int64_t now)
+{
+    int64_t deadline = ut->task->deadline_ns;
+    if (!ut->polling || !deadline || ut->cancel_sent)
+        return false;
+    if (now < deadline)
+        return true;
+    struct io_uring_sqe *sqe = uring_sqe(l);
+    io_uring_prep_cancel(sqe, ut, 0);
+    io_uring_sqe_set_data64(sqe, 0);
+    ut->cancel_sent = true;
+    return false;
+}
+
 /* At each tick: cancel the polls past their deadline (their tasks step
  * again when the cancellation completes); tick again while any poll has a
  * deadline. */
@@ -199,20 +258,10 @@ static void uring_sweep(struct uring_loop *l)
     int64_t now = clock_now_ns();
     bool again = false;
     l->ticking = false;
-    for (long i = 0; i < l->count; i++) {
-        struct uring_task *ut = &l->tasks[i];
-        int64_t deadline = ut->task->deadline_ns;
-        if (!ut->polling || !deadline || ut->cancel_sent)
-            continue;
-        if (now < deadline) {
-            again = true;
-            continue;
-        }
-        struct io_uring_sqe *sqe = uring_sqe(l);
-        io_uring_prep_cancel(sqe, ut, 0);
-        io_uring_sqe_set_data64(sqe, 0);
-        ut->cancel_sent = true;
-    }
+    for (long i = 0; i < l->count; i++)
+        again |= uring_sweep_one(l, &l->tasks[i], now);
+    for (struct uring_spawned *us = l->spawned; us; us = us->next)
+        again |= uring_sweep_one(l, &us->ut, now);
     if (again)
         uring_tick(l);
 }
@@ -268,6 +317,10 @@ static bool uring_prep_io(struct uring_loop *l, struct uring_task *ut, struct io
 /* Queue the submission that serves the task's next wait. */
 static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w)
 {
+    while (w.kind == WAIT_SPAWN) {   /* no submission: the new task's own */
+        ut->task->io_result = uring_spawn(l, w.fd);
+        w = task_step(l->run, ut->task);
+    }
     if (w.kind == WAIT_DONE) {
         uring_finish(l, ut);
         return;
@@ -301,6 +354,7 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
     }
     case WAIT_CPU:
     case WAIT_DONE:
+    case WAIT_SPAWN:
         io_uring_prep_nop(sqe);
         break;
     }
@@ -308,6 +362,15 @@ static void uring_arm(struct uring_loop *l, struct uring_task *ut, struct wait w
     ut->pending = true;
     if (ut->polling && ut->task->deadline_ns)
         uring_tick(l);
+}
+
+static void uring_cancel_one(struct uring_loop *l, struct uring_task *ut)
+{
+    if (!ut->pending)
+        return;
+    struct io_uring_sqe *sqe = uring_sqe(l);
+    io_uring_prep_cancel(sqe, ut, 0);
+    io_uring_sqe_set_data64(sqe, 0);   /* the cancel's own completion: ignored */
 }
 
 /* The run was cancelled: cancel every operation in flight; each task is
@@ -321,13 +384,10 @@ static void uring_cancel_all(struct uring_loop *l)
         uring_finish(l, ut);
     }
     l->parked_tail = NULL;
-    for (long i = 0; i < l->count; i++) {
-        if (!l->tasks[i].pending)
-            continue;
-        struct io_uring_sqe *sqe = uring_sqe(l);
-        io_uring_prep_cancel(sqe, &l->tasks[i], 0);
-        io_uring_sqe_set_data64(sqe, 0);   /* the cancel's own completion: ignored */
-    }
+    for (long i = 0; i < l->count; i++)
+        uring_cancel_one(l, &l->tasks[i]);
+    for (struct uring_spawned *us = l->spawned; us; us = us->next)
+        uring_cancel_one(l, &us->ut);
 }
 
 static void uring_complete(struct uring_loop *l, struct io_uring_cqe *cqe)
@@ -453,7 +513,8 @@ static void uring_setup_buffers(struct uring_loop *l)
     struct io_uring_buf_reg reg;
     void *br = NULL;
     memset(&reg, 0, sizeof reg);
-    for (l->nbufs = 1; l->nbufs < URING_BUFS && l->nbufs < (unsigned)l->count; l->nbufs *= 2)
+    long tasks = l->count + l->run->shared->spawn_limit;   /* tasks created at run time too */
+    for (l->nbufs = 1; l->nbufs < URING_BUFS && l->nbufs < (unsigned long)tasks; l->nbufs *= 2)
         ;
     if (posix_memalign(&br, 4096, l->nbufs * sizeof(struct io_uring_buf)) != 0)
         return;
@@ -488,7 +549,7 @@ static int uring_setup_loop(struct uring_loop *l, struct run *r, long k, long lo
         snprintf(r->note, sizeof r->note, "out of memory");
         return 1;
     }
-    int err = uring_setup_ring(&l->ring, p, l->count);
+    int err = uring_setup_ring(&l->ring, p, l->count + r->shared->spawn_limit);
     if (err < 0) {
         fprintf(stderr, "cbench: uring: cannot create ring %ld: %s (%s)\n", k + 1, strerror(-err),
                 uring_advice(-err));
@@ -548,7 +609,7 @@ static int uring_run(struct run *r)
 
 /* spawn --bare: n NOP submissions through one ring, submitted in batches
  * and reaped: what an uring task costs to start and finish. */
-static int uring_bare_spawn(long n, double us[2])
+int uring_bare_spawn(long n, double us[2])
 {
     struct io_uring ring;
     struct uring_params p = uring_defaults;
@@ -579,9 +640,8 @@ const struct model model_uring = {
     .options = uring_options,
     .params_size = sizeof(struct uring_params),
     .params_default = &uring_defaults,
-    .nonblocking = true,
+    .traits = { .runs = RUNS_ALL, .nonblocking = true, .spawns = true },
     .available = uring_probe,
-    .bare_spawn = uring_bare_spawn,
     .check = uring_check,
     .run = uring_run,
 };

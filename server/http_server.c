@@ -20,6 +20,8 @@
  * request in the common case costs one recv, one sendmsg and no malloc.
  */
 #include "http_server.h"
+#include "http_listener.h"
+#include "http_request.h"
 #include "../lib/machine.h"
 #include "../lib/options.h"
 
@@ -45,23 +47,6 @@
 
 #define HTTP_SERVER_DEFAULT_PORT   8080
 #define HTTP_SERVER_MAX_LOOPS      1024
-#define HTTP_SERVER_MIN_IDLE_S     0.001
-/* One read. Input that follows a request whose answer cannot leave at once
- * (a pipelining client that does not read) is kept, so this also bounds the
- * input a connection can make us hold: the rest waits in the kernel, which
- * stops the client once its buffers are full. */
-#define HTTP_SERVER_READ_CHUNK     HTTP_SERVER_MAX_PENDING
-#define HTTP_SERVER_BODY_SPAN      (256 * 1024)  /* body bytes offered to one sendmsg */
-#define HTTP_SERVER_ACCEPT_PAUSE_S 0.1           /* back-off after EMFILE / ENFILE */
-#define HTTP_SERVER_LINGER_S       2.0           /* how long a closing connection may drain */
-#define HTTP_SERVER_DRAIN_MAX      (256 * 1024)  /* and how many bytes it may send us */
-#define HTTP_SERVER_BACKLOG        65535         /* the kernel caps it at somaxconn */
-
-#define CONN_URL_INLINE 64
-/* Worst case: status line 46 + Date 37 + Content-Type and Content-Length 52 +
- * Connection 24 + Allow 18 + blank line 2 + error body 32 = 211 bytes. */
-#define CONN_HEAD_MAX 256
-
 struct http_server;
 struct conn;
 
@@ -92,7 +77,6 @@ struct http_server {
     const struct server_config *cfg;
     double idle_timeout_s;        /* cfg's, clamped; 0 = never */
     double header_timeout_s;      /* cfg's, clamped; 0 = never */
-    char *pattern;                /* HTTP_SERVER_BODY_SPAN + 26 bytes of body pattern */
     int port;                     /* the port actually bound */
     int nloops;
     struct http_server_loop *loops;
@@ -114,23 +98,13 @@ struct conn {
     ev_io io;
     ev_timer timer;               /* the request deadline while reading, the
                                      response delay, the linger when draining */
-    http_parser parser;
+    struct http_reader req;       /* the request being read */
     ev_tstamp last_active;
     ev_tstamp request_start;      /* when the request being read began */
     int fd;
     uint8_t state;                /* enum conn_state */
-    uint8_t method;               /* enum http_method of the current request */
-    bool keep_alive;              /* the current request allows another after it */
     bool close_after;             /* close once the response is sent */
-    bool too_large;               /* request line + headers over the limit */
-    bool in_head;                 /* the parser is in a request line or headers */
-    bool request_begun;           /* a byte of the next request has been parsed */
-    uint32_t head_bytes;          /* size of that head so far */
     uint16_t status;              /* of the response being prepared */
-    /* The request target, accumulated across reads (the parser hands it over
-     * in pieces that point into the scratch buffer). */
-    char *url;                    /* url_inline, or malloc'd when longer */
-    uint16_t url_len, url_cap;
     /* Input received after the request being answered (pipelining). */
     char *pending;
     uint32_t pending_off, pending_len;
@@ -138,113 +112,16 @@ struct conn {
     /* The response: head[] then body_len bytes of the pattern. */
     uint16_t head_len, head_sent;
     uint32_t body_len, body_sent;
-    char url_inline[CONN_URL_INLINE];
-    char head[CONN_HEAD_MAX];
+    char head[HTTP_HEAD_MAX];
 };
 
 /* ---------------------------------------------------------------- helpers */
 
 static void conn_header_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
-static const char *http_server_reason(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 431: return "Request Header Fields Too Large";
-    default:  return "Internal Server Error";
-    }
-}
-
-static char *http_server_put(char *p, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(p, s, n);
-    return p + n;
-}
-
-static char *http_server_put_uint(char *p, unsigned long v)
-{
-    char digits[24];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = digits[--n];
-    return p;
-}
-
-/* Parse [p, end) as a decimal in [0, max]: digits only, no sign, no spaces. */
-static bool http_server_parse_decimal(const char *p, const char *end, long max, long *out)
-{
-    long v = 0;
-    if (p == end)
-        return false;
-    for (; p < end; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (*p - '0');
-        if (v > max)
-            return false;   /* also stops overflow: max is far below LONG_MAX / 10 */
-    }
-    *out = v;
-    return true;
-}
-
-static bool http_server_key_is(const char *p, const char *end, const char *key)
-{
-    size_t n = strlen(key);
-    return (size_t)(end - p) == n && memcmp(p, key, n) == 0;
-}
-
-/* Route a request target: "/" with an optional "?delay_ms=D&bytes=B" query.
- * Returns 200 (and the values), 400 for a bad value, 404 for another path. */
-static int http_server_parse_target(const char *url, size_t len, long *delay_ms, long *bytes)
-{
-    const char *end = url + len;
-    const char *query = memchr(url, '?', len);
-    const char *path_end = query ? query : end;
-    if (path_end - url != 1 || url[0] != '/')
-        return 404;
-    if (!query)
-        return 200;
-    for (const char *p = query + 1; p < end;) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        if (!amp)
-            amp = end;
-        const char *eq = memchr(p, '=', (size_t)(amp - p));
-        const char *key_end = eq ? eq : amp;
-        long *dst = NULL, max = 0;
-        if (http_server_key_is(p, key_end, "delay_ms")) {
-            dst = delay_ms;
-            max = HTTP_SERVER_MAX_DELAY_MS;
-        } else if (http_server_key_is(p, key_end, "bytes")) {
-            dst = bytes;
-            max = HTTP_SERVER_MAX_BYTES;
-        }
-        /* A known key must carry a valid value; unknown keys are ignored. */
-        if (dst && (!eq || !http_server_parse_decimal(eq + 1, amp, max, dst)))
-            return 400;
-        p = amp + 1;
-    }
-    return 200;
-}
-
-/* The Date header, reformatted at most once a second per loop. */
 static const char *http_server_loop_date(struct http_server_loop *l)
 {
-    time_t now = (time_t)ev_now(l->loop);
-    if (now != l->date_sec || !l->date[0]) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(l->date, sizeof l->date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-        l->date_sec = now;
-    }
-    return l->date;
+    return http_date_line(&l->date_sec, l->date);
 }
 
 /* ------------------------------------------------------------ connections */
@@ -277,15 +154,6 @@ static void conn_touch(struct conn *c)
     }
 }
 
-static void conn_url_reset(struct conn *c)
-{
-    if (c->url != c->url_inline)
-        free(c->url);
-    c->url = c->url_inline;
-    c->url_cap = CONN_URL_INLINE;
-    c->url_len = 0;
-}
-
 static void conn_pending_free(struct conn *c)
 {
     free(c->pending);
@@ -300,7 +168,7 @@ static void conn_close(struct conn *c)
     ev_timer_stop(loop, &c->timer);
     conn_list_unlink(c);
     close(c->fd);
-    conn_url_reset(c);
+    http_reader_url_reset(&c->req);
     conn_pending_free(c);
     free(c);
 }
@@ -321,111 +189,15 @@ static void conn_watch(struct conn *c, int events)
 
 /* ---------------------------------------------------------------- parsing */
 
-static bool conn_url_append(struct conn *c, const char *at, size_t len)
-{
-    size_t need = (size_t)c->url_len + len;
-    if (need > HTTP_SERVER_MAX_HEADER_BYTES) {
-        c->too_large = true;
-        return false;
-    }
-    if (need > c->url_cap) {
-        size_t cap = need > 2u * c->url_cap ? need : 2u * c->url_cap;
-        if (cap > HTTP_SERVER_MAX_HEADER_BYTES)
-            cap = HTTP_SERVER_MAX_HEADER_BYTES;
-        char *grown = c->url == c->url_inline ? malloc(cap) : realloc(c->url, cap);
-        if (!grown)
-            return false;
-        if (c->url == c->url_inline)
-            memcpy(grown, c->url_inline, c->url_len);
-        c->url = grown;
-        c->url_cap = (uint16_t)cap;
-    }
-    memcpy(c->url + c->url_len, at, len);
-    c->url_len = (uint16_t)need;
-    return true;
-}
-
-static int conn_on_message_begin(http_parser *p)
-{
-    struct conn *c = p->data;
-    c->url_len = 0;
-    return 0;
-}
-
-static int conn_on_url(http_parser *p, const char *at, size_t len)
-{
-    return conn_url_append(p->data, at, len) ? 0 : -1;
-}
-
-static int conn_on_headers_complete(http_parser *p)
-{
-    struct conn *c = p->data;
-    c->method = (uint8_t)p->method;
-    /* HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive.
-     * An Upgrade request is answered normally, then the connection closed. */
-    c->keep_alive = http_should_keep_alive(p) && !p->upgrade;
-    /* Pause so that http_parser_execute() returns exactly at the end of the
-     * head: that is how conn_feed() measures the head's size. (The parser's
-     * own nread is not usable: it is updated after the callbacks and reset
-     * before this one.) */
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-static int conn_on_message_complete(http_parser *p)
-{
-    /* Stop at the end of each request: a pipelined request behind it is
-     * parsed only once this one has been answered, which keeps responses in
-     * order and at most one in flight. */
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-static const http_parser_settings conn_parser_settings = {
-    .on_message_begin = conn_on_message_begin,
-    .on_url = conn_on_url,
-    .on_headers_complete = conn_on_headers_complete,
-    .on_message_complete = conn_on_message_complete,
-};
-
-enum feed_result { FEED_MORE, FEED_REQUEST, FEED_ERROR };
-
-/* Feed input to the parser. *used says how much it consumed: everything for
- * FEED_MORE, up to the end of the request for FEED_REQUEST. The parser pauses
- * twice per request: at the end of the head (to measure it) and at the end of
- * the message (to answer it). */
+/* Feed input to the request reader; the request deadline runs from the
+ * first byte of a request. */
 static enum feed_result conn_feed(struct conn *c, const char *data, size_t len, size_t *used)
 {
-    size_t off = 0;
-    /* The request deadline runs from the first byte of a request, whatever
-     * it is (even the blank lines a parser skips before a request line). */
-    if (!c->request_begun && len > 0) {
-        c->request_begun = true;
+    bool begun;
+    enum feed_result r = http_reader_feed(&c->req, data, len, used, &begun);
+    if (begun)
         c->request_start = ev_now(c->owner->loop);
-    }
-    for (;;) {
-        size_t n = http_parser_execute(&c->parser, &conn_parser_settings, data + off, len - off);
-        enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
-        off += n;
-        *used = off;
-        if (c->in_head) {
-            c->head_bytes += (uint32_t)n;
-            if (c->head_bytes > HTTP_SERVER_MAX_HEADER_BYTES || err == HPE_HEADER_OVERFLOW) {
-                c->too_large = true;
-                return FEED_ERROR;
-            }
-        }
-        if (err != HPE_PAUSED)
-            return err == HPE_OK && off == len ? FEED_MORE : FEED_ERROR;
-        http_parser_pause(&c->parser, 0);
-        if (!c->in_head) {
-            c->in_head = true;   /* what follows is the next request's head */
-            c->head_bytes = 0;
-            c->request_begun = false;
-            return FEED_REQUEST;
-        }
-        c->in_head = false;      /* end of the head: go on with the body */
-    }
+    return r;
 }
 
 /* Keep the input that follows a complete request for later. */
@@ -447,26 +219,12 @@ static bool conn_save_pending(struct conn *c, const char *data, size_t len)
 /* Format the response head (and, for errors, a one-line body) into c->head. */
 static void conn_build_head(struct conn *c, unsigned long content_length, const char *error_body)
 {
-    char *p = c->head;
-    p = http_server_put(p, "HTTP/1.1 ");
-    p = http_server_put_uint(p, c->status);
-    *p++ = ' ';
-    p = http_server_put(p, http_server_reason(c->status));
-    p = http_server_put(p, "\r\n");
-    p = http_server_put(p, http_server_loop_date(c->owner));
-    p = http_server_put(p, "Content-Type: text/plain\r\nContent-Length: ");
-    p = http_server_put_uint(p, content_length);
-    p = http_server_put(p, "\r\n");
-    if (c->close_after)
-        p = http_server_put(p, "Connection: close\r\n");
-    else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
-        p = http_server_put(p, "Connection: keep-alive\r\n");
-    if (c->status == 405)
-        p = http_server_put(p, "Allow: GET, HEAD\r\n");
-    p = http_server_put(p, "\r\n");
-    if (error_body)
-        p = http_server_put(p, error_body);
-    c->head_len = (uint16_t)(p - c->head);
+    const http_parser *p = &c->req.parser;
+    struct http_head h = {
+        .status = c->status, .content_length = content_length, .close = c->close_after,
+        .http10_keep_alive = p->http_major == 1 && p->http_minor == 0, .error_body = error_body,
+    };
+    c->head_len = (uint16_t)http_head_format(c->head, &h, http_server_loop_date(c->owner));
     c->head_sent = 0;
     c->body_sent = 0;
 }
@@ -475,10 +233,10 @@ static void conn_build_head(struct conn *c, unsigned long content_length, const 
 static void conn_prepare_text(struct conn *c, int status)
 {
     char body[48];
-    snprintf(body, sizeof body, "%s\n", http_server_reason(status));
+    http_error_body(status, body, sizeof body);
     c->status = (uint16_t)status;
     c->body_len = 0;
-    conn_build_head(c, strlen(body), c->method == HTTP_HEAD ? NULL : body);
+    conn_build_head(c, strlen(body), c->req.method == HTTP_HEAD ? NULL : body);
     c->state = CONN_WRITING;
 }
 
@@ -488,15 +246,15 @@ static void conn_fail(struct conn *c)
 {
     ev_timer_stop(c->owner->loop, &c->timer);   /* the request deadline */
     c->close_after = true;
-    c->method = HTTP_GET;   /* the parsed method (if any) is meaningless now */
+    c->req.method = HTTP_GET;   /* the parsed method (if any) is meaningless now */
     conn_pending_free(c);
-    conn_prepare_text(c, c->too_large ? 431 : 400);
+    conn_prepare_text(c, c->req.too_large ? 431 : 400);
 }
 
 static void conn_start_writing(struct conn *c, unsigned long bytes)
 {
     c->status = 200;
-    c->body_len = c->method == HTTP_HEAD ? 0 : (uint32_t)bytes;
+    c->body_len = c->req.method == HTTP_HEAD ? 0 : (uint32_t)bytes;
     conn_build_head(c, bytes, NULL);
     c->state = CONN_WRITING;
 }
@@ -507,13 +265,14 @@ static void conn_run(struct conn *c);
 /* Decide the response to the request just parsed. */
 static void conn_answer(struct conn *c)
 {
-    long delay_ms = 0, bytes = 0;
-    int status = 405;
+    struct http_query q;
     ev_timer_stop(c->owner->loop, &c->timer);   /* the request deadline: met */
-    c->close_after = !c->keep_alive;
-    if (c->method == HTTP_GET || c->method == HTTP_HEAD)
-        status = http_server_parse_target(c->url, c->url_len, &delay_ms, &bytes);
-    conn_url_reset(c);   /* give back a long URL's memory now */
+    c->close_after = !c->req.keep_alive;
+    int status = http_route(&c->req, &q);
+    long delay_ms = q.delay_ms, bytes = q.bytes;
+    http_reader_url_reset(&c->req);   /* give back a long URL's memory now */
+    if (status == 200 && q.cpu_us > 0)
+        http_cpu_work(q.cpu_us);   /* inline: a loop's CPU work blocks it */
     if (status != 200) {
         conn_prepare_text(c, status);
         return;
@@ -553,7 +312,7 @@ enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_FAILED };
  * sendmsg (MSG_NOSIGNAL: a vanished client is an EPIPE here, not a signal). */
 static enum flush_result conn_flush(struct conn *c)
 {
-    char *pattern = c->owner->server->pattern;   /* iov_base is not const */
+    char *pattern = (char *)http_body_pattern();   /* iov_base is not const */
     for (;;) {
         struct iovec iov[2];
         size_t want = 0;
@@ -640,7 +399,7 @@ static bool conn_arm_deadline(struct conn *c)
 {
     struct ev_loop *loop = c->owner->loop;
     double timeout = c->owner->server->header_timeout_s;
-    if (!c->request_begun || timeout <= 0 || ev_is_active(&c->timer))
+    if (!c->req.request_begun || timeout <= 0 || ev_is_active(&c->timer))
         return true;
     double left = c->request_start + timeout - ev_now(loop);
     if (left <= 0) {
@@ -757,7 +516,7 @@ static void conn_open(struct http_server_loop *l, int fd)
         close(fd);
         return;
     }
-    memset(c, 0, offsetof(struct conn, url_inline));   /* the buffers need no zeroing */
+    memset(c, 0, offsetof(struct conn, head));   /* the buffer needs no zeroing */
     /* Responses are one sendmsg each; Nagle would hold back the next one. */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -771,12 +530,8 @@ static void conn_open(struct http_server_loop *l, int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, sizeof unsent);
     c->fd = fd;
     c->owner = l;
-    c->url = c->url_inline;
-    c->url_cap = CONN_URL_INLINE;
     c->state = CONN_READING;
-    c->in_head = true;
-    http_parser_init(&c->parser, HTTP_REQUEST);
-    c->parser.data = c;
+    http_reader_init(&c->req);
     ev_io_init(&c->io, conn_io_cb, fd, EV_READ);
     c->io.data = c;
     ev_timer_init(&c->timer, conn_delay_cb, 0., 0.);
@@ -822,16 +577,8 @@ static void http_server_accept_resume_cb(struct ev_loop *loop, ev_timer *w, int 
     ev_io_start(loop, &l->accept_watcher);
 }
 
-/* The answer to a client accepted only to be refused (out of descriptors). */
-static const char http_server_refusal[] =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-
-/* Out of descriptors (EMFILE), a client left in the backlog would wait
- * until some connection closes - seconds, or for ever with no idle
- * timeout. As nginx does, each loop keeps one descriptor in reserve: give
- * it up, accept the client, answer 503 and close, take the reserve again.
- * The client is refused at once. False when that cannot be done (no
- * reserve, or the machine-wide table is full: ENFILE). */
+/* Out of descriptors (EMFILE): the reserve descriptor turns the client
+ * away at once (http_listener.c). False when that cannot be done. */
 static bool http_server_refuse_one(struct http_server_loop *l)
 {
     if (l->reserve_fd < 0)
@@ -841,16 +588,7 @@ static bool http_server_refuse_one(struct http_server_loop *l)
                 "connections close)\n", strerror(EMFILE));
         l->accept_warned = true;
     }
-    close(l->reserve_fd);
-    int fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t ignored = send(fd, http_server_refusal, sizeof http_server_refusal - 1,
-                               MSG_NOSIGNAL | MSG_DONTWAIT);
-        (void)ignored;   /* refused either way: the close says it too */
-        close(fd);
-    }
-    l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    return fd >= 0 && l->reserve_fd >= 0;
+    return http_listener_refuse_one(l->listen_fd, &l->reserve_fd);
 }
 
 /* Out of fds: the pending connection stays in the backlog and the listening
@@ -914,7 +652,7 @@ static bool http_server_loop_init(struct http_server *s, struct http_server_loop
         fprintf(stderr, "cbench serve: cannot create an event loop\n");
         return false;
     }
-    l->reserve_fd = s->cfg->refuse_when_full ? open("/dev/null", O_RDONLY | O_CLOEXEC)
+    l->reserve_fd = s->cfg->refuse_when_full ? http_listener_reserve()
                                              : -1;   /* none: pause on EMFILE */
     ev_io_init(&l->accept_watcher, http_server_accept_cb, l->listen_fd, EV_READ);
     ev_timer_init(&l->accept_pause, http_server_accept_resume_cb, 0., 0.);
@@ -952,105 +690,14 @@ static void http_server_loop_destroy(struct http_server_loop *l)
 
 /* ----------------------------------------------------------------- sockets */
 
-static int http_server_resolve(const char *host, struct addrinfo **out)
-{
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-    return getaddrinfo(host, "0", &hints, out);
-}
-
-static void http_server_set_port(struct sockaddr *sa, int port)
-{
-    if (sa->sa_family == AF_INET6)
-        ((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
-    else
-        ((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
-}
-
-static int http_server_get_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-        return -1;
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-/* A non-blocking listening socket on host:port. Returns the fd or -1. */
-static int http_server_listen_one(const struct addrinfo *ai, const char *host, int port, bool reuseport)
-{
-    struct sockaddr_storage ss;
-    int one = 1;
-    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-    http_server_set_port((struct sockaddr *)&ss, port);
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-        fprintf(stderr, "cbench serve: socket: %s\n", strerror(errno));
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
-        fprintf(stderr, "cbench serve: SO_REUSEPORT: %s\n", strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) < 0 || listen(fd, HTTP_SERVER_BACKLOG) < 0) {
-        fprintf(stderr, "cbench serve: cannot listen on %s port %d: %s\n", host, port, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* SO_REUSEPORT would also let us join another server already on the port
- * (same user), silently splitting its traffic with it. So first claim the
- * port with a plain socket: that fails if the port is taken, and picks the
- * ephemeral port for port 0. Returns the port, or -1 after saying why. */
-static int http_server_probe_port(const struct addrinfo *ai, const char *host, int port)
-{
-    struct sockaddr_storage ss;
-    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-    http_server_set_port((struct sockaddr *)&ss, port);
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) < 0) {
-        fprintf(stderr, "cbench serve: cannot listen on %s port %d: %s\n", host, port, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    port = http_server_get_port(fd);
-    close(fd);   /* never listened: the port is free again at once */
-    return port;
-}
-
-/* One listening socket per loop: the first picks the port (maybe ephemeral),
- * the others join it through SO_REUSEPORT. */
+/* One listening socket per loop (http_listener.c). */
 static bool http_server_listen_all(struct http_server *s)
 {
-    const char *host = s->cfg->host;
-    struct addrinfo *ai;
-    int err = http_server_resolve(host, &ai);
-    if (err) {
-        fprintf(stderr, "cbench serve: host \"%s\": %s\n", host, gai_strerror(err));
-        return false;
-    }
-    int port = s->cfg->port;
-    if (s->nloops > 1)
-        port = http_server_probe_port(ai, host, port);
-    bool ok = port >= 0;
-    for (int i = 0; i < s->nloops && ok; i++) {
-        s->loops[i].listen_fd = http_server_listen_one(ai, host, port, s->nloops > 1);
-        ok = s->loops[i].listen_fd >= 0;
-        if (ok && i == 0 && (port = http_server_get_port(s->loops[0].listen_fd)) < 0) {
-            fprintf(stderr, "cbench serve: getsockname: %s\n", strerror(errno));
-            ok = false;
-        }
-    }
-    freeaddrinfo(ai);
-    s->port = port;
-    return ok;
+    int fds[HTTP_SERVER_MAX_LOOPS];
+    s->port = http_listener_open(s->cfg->host, s->cfg->port, s->nloops, true, fds);
+    for (int i = 0; s->port >= 0 && i < s->nloops; i++)
+        s->loops[i].listen_fd = fds[i];
+    return s->port >= 0;
 }
 
 /* ------------------------------------------------------------- the server */
@@ -1153,14 +800,6 @@ static void http_server_announce(struct http_server *s)
         cfg->on_ready(cfg, s->port, cfg->on_ready_arg);
 }
 
-static char *http_server_make_pattern(void)
-{
-    char *p = malloc(HTTP_SERVER_BODY_SPAN + 26);
-    for (size_t i = 0; p && i < HTTP_SERVER_BODY_SPAN + 26; i++)
-        p[i] = http_server_body_byte(i);
-    return p;
-}
-
 static bool http_server_config_valid(const struct server_config *cfg)
 {
     if (cfg->port < 0 || cfg->port > 65535 || cfg->loops < 1 || cfg->loops > HTTP_SERVER_MAX_LOOPS ||
@@ -1179,7 +818,6 @@ static void http_server_free(struct http_server *s)
         http_server_loop_destroy(&s->loops[i]);
     free(s->loops);
     http_server_control_destroy(s);
-    free(s->pattern);
 }
 
 void http_server_config_default(struct server_config *cfg)
@@ -1189,7 +827,7 @@ void http_server_config_default(struct server_config *cfg)
         .host = "127.0.0.1",
         .port = HTTP_SERVER_DEFAULT_PORT,
         .loops = cpus > HTTP_SERVER_MAX_LOOPS ? HTTP_SERVER_MAX_LOOPS : (int)cpus,
-        .idle_timeout_s = 10.0,
+        .idle_timeout_s = HTTP_SERVER_IDLE_TIMEOUT_S,
         .header_timeout_s = HTTP_SERVER_HEADER_TIMEOUT_S,
         .ready_fd = -1,
         .stop_fd = -1,
@@ -1209,9 +847,8 @@ int http_server_run(const struct server_config *cfg)
     s.header_timeout_s = cfg->header_timeout_s > 0 && cfg->header_timeout_s < HTTP_SERVER_MIN_IDLE_S
                            ? HTTP_SERVER_MIN_IDLE_S : cfg->header_timeout_s;
     s.nloops = cfg->loops;
-    s.pattern = http_server_make_pattern();
     s.loops = calloc((size_t)s.nloops, sizeof *s.loops);
-    if (!s.pattern || !s.loops) {
+    if (!s.loops) {
         fprintf(stderr, "cbench serve: out of memory\n");
         http_server_free(&s);
         return 1;
@@ -1259,25 +896,15 @@ static void http_server_usage(void)
 {
     printf("usage: cbench serve [--port P] [--host H] [--loops L] [--idle-timeout S] [--header-timeout S]\n"
            "\n"
-           "HTTP/1.1 server for the net workload. GET /?delay_ms=D&bytes=B answers\n"
-           "200 after D ms (0..%ld) with B bytes (0..%ld), byte i = 'a' + i %% 26.\n"
+           "HTTP/1.1 server for the net workload. GET /?delay_ms=D&bytes=B&cpu_us=C\n"
+           "answers 200 after C us of CPU work (0..%ld, fixed iterations of the CPU\n"
+           "kernel) and D ms (0..%ld) with B bytes (0..%ld), byte i = 'a' + i %% 26.\n"
            "Runs until SIGINT or SIGTERM.\n"
            "\n"
-           "options:\n", HTTP_SERVER_MAX_DELAY_MS, HTTP_SERVER_MAX_BYTES);
+           "options:\n", HTTP_SERVER_MAX_CPU_US, HTTP_SERVER_MAX_DELAY_MS, HTTP_SERVER_MAX_BYTES);
     opt_print_help(http_server_options, "  ");
-    printf("  -h, --help               this help\n"
-           "\n"
-           "limits, per connection:\n"
-           "  request line + headers     %d bytes at most (else 431, then close)\n"
-           "  a request's bytes          all within --header-timeout of its first byte\n"
-           "                             (slow bytes do not extend it; else closed)\n"
-           "  between requests           --idle-timeout of silence (else closed); a\n"
-           "                             delayed answer is not silence\n"
-           "  unsent output              %d KiB: beyond it the server stops reading the\n"
-           "                             connection until the client has read some\n"
-           "  pipelined input held       %d KiB: the rest waits in the kernel\n"
-           "  one answer at a time       pipelined requests are answered in order\n",
-           HTTP_SERVER_MAX_HEADER_BYTES, HTTP_SERVER_MAX_UNSENT / 1024, HTTP_SERVER_MAX_PENDING / 1024);
+    printf("  -h, --help               this help\n\n");
+    http_limits_help();
 }
 
 /* Parse argv into params. Returns -1 to go on, else an exit status. */
@@ -1312,7 +939,7 @@ static int http_server_parse_args(int argc, char **argv, struct http_server_para
 static bool http_server_host_valid(const char *host)
 {
     struct addrinfo *ai;
-    int err = http_server_resolve(host, &ai);
+    int err = http_listener_resolve(host, &ai);
     if (err) {
         fprintf(stderr, "cbench: --host: \"%s\": %s\n", host, gai_strerror(err));
         return false;

@@ -4,9 +4,10 @@
  * thread (all sharing one port through SO_REUSEPORT), requests parsed with
  * libhttp-parser, keep-alive and pipelining, and exactly one resource:
  *
- *   GET /?delay_ms=D&bytes=B
+ *   GET /?delay_ms=D&bytes=B&cpu_us=C
  *
- * answers `200 OK` with a B-byte body after D milliseconds. The delay is an
+ * answers `200 OK` with a B-byte body after D milliseconds and C µs of CPU
+ * work (http_cpu_work: inline, so it blocks the loop). The delay is an
  * ev_timer, so a slow response never blocks the loop: D models slow I/O, B
  * models the payload. Both parameters are optional and default to 0 (an
  * immediate, empty 200). Limits: 0 <= D <= HTTP_SERVER_MAX_DELAY_MS and
@@ -39,15 +40,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTTP_SERVER_MAX_DELAY_MS    60000L
-#define HTTP_SERVER_MAX_BYTES       (16L * 1024 * 1024)
-#define HTTP_SERVER_MAX_HEADER_BYTES 8192
-#define HTTP_SERVER_MAX_UNSENT      (64 * 1024)   /* output queued unsent, per connection */
-#define HTTP_SERVER_MAX_PENDING     (16 * 1024)   /* input held unparsed, per connection */
-#define HTTP_SERVER_HEADER_TIMEOUT_S 10.0         /* default request deadline */
-
-/* Byte i of every response body. */
-static inline char http_server_body_byte(size_t i) { return (char)('a' + i % 26); }
+#include "http_limits.h"
+#include "http_request.h"
 
 struct server_config {
     const char *host;      /* address to bind; default "127.0.0.1"; "::1" works too */

@@ -129,6 +129,19 @@ serve_cleanup() {
     serve_pids=()
 }
 
+# serve_args_for MODEL LOOPS : `cbench serve` arguments for MODEL ("": the
+# libev server) with LOOPS loops where the model has --loops
+serve_args_for() {
+    if [ -z "$1" ]; then
+        echo "--loops $2"
+    elif "$CBENCH" list --format json |
+         jq -e --arg m "$1" '.models[] | select(.name == $m) | .options | index("loops")' >/dev/null; then
+        echo "--model $1 --loops $2"
+    else
+        echo "--model $1"
+    fi
+}
+
 # Test servers of our own (python3 fixtures) print their port first:
 # port_server_start CMD... starts one in the background, sets port_server_pid,
 # and port_server_port once the port is printed (5 s at most; empty if never);
@@ -163,6 +176,12 @@ ALL_MODELS=$(models_where 'true')
 CONCURRENT_MODELS=$(models_where '.sequential | not')
 # shellcheck disable=SC2034
 EVENT_LOOP_MODELS=$(models_where '.event_loop')
+# shellcheck disable=SC2034
+SERVE_MODELS=$(models_where '.serves')
+# shellcheck disable=SC2034
+PROCESS_MODELS=$(models_where '.processes')
+# shellcheck disable=SC2034  # a thread per connection under cbench serve
+THREAD_CONN_MODELS=$(models_where '.serves and (.event_loop | not) and (.processes | not)')
 [ -n "$ALL_MODELS" ] || { echo "cli.sh: $CBENCH list --format json named no model" >&2; exit 2; }
 
 suites=("$@")

@@ -67,122 +67,161 @@ expect_error 2 '"--nope"' "serve: unknown option -> exit 2" serve --nope
 run_cbench serve --help
 if [ "$status" -eq 0 ] && grep -q 'usage: cbench serve' "$TMP/out"; then pass "serve: --help -> usage, exit 0"
 else fail "serve: --help" "exit $status" "$(head -c 300 "$TMP/out")"; fi
+# --model: a bad name is bad usage, naming the models that serve (from the list)
+expect_error 2 "not a model that serves \\(one of: $(echo "$SERVE_MODELS" | xargs | sed 's/ /, /g')\\)" \
+    "serve: --model nope -> exit 2 with the list of models that serve" serve --model nope
+for serve_model in $SERVE_MODELS; do
+    run_cbench serve --model "$serve_model" --help
+    if [ "$status" -eq 0 ] && grep -q "^  $serve_model .*per connection\\|^  $serve_model .*event loop" "$TMP/out" &&
+       grep -q 'header-timeout' "$TMP/out"; then
+        pass "serve --model $serve_model --help: states how it holds a connection and its limit"
+    else
+        fail "serve --model $serve_model --help" "exit $status" "$(head -c 600 "$TMP/out")"
+    fi
+    expect_error 2 '"--nope"' "serve --model $serve_model: unknown option -> exit 2" serve --model "$serve_model" --nope
+done
 
-# --- one event loop: the protocol -----------------------------------------
-if ! serve_start --loops 1; then
-    fail "serve: starts and prints its port" "no 'listening on' line" \
-        "stdout: $(head -c 300 "$TMP/serve.out")" "stderr: $(head -c 300 "$TMP/serve.err")"
-else
-    pass "serve: starts and prints its port ($serve_port)"
-    serve_url="http://127.0.0.1:$serve_port"
+# --- the protocol, under the libev server and every model that serves -----
+# serve_protocol LABEL MODEL : the checks below against `cbench serve` with
+# one loop (MODEL "": the libev server; else --model MODEL, with --loops 1
+# where it has loops)
+serve_protocol() {
+    local serve_label=$1
+    local -a serve_args serve_args2
+    read -ra serve_args <<<"$(serve_args_for "$2" 1)"
+    read -ra serve_args2 <<<"$(serve_args_for "$2" 2)"
+    if ! serve_start "${serve_args[@]}"; then
+        fail "serve$serve_label: starts and prints its port" "no 'listening on' line" \
+            "stdout: $(head -c 300 "$TMP/serve.out")" "stderr: $(head -c 300 "$TMP/serve.err")"
+    else
+        pass "serve$serve_label: starts and prints its port ($serve_port)"
+        serve_url="http://127.0.0.1:$serve_port"
 
-    if command -v curl >/dev/null; then
-        serve_body 100000 >"$TMP/serve.expected"
-        serve_code=$(curl -s --max-time 10 -o "$TMP/serve.body" -w '%{http_code}' "$serve_url/?bytes=100000")
-        if [ "$serve_code" = 200 ] && cmp -s "$TMP/serve.body" "$TMP/serve.expected"; then
-            pass "serve: 200 with 100000 body bytes, byte i = 'a' + i % 26"
+        if command -v curl >/dev/null; then
+            serve_body 100000 >"$TMP/serve.expected"
+            serve_code=$(curl -s --max-time 10 -o "$TMP/serve.body" -w '%{http_code}' "$serve_url/?bytes=100000")
+            if [ "$serve_code" = 200 ] && cmp -s "$TMP/serve.body" "$TMP/serve.expected"; then
+                pass "serve$serve_label: 200 with 100000 body bytes, byte i = 'a' + i % 26"
+            else
+                fail "serve$serve_label: 200 with a 100000-byte body" "status ${serve_code:-none}, got $(wc -c <"$TMP/serve.body") bytes" \
+                    "starts: $(head -c 40 "$TMP/serve.body")"
+            fi
+            # Two URLs on one curl: the second must reuse the first connection.
+            serve_connects=$(curl -s --max-time 10 -o /dev/null -o /dev/null -w '%{num_connects} ' \
+                "$serve_url/?bytes=10" "$serve_url/?bytes=20")
+            if [ "$serve_connects" = "1 0 " ]; then pass "serve$serve_label: keep-alive (curl: 2 requests, 1 connection)"
+            else fail "serve$serve_label: keep-alive" "connections opened per request: '$serve_connects' (expected '1 0 ')"; fi
+            serve_code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$serve_url/?bytes=abc")
+            if [ "$serve_code" = 400 ]; then pass "serve$serve_label: ?bytes=abc -> 400"
+            else fail "serve$serve_label: ?bytes=abc -> 400" "got ${serve_code:-no answer}"; fi
+            serve_code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$serve_url/?delay_ms=60001")
+            if [ "$serve_code" = 400 ]; then pass "serve$serve_label: ?delay_ms=60001 (over the limit) -> 400"
+            else fail "serve$serve_label: ?delay_ms=60001 -> 400" "got ${serve_code:-no answer}"; fi
         else
-            fail "serve: 200 with a 100000-byte body" "status ${serve_code:-none}, got $(wc -c <"$TMP/serve.body") bytes" \
-                "starts: $(head -c 40 "$TMP/serve.body")"
+            skip "serve$serve_label: curl checks" "curl is not installed"
         fi
-        # Two URLs on one curl: the second must reuse the first connection.
-        serve_connects=$(curl -s --max-time 10 -o /dev/null -o /dev/null -w '%{num_connects} ' \
-            "$serve_url/?bytes=10" "$serve_url/?bytes=20")
-        if [ "$serve_connects" = "1 0 " ]; then pass "serve: keep-alive (curl: 2 requests, 1 connection)"
-        else fail "serve: keep-alive" "connections opened per request: '$serve_connects' (expected '1 0 ')"; fi
-        serve_code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$serve_url/?bytes=abc")
-        if [ "$serve_code" = 400 ]; then pass "serve: ?bytes=abc -> 400"
-        else fail "serve: ?bytes=abc -> 400" "got ${serve_code:-no answer}"; fi
-        serve_code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$serve_url/?delay_ms=60001")
-        if [ "$serve_code" = 400 ]; then pass "serve: ?delay_ms=60001 (over the limit) -> 400"
-        else fail "serve: ?delay_ms=60001 -> 400" "got ${serve_code:-no answer}"; fi
-    else
-        skip "serve: curl checks" "curl is not installed"
+
+        # Pipelining: three requests in one write, answered in order.
+        printf 'GET /?bytes=5 HTTP/1.1\r\nHost: t\r\n\r\nGET /?delay_ms=50&bytes=6 HTTP/1.1\r\nHost: t\r\n\r\nGET /?bytes=7 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' |
+            serve_raw "$TMP/serve.raw"
+        serve_expect_raw "serve$serve_label: 3 pipelined requests -> 3 answers" 'HTTP/1\.1 200 OK' 3
+        if tr -d '\r' <"$TMP/serve.raw" | grep -a '^Content-Length' | tr '\n' ' ' | grep -q '^Content-Length: 5 Content-Length: 6 Content-Length: 7 $'; then
+            pass "serve$serve_label: pipelined bodies 5, 6, 7 bytes in order"
+        else
+            fail "serve$serve_label: pipelined bodies in order" "$(grep -a '^Content-Length' "$TMP/serve.raw" | tr -d '\r' | tr '\n' ' ')"
+        fi
+
+        # A request that arrives while the previous answer is delayed waits its
+        # turn (the server watches the socket during the delay, see conn_io_cb).
+        { printf 'GET /?delay_ms=300&bytes=8 HTTP/1.1\r\nHost: t\r\n\r\n'; sleep 0.1
+          printf 'GET /?bytes=9 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'; } | serve_raw "$TMP/serve.raw"
+        if tr -d '\r' <"$TMP/serve.raw" | grep -a '^Content-Length' | tr '\n' ' ' | grep -q '^Content-Length: 8 Content-Length: 9 $'; then
+            pass "serve$serve_label: a request sent during a delayed answer is answered after it"
+        else
+            fail "serve$serve_label: request during a delay" "$(grep -a '^Content-Length' "$TMP/serve.raw" | tr -d '\r' | tr '\n' ' ')"
+        fi
+
+        # A client that closes during a delay leaves its socket readable (EOF)
+        # until the answer is due: the server must stop watching it, not spin.
+        # A spinning loop burns the whole second; an idle one next to nothing.
+        serve_cpu_before=$(awk '{print $14 + $15}' "/proc/$serve_pid/stat")
+        ( exec 3<>"/dev/tcp/127.0.0.1/$serve_port" && printf 'GET /?delay_ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n' >&3 ) 2>/dev/null
+        sleep 1.2
+        serve_cpu_ticks=$(( $(awk '{print $14 + $15}' "/proc/$serve_pid/stat") - serve_cpu_before ))
+        if [ "$serve_cpu_ticks" -lt 30 ]; then pass "serve$serve_label: client gone during a delay -> no busy loop ($serve_cpu_ticks ticks)"
+        else fail "serve$serve_label: client gone during a delay" "server used $serve_cpu_ticks clock ticks in 1.2 s"; fi
+
+        printf 'GARBAGE\r\n\r\n' | serve_raw "$TMP/serve.raw"
+        serve_expect_raw "serve$serve_label: malformed request -> 400 and close" '^HTTP/1\.1 400 ' 1
+
+        serve_big=$(head -c 9216 /dev/zero | tr '\0' x)
+        printf 'GET / HTTP/1.1\r\nHost: t\r\nX-Big: %s\r\n\r\n' "$serve_big" | serve_raw "$TMP/serve.raw"
+        serve_expect_raw "serve$serve_label: 9 KiB header -> 431 and close" '^HTTP/1\.1 431 ' 1
+
+        printf 'GET /nowhere HTTP/1.1\r\nConnection: close\r\n\r\n' | serve_raw "$TMP/serve.raw"
+        serve_expect_raw "serve$serve_label: unknown path -> 404" '^HTTP/1\.1 404 ' 1
+        printf 'POST / HTTP/1.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc' | serve_raw "$TMP/serve.raw"
+        serve_expect_raw "serve$serve_label: POST -> 405" '^HTTP/1\.1 405 ' 1
+        printf 'GET /?bytes=3 HTTP/1.0\r\n\r\n' | serve_raw "$TMP/serve.raw"
+        serve_expect_raw "serve$serve_label: HTTP/1.0 -> answered, then closed" '^HTTP/1\.1 200 OK' 1
+
+        # A delayed answer must not hold up others: while one connection waits
+        # 10 s for its answer, a second one is answered (within 5 s).
+        if exec {serve_slow}<>"/dev/tcp/127.0.0.1/$serve_port"; then
+            printf 'GET /?delay_ms=10000 HTTP/1.1\r\nHost: t\r\n\r\n' >&"$serve_slow"
+            printf 'GET /?bytes=4 HTTP/1.1\r\nConnection: close\r\n\r\n' | serve_raw "$TMP/serve.raw"
+            serve_expect_raw "serve$serve_label: a 10 s delay does not block other connections" '^HTTP/1\.1 200 OK' 1
+            exec {serve_slow}>&-
+        else
+            fail "serve$serve_label: delay does not block" "cannot connect to 127.0.0.1:$serve_port"
+        fi
+
+        # The port is taken: a second server says so and exits 1 (not 0, not a hang).
+        timeout 10 "$CBENCH" serve --port "$serve_port" "${serve_args2[@]}" >"$TMP/out" 2>"$TMP/err"
+        status=$?
+        if [ "$status" -eq 1 ] && grep -q "$serve_port" "$TMP/err"; then pass "serve$serve_label: port in use -> exit 1, names the port"
+        else fail "serve$serve_label: port in use -> exit 1" "exit $status" "stderr: $(head -c 300 "$TMP/err")"; fi
+
+        serve_stop "serve$serve_label: SIGTERM -> exit 0 within 2 s, no process left" TERM
     fi
+}
 
-    # Pipelining: three requests in one write, answered in order.
-    printf 'GET /?bytes=5 HTTP/1.1\r\nHost: t\r\n\r\nGET /?delay_ms=50&bytes=6 HTTP/1.1\r\nHost: t\r\n\r\nGET /?bytes=7 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' |
-        serve_raw "$TMP/serve.raw"
-    serve_expect_raw "serve: 3 pipelined requests -> 3 answers" 'HTTP/1\.1 200 OK' 3
-    if tr -d '\r' <"$TMP/serve.raw" | grep -a '^Content-Length' | tr '\n' ' ' | grep -q '^Content-Length: 5 Content-Length: 6 Content-Length: 7 $'; then
-        pass "serve: pipelined bodies 5, 6, 7 bytes in order"
-    else
-        fail "serve: pipelined bodies in order" "$(grep -a '^Content-Length' "$TMP/serve.raw" | tr -d '\r' | tr '\n' ' ')"
-    fi
-
-    # A request that arrives while the previous answer is delayed waits its
-    # turn (the server watches the socket during the delay, see conn_io_cb).
-    { printf 'GET /?delay_ms=300&bytes=8 HTTP/1.1\r\nHost: t\r\n\r\n'; sleep 0.1
-      printf 'GET /?bytes=9 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'; } | serve_raw "$TMP/serve.raw"
-    if tr -d '\r' <"$TMP/serve.raw" | grep -a '^Content-Length' | tr '\n' ' ' | grep -q '^Content-Length: 8 Content-Length: 9 $'; then
-        pass "serve: a request sent during a delayed answer is answered after it"
-    else
-        fail "serve: request during a delay" "$(grep -a '^Content-Length' "$TMP/serve.raw" | tr -d '\r' | tr '\n' ' ')"
-    fi
-
-    # A client that closes during a delay leaves its socket readable (EOF)
-    # until the answer is due: the server must stop watching it, not spin.
-    # A spinning loop burns the whole second; an idle one next to nothing.
-    serve_cpu_before=$(awk '{print $14 + $15}' "/proc/$serve_pid/stat")
-    ( exec 3<>"/dev/tcp/127.0.0.1/$serve_port" && printf 'GET /?delay_ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n' >&3 ) 2>/dev/null
-    sleep 1.2
-    serve_cpu_ticks=$(( $(awk '{print $14 + $15}' "/proc/$serve_pid/stat") - serve_cpu_before ))
-    if [ "$serve_cpu_ticks" -lt 30 ]; then pass "serve: client gone during a delay -> no busy loop ($serve_cpu_ticks ticks)"
-    else fail "serve: client gone during a delay" "server used $serve_cpu_ticks clock ticks in 1.2 s"; fi
-
-    printf 'GARBAGE\r\n\r\n' | serve_raw "$TMP/serve.raw"
-    serve_expect_raw "serve: malformed request -> 400 and close" '^HTTP/1\.1 400 ' 1
-
-    serve_big=$(head -c 9216 /dev/zero | tr '\0' x)
-    printf 'GET / HTTP/1.1\r\nHost: t\r\nX-Big: %s\r\n\r\n' "$serve_big" | serve_raw "$TMP/serve.raw"
-    serve_expect_raw "serve: 9 KiB header -> 431 and close" '^HTTP/1\.1 431 ' 1
-
-    printf 'GET /nowhere HTTP/1.1\r\nConnection: close\r\n\r\n' | serve_raw "$TMP/serve.raw"
-    serve_expect_raw "serve: unknown path -> 404" '^HTTP/1\.1 404 ' 1
-    printf 'POST / HTTP/1.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc' | serve_raw "$TMP/serve.raw"
-    serve_expect_raw "serve: POST -> 405" '^HTTP/1\.1 405 ' 1
-    printf 'GET /?bytes=3 HTTP/1.0\r\n\r\n' | serve_raw "$TMP/serve.raw"
-    serve_expect_raw "serve: HTTP/1.0 -> answered, then closed" '^HTTP/1\.1 200 OK' 1
-
-    # A delayed answer must not hold up others: while one connection waits
-    # 10 s for its answer, a second one is answered (within 5 s).
-    if exec {serve_slow}<>"/dev/tcp/127.0.0.1/$serve_port"; then
-        printf 'GET /?delay_ms=10000 HTTP/1.1\r\nHost: t\r\n\r\n' >&"$serve_slow"
-        printf 'GET /?bytes=4 HTTP/1.1\r\nConnection: close\r\n\r\n' | serve_raw "$TMP/serve.raw"
-        serve_expect_raw "serve: a 10 s delay does not block other connections" '^HTTP/1\.1 200 OK' 1
-        exec {serve_slow}>&-
-    else
-        fail "serve: delay does not block" "cannot connect to 127.0.0.1:$serve_port"
-    fi
-
-    # The port is taken: a second server says so and exits 1 (not 0, not a hang).
-    timeout 10 "$CBENCH" serve --port "$serve_port" --loops 2 >"$TMP/out" 2>"$TMP/err"
-    status=$?
-    if [ "$status" -eq 1 ] && grep -q "$serve_port" "$TMP/err"; then pass "serve: port in use -> exit 1, names the port"
-    else fail "serve: port in use -> exit 1" "exit $status" "stderr: $(head -c 300 "$TMP/err")"; fi
-
-    serve_stop "serve: SIGTERM -> exit 0 within 2 s, no process left" TERM
-fi
+serve_protocol "" ""
+for serve_model in $SERVE_MODELS; do
+    serve_protocol " --model $serve_model" "$serve_model"
+done
 
 # --- several loops sharing the port (SO_REUSEPORT), idle timeout, SIGINT ---
-if ! serve_start --loops 3 --idle-timeout 0.5; then
-    fail "serve --loops 3: starts" "stdout: $(head -c 300 "$TMP/serve.out")" "stderr: $(head -c 300 "$TMP/serve.err")"
-else
-    serve_ok=0
-    for serve_i in 1 2 3 4 5 6; do
-        printf 'GET /?bytes=%d HTTP/1.1\r\nConnection: close\r\n\r\n' "$serve_i" | serve_raw "$TMP/serve.raw"
-        grep -q '^HTTP/1\.1 200 OK' "$TMP/serve.raw" && serve_ok=$((serve_ok + 1))
-    done
-    if [ "$serve_ok" -eq 6 ]; then pass "serve --loops 3: 6 connections, 6 answers"
-    else fail "serve --loops 3: 6 connections" "$serve_ok answered"; fi
+# serve_loops LABEL MODEL : the libev server and every event-loop model that
+# serves, with 3 loops
+serve_loops() {
+    local serve_label=$1
+    local -a serve_args
+    read -ra serve_args <<<"$(serve_args_for "$2" 3)"
+    if ! serve_start "${serve_args[@]}" --idle-timeout 0.5; then
+        fail "serve$serve_label --loops 3: starts" "stdout: $(head -c 300 "$TMP/serve.out")" "stderr: $(head -c 300 "$TMP/serve.err")"
+    else
+        serve_ok=0
+        for serve_i in 1 2 3 4 5 6; do
+            printf 'GET /?bytes=%d HTTP/1.1\r\nConnection: close\r\n\r\n' "$serve_i" | serve_raw "$TMP/serve.raw"
+            grep -q '^HTTP/1\.1 200 OK' "$TMP/serve.raw" && serve_ok=$((serve_ok + 1))
+        done
+        if [ "$serve_ok" -eq 6 ]; then pass "serve$serve_label --loops 3: 6 connections, 6 answers"
+        else fail "serve$serve_label --loops 3: 6 connections" "$serve_ok answered"; fi
 
-    # A silent connection is closed after --idle-timeout (0.5 s; we wait 5).
-    : | serve_raw "$TMP/serve.raw"
-    serve_idle=$?
-    if [ "$serve_idle" -eq 0 ]; then pass "serve: silent connection closed after --idle-timeout"
-    else fail "serve: silent connection closed after --idle-timeout" "still open after 5 s (status $serve_idle)"; fi
+        # A silent connection is closed after --idle-timeout (0.5 s; we wait 5).
+        : | serve_raw "$TMP/serve.raw"
+        serve_idle=$?
+        if [ "$serve_idle" -eq 0 ]; then pass "serve$serve_label: silent connection closed after --idle-timeout"
+        else fail "serve$serve_label: silent connection closed after --idle-timeout" "still open after 5 s (status $serve_idle)"; fi
 
-    serve_stop "serve --loops 3: SIGINT -> exit 0 within 2 s, no process left" INT
-fi
+        serve_stop "serve$serve_label --loops 3: SIGINT -> exit 0 within 2 s, no process left" INT
+    fi
+}
+
+serve_loops "" ""
+for serve_model in $SERVE_MODELS; do
+    case " $EVENT_LOOP_MODELS " in *" $serve_model "*) serve_loops " --model $serve_model" "$serve_model" ;; esac
+done
 
 serve_cleanup

@@ -303,7 +303,7 @@ static int hasty_run(struct run *r)
 static const struct opt_spec hasty_options[] = { OPT_END };
 static const struct model hasty_model = {
     .name = "hasty", .summary = "test: serves no wait at all", .options = hasty_options,
-    .sequential = true, .run = hasty_run,
+    .traits = { .runs = RUNS_ONE }, .run = hasty_run,
 };
 
 /* Runs `workload` with `options` ("--k v" pairs, NULL-terminated) under

@@ -25,7 +25,7 @@
  * move and its reply if that is longer), theory_ratio = their ratio. A
  * reply that ends early is an error. */
 #include "workload.h"
-#include "cpu_kernel.h"
+#include "../lib/cpu_kernel.h"
 
 #include <stdio.h>
 #include <time.h>

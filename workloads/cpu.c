@@ -6,7 +6,7 @@
  * (about 1.7 ms here); between chunks the task returns WAIT_CPU, which lets
  * async interleave tasks and lets the threads model's --gil hand over. */
 #include "workload.h"
-#include "cpu_kernel.h"
+#include "../lib/cpu_kernel.h"
 
 #include <unistd.h>
 

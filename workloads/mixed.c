@@ -19,7 +19,7 @@
  * one at a time (serial) finishes the I/O before any CPU task starts, and
  * each CPU task then stops after one chunk. */
 #include "workload.h"
-#include "cpu_kernel.h"
+#include "../lib/cpu_kernel.h"
 
 #include <errno.h>
 #include <stdatomic.h>

@@ -37,7 +37,15 @@ enum wait_kind {
                     buffer the model lends (at most WAIT_LEND_MAX bytes),
                     valid during the next step only: t->io_buf */
     WAIT_SEND,   /* write up to len bytes of buf to fd */
-    WAIT_CONNECT /* connect fd to addr (addr, addrlen); 0 or -errno */
+    WAIT_CONNECT,/* connect fd to addr (addr, addrlen); 0 or -errno */
+    /* A task created at run time (cbench serve: one per accepted
+     * connection). The model starts a new task of the same workload that
+     * owns `fd` (its t->spawn_fd; its state zeroed, t->spawned set) and runs
+     * it beside the others, its own way (a thread, a process, a task of the
+     * same loop), then steps this task again with t->io_result 0; or, when
+     * it holds its limit of such tasks (run_spawn_admit), with -EAGAIN: the
+     * fd is then still this task's, which turns the client away at once. */
+    WAIT_SPAWN
 };
 
 #define WAIT_LEND_MAX 16384   /* the most a model lends for one WAIT_RECV */
@@ -62,6 +70,7 @@ static inline struct wait wait_read(int fd) { return (struct wait){ .kind = WAIT
 static inline struct wait wait_write(int fd) { return (struct wait){ .kind = WAIT_WRITE, .fd = fd }; }
 static inline struct wait wait_timer(double s) { return (struct wait){ .kind = WAIT_TIMER, .fd = -1, .seconds = s }; }
 static inline struct wait wait_cpu(void) { return (struct wait){ .kind = WAIT_CPU, .fd = -1 }; }
+static inline struct wait wait_spawn(int fd) { return (struct wait){ .kind = WAIT_SPAWN, .fd = fd }; }
 /* Sockets: recv() / send(MSG_NOSIGNAL); buf NULL in wait_recv: a lent buffer. */
 static inline struct wait wait_recv(int fd, void *buf, size_t len)
 { return (struct wait){ .kind = WAIT_RECV, .fd = fd, .buf = buf, .len = len, .socket = true }; }
@@ -121,6 +130,8 @@ struct task {
     bool started;            /* set by the model: step() has been called */
     bool finished;           /* set by the model: step() returned WAIT_DONE;
                                 a task never finished was cancelled */
+    bool spawned;            /* created at run time by WAIT_SPAWN */
+    int spawn_fd;            /* ... and the fd it was given */
 };
 
 /* Parsed command-line configuration a workload sees at setup. */

@@ -1,5 +1,6 @@
 /* cpu_kernel.h - the integer kernel of cpu.c, for workloads that mix CPU
- * work with waits (mixed, chess).
+ * work with waits (mixed, chess) and for the server's cpu_us= (http_request.c):
+ * a shared helper, so it lives in lib/.
  *
  * Work is given in kernel iterations, never in measured time, so that the
  * checksum is the same on every machine and under every model. Options in
@@ -10,7 +11,7 @@
 #define CBENCH_CPU_KERNEL_H
 
 #include <stdint.h>
-#include "../lib/fnv.h"
+#include "fnv.h"
 
 #define CPU_KERNEL_ITERS_PER_MS 580000.0
 
