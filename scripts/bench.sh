@@ -97,7 +97,9 @@ else
     SLEEP_N="3 10000 100000"       # 100 told nothing 3 and 10,000 do not
     CPU_N=$(printf '%s\n' 1 "$cores" $((2 * cores)) $((4 * cores)) | sort -nu | tr '\n' ' ')
     SLOW_C="100 1000 10000"
-    SLOW_REQUESTS=20
+    SLOW_REQUESTS=10               # 0.5 s of 50 ms answers a connection: 20
+                                   # took ~1 min more, which the Python row
+                                   # and the serve experiment need
     FAST_C="1 2 4 8 16"
     # delay 0, 1 and 50 ms: the two ends and the step where threads lose
     # to a loop; 10 ms and 10 connections too made the full run 3 minutes
