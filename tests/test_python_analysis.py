@@ -112,6 +112,14 @@ class PythonRowTest(unittest.TestCase):
         for row in [line for line in text.splitlines() if line.startswith("| G")]:
             self.assertRegex(row.rsplit("|", 2)[1], r"winner|equivalent|ahead|undecided|not measured|alone|–")
 
+    def test_every_python_series_shows_its_median(self):
+        text = "\n".join(python.section_lines(self.results(cpu_runs() + sleep_runs()), TABLE))
+        self.assertIn("### Every Python series", text)
+        for name in PY_MODELS:
+            self.assertRegex(text, rf"\| cpu n=4 work=1 \| {name} \| [0-9.]+")
+        self.assertIn("| sleep n=3 | py-threads |", text)
+        self.assertNotIn("| threads |", text)   # the C series are the tables above
+
     def test_gil_check_equivalent_when_sizes_agree(self):
         rows = python.gil_rows(self.results(cpu_runs(0.98, 0.98)), TABLE)
         self.assertEqual([r[0] for r in rows], ["4"])
@@ -136,6 +144,14 @@ class PythonRowTest(unittest.TestCase):
         self.assertRegex(both, r"4\t1\.8\b")
         self.assertRegex(both, r"4\t0\.98\b")
 
+    def test_readme_shows_both_languages_and_the_gil_check(self):
+        text = report.readme_section(self.results(cpu_runs() + sleep_runs()), TABLE, "results/x")
+        self.assertIn("### Python beside C", text)
+        self.assertIn("| G1 | Python | py-processes / py-threads", text)
+        self.assertIn("| G1 | C |", text)
+        self.assertIn("#### The GIL emulation against CPython's GIL", text)
+        self.assertNotIn("\n## ", text)   # no heading above the README's own
+
     def test_folder_without_the_row_is_unchanged(self):
         with tempfile.TemporaryDirectory() as empty:
             runs = [r for r in cpu_runs() + sleep_runs() if not r.series.startswith("py-")]
@@ -143,6 +159,7 @@ class PythonRowTest(unittest.TestCase):
             self.assertEqual(python.section_lines(res, TABLE), [])
             self.assertNotIn("cpu-python", [c.name for c in charts.plan_all(res)])
             self.assertNotIn("Python beside C", report.write_report(res, TABLE))
+            self.assertNotIn("Python beside C", report.readme_section(res, TABLE, "results/x"))
 
 
 if __name__ == "__main__":

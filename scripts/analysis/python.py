@@ -7,7 +7,7 @@ with decide.Answer (the four outcomes) and stats' intervals."""
 import json
 import os
 
-from . import claims, data, decide, stats
+from . import claims, data, decide, stats, tables
 
 LIST_FILE = "list-py.json"
 
@@ -161,6 +161,31 @@ def _plan_words(results):
     return results.meta.get("python plan", "").split(";")[0] or "fewer kernel iterations per task"
 
 
+def _figure(x):
+    """3 significant digits, never an exponent (12,300 rather than 1.23e+04)."""
+    return f"{float(f'{x:.3g}'):,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def series_lines(results, table):
+    """Every Python series' median of its family's metric in each group it
+    ran, so each series shows (py-uvloop too, which no question asks)."""
+    names = set(series(results))
+    rows = []
+    for experiment in sorted({r.experiment for r in results.runs if r.series in names}):
+        fam = decide.family_of(table, experiment) or {}
+        metric, unit = fam.get("metric", "ops_per_s"), fam.get("unit", "")
+        for group in results.groups(experiment):
+            for name in [s for s in results.series_of(group) if s in names]:
+                summary = tables.Summary(results, experiment, f"{name} {group[1]}".strip())
+                mid = summary.median(metric)
+                figure = f"{_figure(mid)} {unit}".strip() if mid is not None else f"failed ({summary.failed} runs)"
+                rows.append(f"| {experiment} {group[1]} | {name} | {figure} ({metric}) | {len(summary.valid)} |")
+    if not rows:
+        return []
+    return (["### Every Python series", "", "Medians over the rounds of each group a Python series ran in:", "",
+             "| group | series | median | rounds |", "|---|---|---|---|"] + rows + [""])
+
+
 def section_lines(results, table):
     """REPORT.md's "Python beside C", or nothing for a folder without the row."""
     doc = listing(results)
@@ -180,4 +205,16 @@ def section_lines(results, table):
     if absent:
         out += ["", f"Not available here, not run (never replaced): {', '.join(absent)}."]
     out += [""] + question_lines(results, table) + [""] + gil_lines(results, table)
-    return out
+    return out + series_lines(results, table)
+
+
+def readme_lines(results, table):
+    """The README's short form: the questions in both languages and the
+    GIL check, one heading level below the report's; nothing without the row."""
+    if listing(results) is None:
+        return []
+    gil = [line.replace("### ", "#### ", 1) if line.startswith("### ") else line for line in gil_lines(results, table)]
+    return (["### Python beside C", "",
+             f"CPython's models in the same rounds ({_plan_words(results)} for cpu); each question answered in "
+             "each language with the four outcomes:", ""]
+            + question_lines(results, table) + [""] + gil)

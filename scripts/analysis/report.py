@@ -489,6 +489,7 @@ def readme_section(results, table, folder_name, chart_names=()):
             out.append(f"| {reg.name()} | {reg.classic.label()} | "
                        f"{f'{fmt_ratio(m)}, n={m.n}, {m.confidence_text()}' if m else '–'} |")
     out += [""] + scale_lines(results)
+    out += python.readme_lines(results, table)
     out += readme_latency_lines(results, table, folder_name, chart_names)   # out ends blank
     return "\n".join(out).rstrip("\n") + "\n"
 
