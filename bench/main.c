@@ -85,6 +85,30 @@ static bool model_available(const struct model *m, char *why, size_t size)
     return !m->available || m->available(why, size) == 0;
 }
 
+/* The Python row (bench/py_cbench.py: CPython's own models, the same
+ * workloads and checksums) lives beside this binary's source tree: from
+ * build/cbench, ../bench/py_cbench.py. Scripts take its path from
+ * `cbench list`, never spell it; false when this build has no tree. */
+static bool python_entry(char *path, size_t size)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    char joined[4200], *real;
+    int len = snprintf(joined, sizeof joined, "%s/../bench/py_cbench.py", exe);
+    if (len <= 0 || (size_t)len >= sizeof joined || access(joined, R_OK) != 0 || !(real = realpath(joined, NULL)))
+        return false;
+    len = snprintf(path, size, "%s", real);
+    free(real);
+    return len > 0 && (size_t)len < size;
+}
+
 static void list_all(void)
 {
     char why[200];
@@ -95,6 +119,9 @@ static void list_all(void)
     }
     for (const struct workload *const *w = workloads; *w; w++)
         printf("workload %-9s %s\n", (*w)->name, (*w)->summary);
+    char entry[4200];
+    if (python_entry(entry, sizeof entry))
+        printf("python   entry     %s: CPython's models of the same workloads (python3 %s list)\n", entry, entry);
 }
 
 /* A JSON string: names and summaries are plain text, but escape anyway. */
@@ -161,7 +188,16 @@ static void list_json(void)
         json_options((*w)->options);
         putchar('}');
     }
-    printf("]}\n");
+    char entry[4200];
+    printf("],\"python\":");
+    if (python_entry(entry, sizeof entry)) {
+        printf("{\"entry\":");
+        json_string(entry);
+        putchar('}');
+    } else {
+        printf("null");
+    }
+    printf("}\n");
 }
 
 /* cbench list [--format human|json] */

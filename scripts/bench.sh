@@ -12,7 +12,9 @@
 #        seed, default from the date), SERVER=HOST:PORT (every net
 #        experiment against a `cbench serve` already running elsewhere),
 #        SERVER_CPUS / CLIENT_CPUS (cpu lists for taskset; default: the
-#        cores split in two halves), DRY_RUN=1 (print the plan, run nothing)
+#        cores split in two halves), DRY_RUN=1 (print the plan, run nothing),
+#        PYTHON=0 (leave out the Python series, scripts/bench_python.sh),
+#        PYTHON_BIN (the interpreter, default /usr/bin/python3 or python3)
 #
 # How a configuration is measured. The plan is a list of configurations,
 # "SERIES k=v ...": configurations of one experiment with the same knobs
@@ -55,7 +57,7 @@ started_at=$EPOCHSECONDS   # the whole run's time: probing, rounds, analysis
 die() { echo "bench.sh: $*" >&2; exit 2; }
 want() { case " $EXPERIMENTS " in *" $1 "*) return 0 ;; esac; return 1; }   # want EXPERIMENT
 [ -x "$CBENCH" ] || die "$CBENCH is not an executable (run make first, or set CBENCH)"
-for tool in hyperfine python3 awk timeout flock taskset; do
+for tool in hyperfine python3 jq awk timeout flock taskset; do
     command -v "$tool" >/dev/null || die "$tool is not installed (see scripts/deps.sh)"
 done
 for e in $EXPERIMENTS; do
@@ -67,6 +69,8 @@ fi
 
 cores=$(nproc)
 day=$(date +%F)   # the folder is named after the day the bench started
+BUDGET_DEFAULT=0   # 1: BUDGET is the default, which the Python series share
+[ -n "${BUDGET:-}" ] || BUDGET_DEFAULT=1
 if [ "$QUICK" = 1 ]; then
     mode=quick
     ROUNDS=${ROUNDS:-3}
@@ -93,7 +97,9 @@ else
     SLEEP_N="3 10000 100000"       # 100 told nothing 3 and 10,000 do not
     CPU_N=$(printf '%s\n' 1 "$cores" $((2 * cores)) $((4 * cores)) | sort -nu | tr '\n' ' ')
     SLOW_C="100 1000 10000"
-    SLOW_REQUESTS=20
+    SLOW_REQUESTS=10               # 0.5 s of 50 ms answers a connection: 20
+                                   # took ~1 min more, which the Python row
+                                   # and the serve experiment need
     FAST_C="1 2 4 8 16"
     # delay 0, 1 and 50 ms: the two ends and the step where threads lose
     # to a loop; 10 ms and 10 connections too made the full run 3 minutes
@@ -271,6 +277,9 @@ case " $MODELS " in *" $CONTROL_MODEL "*) ;; *) CONTROL_MODEL="" ;; esac
 if [ -z "$BASELINE" ] || [ -z "$CONCURRENT" ]; then die "cbench list has no sequential or no concurrent model"; fi
 GIL_SERIES=""
 [ -n "$GIL_MODEL" ] && GIL_SERIES="$GIL_MODEL-gil"
+# shellcheck source=scripts/bench_python.sh
+. scripts/bench_python.sh
+py_discover
 has_net=0
 if ! want net-slow && ! want net-fast && ! want crossover && ! want net-hide && ! want net-wrk &&
    ! want net-loops && ! want net-rate && ! want instrument; then :
@@ -336,6 +345,7 @@ for m in $MODELS; do
     done
     WORKER_S[$m]=$(fcalc 'b == "" ? 0.001 : b / 200' b="$best")
 done
+py_measure
 # max_tasks MODEL : the most workers MODEL creates within CAP_S / 4 (a
 # quarter: with thousands alive at once each costs more than in the probe)
 max_tasks() { fcalc 'int(c / 4 / s)' c="$CAP_S" s="${WORKER_S[$1]}"; }
@@ -516,6 +526,13 @@ plan_net_checks
 plan_net_loops
 plan_net_rate
 plan_instrument
+plan_python
+# The Python series' time comes out of the default BUDGET (not one the
+# user set), so that the full run keeps its length (25 minutes)
+# (down to 60 s; QUICK's default of none stays none)
+if [ "${BUDGET_DEFAULT:-0}" = 1 ] && [ "$BUDGET" -gt 60 ] && [ "$PY_PLANNED_S" != 0 ]; then
+    BUDGET=$(fcalc 'b - int(p * r + 0.5) < 60 ? 60 : b - int(p * r + 0.5)' b="$BUDGET" p="$PY_PLANNED_S" r="$ROUNDS")
+fi
 
 total=${#P_EXP[@]}
 [ "$total" -gt 0 ] || die "nothing to run (EXPERIMENTS=\"$EXPERIMENTS\")"
@@ -561,6 +578,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "placement: ${placement:-no net experiments}"
     echo "server: ${SERVER:-started by bench.sh: cbench serve pinned to ${SERVER_CPUS:-all cores}}"
     echo "cpu work: ${cpu_args:-default}"
+    py_meta
     echo "net rate estimate: ${net_rate:-none} req/s, one connection's round trip ${net_rtt_s:-none} s (size --requests only)"
     [ -z "$RATE_PROBED" ] || echo "net-rate closed-loop req/s (100 % load): ${RATE_PROBED%; }"
     echo "worker cost: $(for m in $MODELS; do printf '%s=%.1fus ' "$m" "$(fcalc 's * 1e6' s="${WORKER_S[$m]}")"; done)"
@@ -661,8 +679,13 @@ run_one() {
         run_wrk "$i" "$round"
         return
     fi
+    local -a runner=("$CBENCH" run)
+    if [ "${args[0]}" = "@py" ]; then   # the Python row (bench_python.sh)
+        runner=("$PYTHON_BIN" "$PY_ENTRY" run)
+        args=("${args[@]:1}")
+    fi
     [ "$net" = 1 ] && { args+=(--connect "$TARGET"); prefix=("${client_prefix[@]}"); }
-    cmd=$(printf '%q ' "${prefix[@]}" "$CBENCH" run "${args[@]}" --format csv)
+    cmd=$(printf '%q ' "${prefix[@]}" "${runner[@]}" "${args[@]}" --format csv)
     cmd=${cmd% }
     printf 'round %s: %s\n' "$round" "$cmd" >>"$tmp/commands"
     : >"$tmp/hf.json"

@@ -51,13 +51,13 @@ else
     CHESS_MOVES=30
     CHAIN_N="10 100"
     CANCEL_N="100 1000 10000"
-    HIDE_C=10000 WRK_S=4
+    HIDE_C=10000 WRK_S=2           # wrk's whole seconds: 2 of them, 20 s a run
     LOOPS_C="1 10 100 1000 10000" LOOPS_D="0 1"
     LOOPS_DELAYED_MAX_C=100        # delay 1 ms up to 100 connections: G9
                                    # judges delay 0; the rest is shown beside
-    # net-rate in ≤ 3 min: 5 models × 2 × 5 steps × 5 rounds = 250 runs of
+    # net-rate in ≤ 2.5 min: 5 models × 2 × 4 steps × 5 rounds = 200 runs of
     # ~0.35 s + ~0.1 s (start, connect, workers), and 10 probes
-    RATE_C="100 1000" RATE_STEPS="10 40 70 100 120" RATE_MIN_S=0.35 RATE_MAX_S=1
+    RATE_C="100 1000" RATE_STEPS="10 50 100 120" RATE_MIN_S=0.35 RATE_MAX_S=1
 fi
 IO_TASKS=10 IO_MS=1
 HIDE_REQUESTS=10

@@ -52,8 +52,8 @@ for name in "${basic_workloads[@]}"; do
 done
 if [ "$status" -eq 0 ] && [ "$(wc -l <<<"$basic_listed_models")" -ge 4 ] &&
    [ "$(wc -l <<<"$basic_listed_workloads")" -ge 2 ] && [ -z "$basic_missing" ] &&
-   ! grep -Evq '^(model|workload) +[a-z0-9_-]+ +[^ ]' "$TMP/out"; then
-    pass "list: 4+ models and 2+ workloads, one per line"
+   ! grep -Evq '^(model|workload|python) +[a-z0-9_-]+ +[^ ]' "$TMP/out"; then
+    pass "list: 4+ models and 2+ workloads, one per line (and the Python row's entry)"
 else
     fail "list" "exit $status, missing:${basic_missing:- none}" "$(head -c 500 "$TMP/out")"
 fi

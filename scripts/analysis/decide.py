@@ -263,7 +263,10 @@ class Regime:
 
 
 def regimes(results, table):
-    """Every regime of the families measured in the folder, in table order."""
+    """Every regime of the families measured in the folder, in table order
+    (the Python row's series left out: they have their own section)."""
+    from . import python
+    results = python.without_python(results)
     out = []
     for experiment in families(table):
         for group in results.groups(experiment):

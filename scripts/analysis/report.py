@@ -9,7 +9,7 @@ import math
 import os
 import re
 
-from . import claims, data, decide, instrument, stats, tables
+from . import claims, data, decide, instrument, python, stats, tables
 
 STEAL_FLAG_PCT = 10.0       # a run losing more than this to steal is flagged
 SERVER_BOUND_PCT = 90.0     # server busy this much of its cores: it was the limit
@@ -447,6 +447,7 @@ def write_report(results, table, charts=()):
     out += regime_lines(results, table, regs, capacity)
     out += latency_lines(results, table)
     out += instrument.lines(results, table)
+    out += python.section_lines(results, table)
     out += server_lines(results)
     rule = tables.slo_rule(table)
     out += work_lines(results, own_rates={rule["experiment"]} if rule else ())
@@ -488,6 +489,7 @@ def readme_section(results, table, folder_name, chart_names=()):
             out.append(f"| {reg.name()} | {reg.classic.label()} | "
                        f"{f'{fmt_ratio(m)}, n={m.n}, {m.confidence_text()}' if m else '–'} |")
     out += [""] + scale_lines(results)
+    out += python.readme_lines(results, table)
     out += readme_latency_lines(results, table, folder_name, chart_names)   # out ends blank
     return "\n".join(out).rstrip("\n") + "\n"
 

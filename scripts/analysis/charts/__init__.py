@@ -31,12 +31,13 @@ draws them.
 import os
 import tempfile
 
-from .. import claims, data, decide, tables
+from .. import claims, data, decide, python, tables
 # The package's API (tests and scripts use these names from `charts`).
 from .blocks import (  # noqa: F401
     Chart, DataFile, PALETTE, Points, Styles, fmt, median, q, short, steady_rate, value_of)
 from .gnuplot import ChartError, GNUPLOT, TIMEOUT_S, run_gnuplot  # noqa: F401
-from .scaling import chart_cpu, chart_crossover, chart_net_fast, chart_net_slow, chart_sleep
+from .scaling import (
+    chart_cpu, chart_crossover, chart_net_fast, chart_net_slow, chart_python_cpu, chart_sleep)
 from .costs import chart_cancel, chart_pingpong, chart_spawn, chart_spawn_mem
 from .scenarios import chart_chain, chart_chess, chart_generic, chart_mixed, chart_queue
 from .latency import chart_net_rate
@@ -72,8 +73,9 @@ def plan_all(results, regimes=None, names=None):
         regimes = default_regimes(results)
     elif isinstance(regimes, dict):
         regimes = list(regimes.values())
-    results = without_control(results)
-    sty = Styles(results)
+    everything = without_control(results)
+    sty = Styles(everything)
+    results = python.without_python(everything)   # the C charts: C series only
     present = results.experiments()
     charts = []
     for exp, fn in CHARTS:
@@ -84,6 +86,11 @@ def plan_all(results, regimes=None, names=None):
     for exp in present:
         if exp not in known:
             charts.append(chart_generic(results, sty, exp))
+    # the Python row's one chart: C and Python together
+    table = claims.load_table()
+    shown = set(decide.rule(table).get("classic", [])) | {
+        (table.get("python", {}).get("gil_check", {}).get("c", {}).get("a", ""))}
+    charts.append(chart_python_cpu(everything, sty, python.series(everything), shown))
     return [c for c in charts if c is not None and (names is None or c.name in names)]
 
 

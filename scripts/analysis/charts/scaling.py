@@ -227,3 +227,43 @@ def chart_crossover(results, sty, regimes):
                  "(cross-hatched): above 1 but not shown to be 5 %; *undecided* (hatched): crosses 1 and "
                  f"reaches past 5 %, with the rounds it would need. {N_CAPTION}here {n}.",
                  body, df, 1150, 680)
+
+
+def chart_python_cpu(results, sty, py_names, shown):
+    """The Python row's chart: each model's speedup over its own language's
+    sequential model for the same N CPU-bound tasks, C (the cbench cpu
+    work) and CPython (its own, smaller work) together. shown: the C
+    series drawn (the classic models and the GIL emulation)."""
+    py_names = set(py_names)
+    if not any(r.experiment == "cpu" and r.series in py_names for r in results.runs):
+        return None
+    seq = [m for m in results.models if any(r.experiment == "cpu" and r.series == m for r in results.runs)]
+    listed = (results.listing or {}).get("models", [])
+    base_c = next((m["name"] for m in listed if m.get("sequential") and m["name"] in seq), seq[0] if seq else None)
+    base_py = next((s for s in py_names if s.endswith("serial")), None)
+    ref = {}
+    for run in results.runs:
+        if run.experiment == "cpu" and run.series in (base_c, base_py) and run.valid and run.value("wall_s"):
+            ref[(run.series in py_names, run.tasks, run.round)] = run.value("wall_s")
+
+    def speedup(run):
+        w, r = run.value("wall_s"), ref.get((run.series in py_names, run.tasks, run.round))
+        return r / w if w and r else None
+
+    def only(config):
+        s = config.split()[0]
+        return s in py_names or s in shown
+    cores = results.cores
+    xs = sorted({float(t) for _, t, _ in ref})
+    extra = f"set xtics ({', '.join(fmt(x) for x in xs)})" if xs and len(xs) <= 12 else ""
+    extra += "\nset xrange [0.5:*]"
+    return lines_chart(
+        results, sty, "cpu-python", "cpu", speedup,
+        "cpu: speedup over serial, C and Python",
+        "CPU-bound tasks (N)", "speedup over the language's serial (×), per round",
+        "cpu: C and CPython models, speedup over each language's serial (higher is better)",
+        f"Speedup of each model over its own language's serial model ({base_c}; {base_py}) for the "
+        f"same N CPU-bound tasks, in the same round: C on the cbench cpu work, CPython (py-*) on its "
+        f"own smaller work per task (higher is better; {cores or '?'} cores). py-threads runs under "
+        f"CPython's GIL, threads-gil under cbench's emulation of it.",
+        logx=False, logy=False, extra=extra, only=only)
