@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 struct uring_params {
     long loops;
@@ -127,9 +129,36 @@ static int uring_setup_ring(struct io_uring *ring, const struct uring_params *p,
     long cq = 2 * p->entries > tasks + 1 ? 2 * p->entries : tasks + 1;
     if (cq > 65536)
         cq = 65536;
-    up.flags = IORING_SETUP_CQSIZE | (p->sqpoll ? IORING_SETUP_SQPOLL : 0);
     up.cq_entries = (unsigned)cq;
-    return io_uring_queue_init_params((unsigned)p->entries, ring, &up);
+    /* One thread submits and reaps each ring, so the kernel may run the
+     * completions' work when that thread enters the ring to wait, not
+     * interrupt it as each one comes (DEFER_TASKRUN, kernel 6.1+; it needs
+     * SINGLE_ISSUER, and the ring starts disabled so that the loop's thread,
+     * enabling it, is its one issuer); else only not interrupt it
+     * (COOP_TASKRUN, 5.19+); else neither. Not with SQPOLL, whose kernel
+     * thread submits. */
+    static const unsigned tiers[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED,
+        IORING_SETUP_COOP_TASKRUN,
+        0,
+    };
+    int err = -EINVAL;
+    for (size_t i = p->sqpoll ? 2 : 0; i < sizeof tiers / sizeof tiers[0] && err == -EINVAL; i++) {
+        up.flags = IORING_SETUP_CQSIZE | (p->sqpoll ? IORING_SETUP_SQPOLL : 0) | tiers[i];
+        err = io_uring_queue_init_params((unsigned)p->entries, ring, &up);
+    }
+    return err;
+}
+
+/* A ring created disabled (DEFER_TASKRUN) is enabled by the thread that
+ * runs it, which becomes its one issuer; 0 or -errno. */
+static int uring_enable(struct io_uring *ring)
+{
+    if (!(ring->flags & IORING_SETUP_R_DISABLED))
+        return 0;
+    /* (Debian 12's liburing 2.3 declares io_uring_enable_rings but lacks it) */
+    return syscall(__NR_io_uring_register, ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0
+               ? -errno : 0;
 }
 
 /* Why io_uring is not there, and what to do about it. */
@@ -479,6 +508,13 @@ static void uring_unpark(struct uring_loop *l)
 static void *uring_loop_run(void *arg)
 {
     struct uring_loop *l = arg;
+    int enabled = uring_enable(&l->ring);
+    if (enabled < 0) {
+        fprintf(stderr, "cbench: uring: cannot enable the ring: %s\n", strerror(-enabled));
+        if (l->run->cancel)
+            run_cancel_request(l->run);
+        return NULL;
+    }
     if (l->run->cancel) {
         struct io_uring_sqe *sqe = uring_sqe(l);
         io_uring_prep_poll_add(sqe, l->run->cancel->fd, POLLIN);
@@ -618,6 +654,11 @@ int uring_bare_spawn(long n, double us[2])
     int err = uring_setup_ring(&ring, &p, p.entries);
     if (err < 0) {
         fprintf(stderr, "cbench: spawn --bare: uring: %s (%s)\n", strerror(-err), uring_advice(-err));
+        return -1;
+    }
+    if ((err = uring_enable(&ring)) < 0) {
+        fprintf(stderr, "cbench: spawn --bare: uring: %s\n", strerror(-err));
+        io_uring_queue_exit(&ring);
         return -1;
     }
     for (long done = 0; done < n;) {

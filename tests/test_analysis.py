@@ -561,6 +561,20 @@ class InstrumentTest(unittest.TestCase):
         self.assertIn("1 targets met in OLD and missed in NEW: P6.", "\n".join(instrument.compare_lines(old, new, TABLE)))
         self.assertIn("0 targets met in OLD and missed in NEW.", "\n".join(instrument.compare_lines(new, old, TABLE)))
 
+    def test_a_missed_target_points_to_where_the_time_goes(self):
+        runs = [run_row("sleep", "fork n=3", rnd, {}) for rnd in range(1, 6)]
+        for r in runs:
+            r.row["wall_s"] = "1.02"
+        text = "\n".join(instrument.lines(results_of(runs), TABLE))
+        self.assertIn("| P1 |", text)
+        self.assertIn("- P1: [docs/INSTRUMENT.md#p1](../../docs/INSTRUMENT.md#p1)", text)
+        for r in runs:
+            r.row["wall_s"] = "1.001"
+        text = "\n".join(instrument.lines(results_of(runs), TABLE))
+        self.assertNotIn("INSTRUMENT.md", text)   # met: no pointer
+        self.assertTrue(all(t.get("explained", "docs/INSTRUMENT.md#").startswith("docs/INSTRUMENT.md#")
+                            for t in TABLE["instrument"]))
+
 
 class ReportTest(unittest.TestCase):
     def test_report_is_deterministic_and_names_every_claim(self):

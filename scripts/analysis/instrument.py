@@ -110,4 +110,15 @@ def lines(results, table):
         r = c.ratio
         out.append(f"| {t['id']} | {t['says']} | {r.mid:.3f} [{r.low:.3f}–{r.high:.3f}] | "
                    f"n={r.n}, {r.confidence_text()} | ≤ {t['target']:g} | {c.outcome} |")
-    return out + [""]
+    return out + [""] + explained_lines(found)
+
+
+def explained_lines(found):
+    """For each target measured and not met, where the time goes: the
+    `explained` pointer of its [[instrument]] entry (a measurement of it)."""
+    # REPORT.md is in results/<folder>/: the link climbs to the repository
+    pointers = [f"- {c.target['id']}: [{c.target['explained']}](../../{c.target['explained']})"
+                for c in found if c.outcome in (MISSED, UNCLEAR) and c.target.get("explained")]
+    if not pointers:
+        return []
+    return ["Where the time goes, for the targets not met:", ""] + pointers + [""]
