@@ -323,3 +323,16 @@ void http_limits_help(void)
            "                             refuses it at once (503, closed)\n",
            HTTP_SERVER_MAX_HEADER_BYTES, HTTP_SERVER_MAX_UNSENT / 1024, HTTP_SERVER_MAX_PENDING / 1024);
 }
+
+bool http_pending_save(char **pending, uint32_t *off, uint32_t *pending_len, const char *data, size_t len)
+{
+    if (len == 0)
+        return true;
+    *pending = malloc(len);
+    if (!*pending)
+        return false;
+    memcpy(*pending, data, len);
+    *off = 0;
+    *pending_len = (uint32_t)len;
+    return true;
+}

@@ -91,4 +91,9 @@ void http_cpu_work(long us);
  * that a body of any length is sent from it at offset (sent % 26). */
 const char *http_body_pattern(void);
 
+/* Keep the input that follows a complete request for later: a copy of
+ * data[0..len) in *pending (none when len is 0), *off = 0, *pending_len =
+ * len. False when out of memory. */
+bool http_pending_save(char **pending, uint32_t *off, uint32_t *pending_len, const char *data, size_t len);
+
 #endif

@@ -107,15 +107,7 @@ static void conn_pending_free(struct http_conn *c)
 
 static bool conn_save_pending(struct http_conn *c, const char *data, size_t len)
 {
-    if (len == 0)
-        return true;
-    c->pending = malloc(len);
-    if (!c->pending)
-        return false;
-    memcpy(c->pending, data, len);
-    c->pending_off = 0;
-    c->pending_len = (uint32_t)len;
-    return true;
+    return http_pending_save(&c->pending, &c->pending_off, &c->pending_len, data, len);
 }
 
 /* ---------------------------------------------------------------- answers */
