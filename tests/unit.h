@@ -9,6 +9,7 @@ int unit_options_run(void);   /* lib/options.c, run_format_params */
 int unit_stats_run(void);     /* lib/stats.c, bench/output.c, run_measure */
 int unit_models_run(void);    /* model behaviour no shipped workload reaches */
 int unit_histogram_run(void); /* lib/histogram.c */
+int unit_steady_phase_run(void); /* lib/steady_phase.c */
 
 /* Capture what the code under test writes to fd 1 or 2 (stdout/stderr),
  * so a test can assert on its messages. Between begin and end nothing

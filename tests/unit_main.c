@@ -66,6 +66,7 @@ int main(void)
     failed += unit_stats_run();
     failed += unit_models_run();
     failed += unit_histogram_run();
+    failed += unit_steady_phase_run();
     if (failed)
         fprintf(stderr, "unit tests: %d failed\n", failed);
     return failed ? 1 : 0;

@@ -76,6 +76,7 @@
 #include "workload.h"
 #include "../lib/fnv.h"
 #include "../lib/histogram.h"
+#include "../lib/steady_phase.h"
 #include "../server/http_server.h"
 
 #include <errno.h>
@@ -123,13 +124,7 @@ static const char *const net_cause_names[NET_CAUSES] = {
 struct net_shared {
     atomic_int reported;              /* the first error has been printed */
     atomic_uint count[NET_CAUSES];
-    /* The steady phase (closed loop, every connection at once): it starts
-     * when the last connection is open. Requests answered before then
-     * were served by fewer connections, so they are not counted in it. */
-    atomic_long connected;            /* connections open so far */
-    atomic_ullong answered;           /* requests answered so far */
-    atomic_ullong answered_before;    /* `answered` when the last one opened */
-    atomic_llong steady_start_ns;     /* when it opened (0: not yet) */
+    struct steady_phase steady;       /* closed loop, every connection at once */
 };
 
 /* Open loop: every task records here (MAP_SHARED, atomic), in ns. */
@@ -164,8 +159,7 @@ struct net_params {
     int64_t timeout_ns;         /* --timeout-ms resolved */
     struct net_shared *shared;  /* MAP_SHARED: errors by cause */
     unsigned errors[NET_CAUSES];/* copied from `shared` at teardown, for the note */
-    uint64_t steady_ops;        /* copied from `shared` at teardown: answered */
-    int64_t steady_start_ns;    /* in the steady phase, and when it began */
+    struct steady_result steady;   /* copied from `shared` at teardown */
     /* Open loop (rate > 0), filled by setup: */
     double slot_ns;             /* between request j and j + 1 of the run: 1e9 / rate */
     int64_t duration_ns, grace_ns;
@@ -415,10 +409,7 @@ static void net_count_connected(const struct net_params *p, int64_t now_ns)
 {
     if (p->concurrency < p->tasks)
         return;
-    if (atomic_fetch_add(&p->shared->connected, 1) + 1 == p->tasks) {
-        atomic_store(&p->shared->answered_before, atomic_load(&p->shared->answered));
-        atomic_store(&p->shared->steady_start_ns, now_ns);
-    }
+    steady_connected(&p->shared->steady, p->tasks, now_ns);
 }
 
 static bool net_connected(struct task *t, struct net_state *s)
@@ -611,7 +602,7 @@ static struct wait net_response_done(struct task *t, struct net_state *s)
         return wait_done();
     }
     task_op_end(t);
-    atomic_fetch_add_explicit(&p->shared->answered, 1, memory_order_relaxed);
+    steady_answered(&p->shared->steady);
     t->deadline_ns = 0;
     if (p->rate > 0)
         net_open_loop_record(p, s);
@@ -1002,8 +993,7 @@ static void net_teardown(const void *params, void *run)
     if (p->shared) {
         for (int c = 0; c < NET_CAUSES; c++)
             p->errors[c] = atomic_load(&p->shared->count[c]);
-        p->steady_start_ns = atomic_load(&p->shared->steady_start_ns);
-        p->steady_ops = atomic_load(&p->shared->answered) - atomic_load(&p->shared->answered_before);
+        p->steady = steady_result(&p->shared->steady);
         munmap(p->shared, sizeof *p->shared);
     }
     p->shared = NULL;
@@ -1061,12 +1051,12 @@ static void net_metrics(const void *params, const void *state, const struct work
         connect_s = (double)connecting / 1e9 / (double)(p->concurrency > 0 ? p->concurrency : 1);
     double steady_s = (double)(run->end_ns - run->start_ns) / 1e9 - connect_s;
     double steady_ops = (double)ops;
-    if (p->concurrency >= p->tasks && p->steady_start_ns > 0) {
+    if (p->concurrency >= p->tasks && p->steady.start_ns > 0) {
         /* every connection at once: only what was answered once the last
          * one was open, over that time (requests answered while others were
          * still connecting would flatter a model that connects slowly) */
-        steady_s = (double)(run->end_ns - p->steady_start_ns) / 1e9;
-        steady_ops = (double)p->steady_ops;
+        steady_s = (double)(run->end_ns - p->steady.start_ns) / 1e9;
+        steady_ops = (double)p->steady.answered;
     }
     metrics_add(buf, size, "delay_ms", (double)p->delay_ms);
     /* requests per connection: asked (closed loop), scheduled on average (open) */
