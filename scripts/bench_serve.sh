@@ -7,7 +7,7 @@
 #
 # Groups (config "M n=C delay=Dms" or "M n=C cpu=Uus"):
 #   delay 0      fast requests at SERVE_C connections: the classic models,
-#                and the refinements at the most connections (S1)
+#                and the refinements at SERVE_REFINE_C (S1)
 #   delay 50 ms  slow requests at SERVE_SLOW_C connections, classic models:
 #                memory per connection (S2)
 #   cpu=U us     CPU work per request (cpu_us=), classic models: the
@@ -24,10 +24,12 @@
 # same answers under every model are checked by tests/cli_serve.sh
 # (cbench's client, --connect, one checksum for every server model).
 
+# SERVE_C: delay 0, the classic models; SERVE_REFINE_C: where the
+# refinements (uring, hybrid) join them
 if [ "$QUICK" = 1 ]; then
-    SERVE_C="100" SERVE_SLOW_C="" SERVE_CPU_C="" SERVE_S=1
+    SERVE_C="100" SERVE_REFINE_C="" SERVE_SLOW_C="" SERVE_CPU_C="" SERVE_S=1
 else
-    SERVE_C="100 1000" SERVE_SLOW_C="1000" SERVE_CPU_C="100" SERVE_S=1
+    SERVE_C="100 1000" SERVE_REFINE_C="1000" SERVE_SLOW_C="1000" SERVE_CPU_C="100" SERVE_S=1
 fi
 SERVE_DELAY_SLOW=50
 SERVE_CPU_US=500
@@ -44,15 +46,16 @@ plan_serve() {
     SERVE_MODELS=$(models_where 'm.get("serves", False)' | xargs)
     [ -n "$SERVE_MODELS" ] || { note "no model serves (cbench list): experiment serve is skipped"; return 0; }
     # the classic question's models that serve (fork, threads, async): the
-    # refinements (uring, hybrid) join only the most connections at delay
-    # 0, where they refine; time is short
-    local m c classic="" most=${SERVE_C##* }
+    # refinements (uring, hybrid) join only at SERVE_REFINE_C; time is short
+    local m c classic=""
     for m in $("${ANALYZE[@]}" classic); do
         case " $SERVE_MODELS " in *" $m "*) classic+="$m " ;; esac
     done
     for c in $SERVE_C; do
         for m in $SERVE_MODELS; do
-            case " $classic " in *" $m "*) ;; *) [ "$c" = "$most" ] || continue ;; esac
+            # a classic model everywhere, a refinement at SERVE_REFINE_C
+            case " $classic " in *" $m "*) ;; *)
+                case " $SERVE_REFINE_C " in *" $c "*) ;; *) continue ;; esac ;; esac
             serve_add "$m" "$c" 0 0
         done
     done
