@@ -274,8 +274,8 @@ static int threads_run(struct run *r)
     threads_open_gate(&s, status != 0);
     for (long w = 0; w < r->workers_started; w++)
         pthread_join(ids[w], NULL);
-    r->kernel_tasks += atomic_load(&r->shared->spawned_total);   /* connection threads */
     threads_wait_spawned(&s);   /* the pool's tasks spawn no more now */
+    r->kernel_tasks += atomic_load(&r->shared->spawned_total);   /* connection threads, all ended */
     pthread_attr_destroy(&s.attr);
     r->spawn = NULL;
     free(ids);
