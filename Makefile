@@ -92,7 +92,9 @@ bench: build/cbench | deps
 # make plot [RESULTS=dir]: charts and REPORT.md again from the folder's raw data.
 # make readme [RESULTS=dir]: the README's results section from that folder.
 # make compare OLD=dir NEW=dir: what changed beyond noise, winners, verdicts.
-RESULTS ?= $(lastword $(sort $(wildcard results/2*)))
+# The newest folder: the last in version order (bench.sh numbers -2, -3, ...
+# upward, so -10 comes after -9).
+RESULTS ?= $(shell ls -d results/2*/ 2>/dev/null | sort -V | tail -n 1 | sed 's:/$$::')
 plot:
 	python3 scripts/analyze.py report $(RESULTS)
 readme:

@@ -840,10 +840,20 @@ python3 scripts/analyze.py report "$tmp" >>"$tmp/bench.log" 2>&1 ||
     echo "bench.sh: the analysis failed (see bench.log); the data is kept" >&2
 echo "total_s: $((EPOCHSECONDS - started_at))" >>"$tmp/meta.txt"   # for the README (make readme)
 
-# Final name: <date>-<host>, then -2, -3...: mkdir claims a name atomically,
-# and rename(2) onto the empty folder publishes the whole folder at once.
-base="$RESULTS_ROOT/$day-$(hostname -s)" dest="" k=1
-candidate=$base
+# Final name: <date>-<host>, then -2, -3...: one past the highest suffix
+# already there (a deleted folder's name is never reused, so the newest run
+# is always the last in version order: the Makefile's default RESULTS).
+# mkdir claims a name atomically, and rename(2) onto the empty folder
+# publishes the whole folder at once.
+base="$RESULTS_ROOT/$day-$(hostname -s)" dest="" k=0
+for existing in "$base" "$base"-*; do
+    [ -d "$existing" ] || continue
+    suffix=${existing#"$base"}; suffix=${suffix#-}
+    case $suffix in '') suffix=1 ;; *[!0-9]*) continue ;; esac
+    [ "$suffix" -gt "$k" ] && k=$suffix
+done
+k=$((k + 1))
+candidate=$base; [ "$k" -gt 1 ] && candidate="$base-$k"
 until mkdir "$candidate" 2>/dev/null; do k=$((k + 1)); candidate="$base-$k"; done
 dest=$candidate
 mv -T "$tmp" "$dest"

@@ -18,7 +18,7 @@ bn_bench() {
     env QUICK=1 CBENCH=$bn_fake WRK=$bn_wrk RESULTS_ROOT="$root" "$@" scripts/bench.sh >"$out" 2>&1
     bn_status=$?
 }
-bn_newest() { find "$1" -mindepth 1 -maxdepth 1 -type d -name '2*' | sort | tail -n 1; }
+bn_newest() { find "$1" -mindepth 1 -maxdepth 1 -type d -name '2*' | sort -V | tail -n 1; }
 
 # --- a run: rounds, schema, meta, the report ---------------------------------------
 bn_root="$TMP/bench"
@@ -123,7 +123,13 @@ bn_order() {
 if [ "$bn_out2" = "$bn_out-2" ] && [ -n "$(bn_order "$bn_out")" ] && [ "$(bn_order "$bn_out")" = "$(bn_order "$bn_out2")" ]; then
     pass "bench.sh: the same seed, the same order of runs (second folder <date>-<host>-2)"
 else fail "bench.sh: the same seed, the same order of runs" "folders: $bn_out $bn_out2"; fi
+# The next folder is one past the highest number there, so the newest run is
+# always the last in version order (make plot's default), even after -9.
+mv "$bn_out2" "$bn_out-9" && bn_out2="$bn_out-9"
 bn_bench "$bn_root" "$TMP/bench-seed2.out" FAKE_FORK_MAX=1 EXPERIMENTS="sleep cpu net-fast net-wrk" SEED=8
+if [ "$(bn_newest "$bn_root")" = "$bn_out-10" ]; then
+    pass "bench.sh: the next folder after -9 is -10, the last in version order"
+else fail "bench.sh: the next folder after -9 is -10" "$(ls "$bn_root")"; fi
 if [ "$(bn_order "$bn_out")" != "$(bn_order "$(bn_newest "$bn_root")")" ]; then
     pass "bench.sh: another seed, another order"
 else fail "bench.sh: another seed, another order"; fi
