@@ -347,9 +347,12 @@ for m in $MODELS; do
     WORKER_S[$m]=$(fcalc 'b == "" ? 0.001 : b / 200' b="$best")
 done
 py_measure
-# max_tasks MODEL : the most workers MODEL creates within CAP_S / 4 (a
-# quarter: with thousands alive at once each costs more than in the probe)
-max_tasks() { fcalc 'int(c / 4 / s)' c="$CAP_S" s="${WORKER_S[$1]}"; }
+# max_tasks MODEL : the most workers MODEL creates within CAP_S / 2 (a half:
+# with thousands alive at once each costs more than in the probe, 1.3x for
+# 10,000 live threads here: 2.2 s for sleep n=10000 --ms 1000 against a
+# 91 us probe. A quarter dropped fork spawn n=1000, a size G5 judges, from a
+# run whose probe read 1.2 ms a fork, though 1,000 forks took 1.1 s.)
+max_tasks() { fcalc 'int(c / 2 / s)' c="$CAP_S" s="${WORKER_S[$1]}"; }
 fits() { [ "$2" -le "$(max_tasks "$1")" ]; }   # fits MODEL N
 
 # --- the HTTP server of the net experiments ----------------------------------
