@@ -131,6 +131,10 @@ static int net_start_server(const struct net_options *o, struct net_target *targ
     pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
         close(ready[0]);
+        /* cbench's own stop handler is not the server's: until the server
+         * sets up its own, SIGTERM (the PDEATHSIG below) must end it */
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(1);
