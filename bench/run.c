@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 /* Tasks and latency samples live in MAP_SHARED memory so fork's children
@@ -156,14 +157,26 @@ static void run_gather(const struct run *r, struct result *out, uint32_t *latenc
     out->latency = stats_summarise(latency, samples);
 }
 
-static void run_account(struct result *out, const struct rusage *self0, const struct rusage *kids0,
-                        const struct rusage *self1, const struct rusage *kids1, long child_kib)
+/* CPU seconds of cbench and its reaped children between begin and end. */
+static double usage_user_s(const struct run_usage *u)
 {
-    out->user_s = timeval_s(self1->ru_utime) - timeval_s(self0->ru_utime) +
-                  timeval_s(kids1->ru_utime) - timeval_s(kids0->ru_utime);
-    out->sys_s = timeval_s(self1->ru_stime) - timeval_s(self0->ru_stime) +
-                 timeval_s(kids1->ru_stime) - timeval_s(kids0->ru_stime);
-    out->maxrss_kib = self1->ru_maxrss + child_kib;
+    return timeval_s(u->self1.ru_utime) - timeval_s(u->self0.ru_utime) +
+           timeval_s(u->kids1.ru_utime) - timeval_s(u->kids0.ru_utime);
+}
+
+static double usage_sys_s(const struct run_usage *u)
+{
+    return timeval_s(u->self1.ru_stime) - timeval_s(u->self0.ru_stime) +
+           timeval_s(u->kids1.ru_stime) - timeval_s(u->kids0.ru_stime);
+}
+
+static void run_account(struct result *out, const struct run_usage *u, long child_kib)
+{
+    out->user_s = usage_user_s(u);
+    out->sys_s = usage_sys_s(u);
+    out->maxrss_kib = u->self1.ru_maxrss + child_kib;
+    out->mem_base_kib = u->mem_base_kib;
+    out->mem_kib = u->mem_kib;
 }
 
 /* Memory, one method for every model and workload (the `mem_kib` column):
@@ -197,6 +210,37 @@ static long run_memory(const struct run *r, long self_maxrss_kib)
     long pte = r->main_pte_kib > 0 ? r->main_pte_kib : 0;
     return self_maxrss_kib + r->child_memory_kib + r->child_pte_kib + pte +
            r->kernel_tasks * RUN_KERNEL_STACK_KIB;
+}
+
+void run_usage_reset_peak(void)
+{
+    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (write(fd, "5", 1) != 1) { /* an older kernel: the peak stays */ }
+        close(fd);
+    }
+}
+
+void run_usage_begin(struct run *r, struct run_usage *u)
+{
+    struct mem_self base = mem_read_self();
+    r->main_pte_kib = base.pte_kib;
+    getrusage(RUSAGE_SELF, &u->self0);
+    getrusage(RUSAGE_CHILDREN, &u->kids0);
+    u->mem_base_kib = u->self0.ru_maxrss + base.pte_kib;
+}
+
+void run_usage_end(struct run *r, struct run_usage *u)
+{
+    getrusage(RUSAGE_SELF, &u->self1);
+    getrusage(RUSAGE_CHILDREN, &u->kids1);
+    run_sample_memory(r);
+    u->mem_kib = run_memory(r, u->self1.ru_maxrss);
+}
+
+double run_usage_cpu_s(const struct run_usage *u)
+{
+    return usage_user_s(u) + usage_sys_s(u);
 }
 
 /* Appends `text` to buf at *len, turning characters that would break the
@@ -358,24 +402,17 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
         return status;
     out->ran = true;
 
-    struct mem_self base = mem_read_self();
-    r->main_pte_kib = base.pte_kib;
-    struct rusage self0, kids0, self1, kids1;
-    getrusage(RUSAGE_SELF, &self0);
-    out->mem_base_kib = self0.ru_maxrss + base.pte_kib;
-    getrusage(RUSAGE_CHILDREN, &kids0);
+    struct run_usage usage;
+    run_usage_begin(r, &usage);
     int64_t t0 = clock_now_ns();
     status = r->model->run(r);
     int64_t t1 = clock_now_ns();
-    getrusage(RUSAGE_SELF, &self1);
-    getrusage(RUSAGE_CHILDREN, &kids1);   /* before teardown reaps a server */
-    run_sample_memory(r);
+    run_usage_end(r, &usage);   /* before teardown reaps a server */
 
     if (w->teardown)
         w->teardown(r->workload_params, r->workload_run);
     out->wall_s = (double)(t1 - t0) / 1e9;
-    run_account(out, &self0, &kids0, &self1, &kids1, r->child_memory_kib);
-    out->mem_kib = run_memory(r, self1.ru_maxrss);
+    run_account(out, &usage, r->child_memory_kib);
     run_gather(r, out, latency, per_task);
     out->ops_per_s = out->wall_s > 0 ? (double)out->ops / out->wall_s : 0;
     out->workers_started = r->workers_started;

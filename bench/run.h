@@ -3,6 +3,7 @@
 #define CBENCH_RUN_H
 
 #include <stdint.h>
+#include <sys/resource.h>
 #include "../models/model.h"
 #include "../lib/stats.h"
 
@@ -55,6 +56,22 @@ void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task);
  * made. */
 struct run_cancel *run_cancel_new(void);
 void run_cancel_free(struct run_cancel *c);
+/* The one memory method (run.c) and the CPU time around a model's run:
+ * begin just before model->run, end just after (before any teardown).
+ * mem_kib and mem_base_kib as in struct result; CPU over cbench and every
+ * child that ended and was reaped. */
+struct run_usage {
+    struct rusage self0, kids0, self1, kids1;
+    long mem_base_kib, mem_kib;
+};
+void run_usage_begin(struct run *r, struct run_usage *u);
+void run_usage_end(struct run *r, struct run_usage *u);
+double run_usage_cpu_s(const struct run_usage *u);
+/* Resets this process's peak RSS to its RSS now (Linux 4.0+, clear_refs 5),
+ * so that a peak taken after is the run's, not setup's: cbench serve, whose
+ * connections' memory is smaller than what its setup touched and freed. */
+void run_usage_reset_peak(void);
+
 /* Descriptors open in this process now. */
 long run_open_fds(void);
 

@@ -98,7 +98,10 @@ static void serve_usage(const struct model *m)
         if ((*mm)->traits.spawns)
             printf("  %-9s %s\n", (*mm)->name, serve_holding(&(*mm)->traits));
     printf("  (the limit is computed at start and printed; past it a new client\n"
-           "  is answered 503 and closed at once)\n");
+           "  is answered 503 and closed at once; so is a client that waited over\n"
+           "  %d ms in the backlog to be accepted: a process or a thread per\n"
+           "  connection starts at a rate, and a larger crowd is turned away, not\n"
+           "  left waiting past its deadline)\n", HTTP_SERVER_MAX_BACKLOG_MS);
     if (m && m->options && m->options[0].name) {
         printf("\n%s options:\n", m->name);
         opt_print_help(m->options, "  ");
@@ -293,20 +296,31 @@ static int serve_run_tasks(const struct serve_request *req, struct run *r)
     sigaddset(&stop, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop, &old);   /* every thread and process after inherits it */
     pthread_t stopper;
+    struct run_usage usage = { .mem_kib = 0 };
     int err = pthread_create(&stopper, NULL, serve_stopper, r);
     if (err) {
         fprintf(stderr, "cbench serve: cannot start the signal thread: %s\n", strerror(err));
         status = 1;
     } else {
         serve_announce(req, r, limit, why);
+        run_usage_reset_peak();
+        run_usage_begin(r, &usage);
         status = r->model->run(r);
+        run_usage_end(r, &usage);
         pthread_kill(stopper, SIGUSR1);
         pthread_join(stopper, NULL);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    long late = http_conn_late(r->workload_run);
     http_conn_workload.teardown(&req->conn, r->workload_run);
-    printf("cbench serve: stopped: %ld connections served, %ld turned away\n",
-            atomic_load(&r->shared->spawned_total), atomic_load(&r->shared->turned_away));
+    /* what serving cost, by run.c's one method (for bench.sh's serve
+     * experiment: memory per connection, CPU per request) */
+    printf("cbench serve: stopped: %ld connections served, %ld turned away "
+           "(%ld of them after waiting over %d ms to be accepted); "
+           "mem_kib=%ld mem_base_kib=%ld cpu_s=%.6f\n",
+           atomic_load(&r->shared->spawned_total), atomic_load(&r->shared->turned_away) + late, late,
+           HTTP_SERVER_MAX_BACKLOG_MS, usage.mem_kib, usage.mem_base_kib,
+           usage.mem_kib > 0 ? run_usage_cpu_s(&usage) : 0.0);
     return status;
 }
 

@@ -15,6 +15,7 @@
 #define EVLOOP_SWEEP_S 0.1   /* how late a deadline may be noticed */
 
 static void evloop_on_io(struct ev_loop *loop, ev_io *w, int revents);
+static void evloop_sweep_if_deadline(struct evloop *l, const struct evloop_task *et);
 static void evloop_arm(struct evloop *l, struct evloop_task *et, struct wait w);
 
 bool evloop_open(struct evloop *l, struct run *r, unsigned flags, const struct evloop_hooks *hooks,
@@ -173,6 +174,10 @@ static void evloop_on_io(struct ev_loop *loop, ev_io *w, int revents)
     if (evloop_io_serves(w, next, et->task, fds_opened)) {
         et->op = next;
         et->op.poll_first = false;
+        /* the same watcher goes on, but the step may have set the first
+         * deadline (a request begun on a connection with no idle timeout):
+         * without the sweep it would never be noticed */
+        evloop_sweep_if_deadline(l, et);
         return;
     }
     ev_io_stop(loop, w);
@@ -336,6 +341,13 @@ static void evloop_start_sweep(struct evloop *l)
     ev_unref(l->loop);
 }
 
+/* A task waiting on an fd with a deadline needs the sweep running. */
+static void evloop_sweep_if_deadline(struct evloop *l, const struct evloop_task *et)
+{
+    if (et->task->deadline_ns && !ev_is_active(&l->sweep))
+        evloop_start_sweep(l);
+}
+
 static void evloop_start_io(struct evloop *l, struct evloop_task *et, struct wait w)
 {
     et->op = w;
@@ -343,8 +355,7 @@ static void evloop_start_io(struct evloop *l, struct evloop_task *et, struct wai
     ev_io_init(&et->w.io, evloop_on_io, w.fd, wait_wants_read(w) ? EV_READ : EV_WRITE);
     et->w.io.data = et;
     ev_io_start(l->loop, &et->w.io);
-    if (et->task->deadline_ns && !ev_is_active(&l->sweep))
-        evloop_start_sweep(l);
+    evloop_sweep_if_deadline(l, et);
 }
 
 /* Arm the watcher for the task's next wait (its previous one is stopped),

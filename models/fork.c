@@ -40,6 +40,19 @@ struct fork_shared {
     atomic_long pte_kib;       /* workers' page tables, summed */
 };
 
+/* The worker's shared block, for the connection processes it forks. */
+static struct fork_shared *fork_worker_shared;
+
+/* What a worker or a connection process added for itself (run.c's one
+ * memory method), counted just before it exits. */
+static void fork_account_exit(struct fork_shared *shared)
+{
+    struct mem_self m = mem_read_self();
+    long added = m.anon_kib - shared->parent_anon_kib;
+    atomic_fetch_add(&shared->private_kib, added > 0 ? added : 0);
+    atomic_fetch_add(&shared->pte_kib, m.pte_kib);
+}
+
 /* Block until the parent closes the gate; true if the run goes ahead. */
 static bool fork_wait_gate(int gate_fd, struct fork_shared *shared)
 {
@@ -111,6 +124,7 @@ static int64_t fork_spawn(struct run *r, struct task *parent, int fd)
         if (getppid() != worker)
             _exit(1);
         task_run_blocking(r, &sp->task);
+        fork_account_exit(fork_worker_shared);
         _exit(0);
     }
     free(sp);   /* the child has its own copy */
@@ -133,6 +147,7 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
         _exit(1);
     if (!fork_wait_gate(gate_fd, shared))
         _exit(0);
+    fork_worker_shared = shared;
     if (r->spawn)
         fork_reap_on_exit(r);
     for (;;) {
@@ -143,10 +158,7 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
         task_run_blocking(r, &r->task[i]);
     }
     fork_reap_spawned(r, true);
-    struct mem_self m = mem_read_self();
-    long added = m.anon_kib - shared->parent_anon_kib;
-    atomic_fetch_add(&shared->private_kib, added > 0 ? added : 0);
-    atomic_fetch_add(&shared->pte_kib, m.pte_kib);
+    fork_account_exit(shared);
     _exit(0);
 }
 
@@ -247,7 +259,8 @@ static int fork_run(struct run *r)
     }
     r->child_memory_kib = atomic_load(&shared->private_kib);
     r->child_pte_kib = atomic_load(&shared->pte_kib);
-    r->kernel_tasks = r->workers_started;
+    /* a kernel stack for each worker and each connection process */
+    r->kernel_tasks = r->workers_started + atomic_load(&r->shared->spawned_total);
     munmap(shared, sizeof *shared);
     return status;
 }

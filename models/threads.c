@@ -275,6 +275,7 @@ static int threads_run(struct run *r)
     for (long w = 0; w < r->workers_started; w++)
         pthread_join(ids[w], NULL);
     threads_wait_spawned(&s);   /* the pool's tasks spawn no more now */
+    r->kernel_tasks += atomic_load(&r->shared->spawned_total);   /* connection threads, all ended */
     pthread_attr_destroy(&s.attr);
     r->spawn = NULL;
     free(ids);

@@ -9,6 +9,7 @@
                                            should run: EXPERIMENT<TAB>CONFIG lines
   scripts/analyze.py families              the which-model-when families, one a line
   scripts/analyze.py control               the A/A control: "MODEL SUFFIX" (async ~2)
+  scripts/analyze.py classic               the classic question's models, one a line
 
 Reads only the results folder (runs.csv, meta.txt, list.json) and the rule
 table docs/claims.toml. Exit status: 0 done; 1 compare found contradicted
@@ -107,11 +108,17 @@ def cmd_control():
     return 0
 
 
+def cmd_classic():
+    for model in claims.load_table().get("which_model_when", {}).get("classic", []):
+        print(model)
+    return 0
+
+
 def main(argv):
     commands = {"report": (cmd_report, 1, 1), "readme": (cmd_readme, 2, 2),
                 "compare": (cmd_compare, 2, 3), "verdicts": (cmd_verdicts, 1, 1),
                 "pending": (cmd_pending, 1, 1), "families": (cmd_families, 0, 0),
-                "control": (cmd_control, 0, 0)}
+                "control": (cmd_control, 0, 0), "classic": (cmd_classic, 0, 0)}
     if not argv:
         return usage("no command given")
     if argv[0] in ("-h", "--help"):

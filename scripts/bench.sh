@@ -5,8 +5,8 @@
 #   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
 #        EXPERIMENTS (a subset of: sleep cpu net-slow net-fast crossover
-#        net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess
-#        queue chain cancel; default all), ROUNDS (planned rounds, default 5,
+#        net-hide net-wrk net-loops net-rate serve spawn spawn-mem pingpong mixed
+#        chess queue chain cancel instrument; default all), ROUNDS (planned rounds, default 5,
 #        QUICK 3), BUDGET (seconds of extra rounds for the regimes still
 #        undecided, default 120, QUICK 0), SEED (shuffle
 #        seed, default from the date), SERVER=HOST:PORT (every net
@@ -48,7 +48,7 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 RESULTS_ROOT=${RESULTS_ROOT:-results}
 CBENCH=${CBENCH:-build/cbench}
-ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk net-loops net-rate spawn spawn-mem pingpong mixed chess queue chain cancel instrument"
+ALL_EXPERIMENTS="sleep cpu net-slow net-fast crossover net-hide net-wrk net-loops net-rate serve spawn spawn-mem pingpong mixed chess queue chain cancel instrument"
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 WRK=${WRK:-wrk}
 SERVER=${SERVER:-}
@@ -185,6 +185,7 @@ stop_child() {
         wait "$child" 2>/dev/null || true
     fi
     stop_server
+    if declare -F serve_stop >/dev/null; then serve_stop; fi   # a serve run's own server
 }
 # Interrupted or failed: the run is stopped and nothing half-written is left.
 trap 'stop_child; if [ -n "$tmp" ]; then rm -rf "$tmp"; fi' EXIT
@@ -355,9 +356,20 @@ fits() { [ "$2" -le "$(max_tasks "$1")" ]; }   # fits MODEL N
 placement=""   # for runs.csv: where client and server run
 client_prefix=()
 server_port=""
+# listening_port PID OUT : the port a starting `cbench serve` (PID, its
+# stdout in OUT) says it listens on, within 10 s; nothing if it died first
+listening_port() {
+    local _ port
+    for _ in $(seq 100); do
+        port=$(sed -n 's/^cbench serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$2")
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1
+    done
+}
 start_server() {
     local -a pin=()
-    local loops=$cores _
+    local loops=$cores
     if [ -n "$SERVER_CPUS" ]; then
         pin=(taskset -c "$SERVER_CPUS")
         loops=$(cpu_count "$SERVER_CPUS")
@@ -365,12 +377,8 @@ start_server() {
     printf '%s serve --port 0 --loops %s --idle-timeout 0 (%s)\n' "$CBENCH" "$loops" "${pin[*]:-unpinned}" >>"$tmp/commands"
     "${pin[@]}" "$CBENCH" serve --port 0 --loops "$loops" --idle-timeout 0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
     server_pid=$!
-    for _ in $(seq 100); do
-        server_port=$(sed -n 's/^cbench serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$tmp/serve.out")
-        [ -n "$server_port" ] && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    server_port=$(listening_port "$server_pid" "$tmp/serve.out")
+    [ -n "$server_port" ] && return 0
     note "cbench serve did not start ($(head -c 200 "$tmp/serve.err" | tr '\n' ' ')): the net experiments are skipped"
     stop_server
     return 1
@@ -527,11 +535,15 @@ plan_net_loops
 plan_net_rate
 plan_instrument
 plan_python
-# The Python series' time comes out of the default BUDGET (not one the
-# user set), so that the full run keeps its length (25 minutes)
-# (down to 60 s; QUICK's default of none stays none)
-if [ "${BUDGET_DEFAULT:-0}" = 1 ] && [ "$BUDGET" -gt 60 ] && [ "$PY_PLANNED_S" != 0 ]; then
-    BUDGET=$(fcalc 'b - int(p * r + 0.5) < 60 ? 60 : b - int(p * r + 0.5)' b="$BUDGET" p="$PY_PLANNED_S" r="$ROUNDS")
+# shellcheck source=scripts/bench_serve.sh
+. scripts/bench_serve.sh
+plan_serve
+# The Python series' and the serve runs' time comes out of the default
+# BUDGET (not one the user set), so that the full run keeps its length (25
+# minutes) (down to 60 s; QUICK's default of none stays none)
+extra_planned_s=$(fcalc 'p + s' p="$PY_PLANNED_S" s="$SERVE_PLANNED_S")
+if [ "${BUDGET_DEFAULT:-0}" = 1 ] && [ "$BUDGET" -gt 60 ] && [ "$extra_planned_s" != 0 ]; then
+    BUDGET=$(fcalc 'b - int(p * r + 0.5) < 60 ? 60 : b - int(p * r + 0.5)' b="$BUDGET" p="$extra_planned_s" r="$ROUNDS")
 fi
 
 total=${#P_EXP[@]}
@@ -568,7 +580,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "cbench: $("$CBENCH" --version 2>/dev/null | head -n 1) ($CBENCH)"
     echo "git: $git_rev"
     echo "hyperfine: $(hyperfine --version)"
-    want net-wrk && command -v "$WRK" >/dev/null && echo "wrk: $("$WRK" --version 2>&1 | head -n 1)"
+    { want net-wrk || want serve; } && command -v "$WRK" >/dev/null && echo "wrk: $("$WRK" --version 2>&1 | head -n 1)"
     echo "mode: $mode"
     echo "experiments: $EXPERIMENTS"
     echo "rounds: $ROUNDS"
@@ -579,6 +591,7 @@ git_rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo "none (no commit)")
     echo "server: ${SERVER:-started by bench.sh: cbench serve pinned to ${SERVER_CPUS:-all cores}}"
     echo "cpu work: ${cpu_args:-default}"
     py_meta
+    serve_meta
     echo "net rate estimate: ${net_rate:-none} req/s, one connection's round trip ${net_rtt_s:-none} s (size --requests only)"
     [ -z "$RATE_PROBED" ] || echo "net-rate closed-loop req/s (100 % load): ${RATE_PROBED%; }"
     echo "worker cost: $(for m in $MODELS; do printf '%s=%.1fus ' "$m" "$(fcalc 's * 1e6' s="${WORKER_S[$m]}")"; done)"
@@ -677,6 +690,10 @@ run_one() {
     read -r -a args <<<"${P_ARGS[$i]}"
     if [ "${args[0]}" = "@wrk" ]; then   # the reference client (net-wrk)
         run_wrk "$i" "$round"
+        return
+    fi
+    if [ "${args[0]}" = "@serve" ]; then   # a server model under wrk (bench_serve.sh)
+        run_serve "$i" "$round"
         return
     fi
     local -a runner=("$CBENCH" run)

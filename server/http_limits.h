@@ -14,6 +14,12 @@
 #define HTTP_SERVER_MAX_PENDING     (16 * 1024)   /* input held unparsed, per connection */
 #define HTTP_SERVER_HEADER_TIMEOUT_S 10.0         /* default request deadline */
 #define HTTP_SERVER_IDLE_TIMEOUT_S  10.0          /* default silence between requests */
+/* cbench serve --model: a client that waited longer than this in the
+ * backlog to be accepted is turned away (503) instead of served: a model
+ * that starts a process or a thread per connection starts them at a rate
+ * (about 1,000 processes a second on a small VM), and a crowd larger than
+ * that rate allows would otherwise wait past any client's deadline. */
+#define HTTP_SERVER_MAX_BACKLOG_MS  1000
 #define HTTP_SERVER_MIN_IDLE_S      0.001         /* shorter timeouts are raised to this */
 /* One read. Input that follows a request whose answer cannot leave at once
  * (a pipelining client that does not read) is kept, so this also bounds the

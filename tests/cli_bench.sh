@@ -296,6 +296,38 @@ if [ "$bn_status" -eq 0 ] && grep -q 'cbench serve did not start' "$TMP/bench-no
     pass "bench.sh: no server -> net skipped with a note, the rest runs"
 else fail "bench.sh: no server -> net skipped with a note" "exit $bn_status" "$(tail -n 3 "$TMP/bench-noserve.out")"; fi
 
+# The serve experiment (scripts/bench_serve.sh): every model that serves,
+# a fresh server per run under wrk, stopped after it; its figures in
+# runs.csv, its section, claims and decisions in the report; no server left.
+bn_bench "$TMP/bench-serve" "$TMP/bench-serve.out" EXPERIMENTS=serve SEED=3
+bn_out=$(bn_newest "$TMP/bench-serve")
+bn_serve_rows=$(python3 -c 'import csv,sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["experiment"] == "serve"]
+ok = [r for r in rows if r["workload"] == "serve" and r["exit"] == "0" and "mem_kib_per_conn=" in r["metrics"]
+      and "steady_req_per_s=" in r["metrics"] and "server_cpu_us_per_req=" in r["metrics"] and r["lat_p99_us"] == "2500"]
+print(len(rows), len(ok), " ".join(sorted({r["model"] for r in rows})))' "$bn_out/runs.csv" 2>&1)
+if [ "$bn_status" -eq 0 ] && [ "$bn_serve_rows" = "12 12 async fork threads" ]; then
+    pass "bench.sh: serve runs every model that serves, each row with the server's figures"
+else fail "bench.sh: serve runs every model that serves" "exit $bn_status; rows, valid rows, models: $bn_serve_rows" \
+    "$(tail -n 3 "$TMP/bench-serve.out")"; fi
+if grep -q '^## Which server model when' "$bn_out/REPORT.md" 2>/dev/null &&
+        grep '^| S1 ' "$bn_out/REPORT.md" | grep -qv 'not measured' &&
+        grep -q '^serve n=100 delay=0ms,classic,' "$bn_out/decisions.csv" && grep -q '^serve: models fork threads async hybrid;' "$bn_out/meta.txt"; then
+    pass "bench.sh: serve in REPORT.md (section, S1 judged), decisions.csv and meta.txt"
+else fail "bench.sh: serve in REPORT.md, decisions.csv and meta.txt" \
+    "$(grep -c 'server model' "$bn_out/REPORT.md" 2>&1) $(grep '^| S1' "$bn_out/REPORT.md" 2>&1) $(grep -c '^serve' "$bn_out/decisions.csv" 2>&1) $(grep '^serve:' "$bn_out/meta.txt" 2>&1)"; fi
+if ! pgrep -f 'fake-cbench serve --model' >/dev/null; then pass "bench.sh: no serve run's server left running"
+else fail "bench.sh: no serve run's server left running" "$(pgrep -af 'fake-cbench serve --model')"; fi
+# A server model that does not start: its runs fail (exit 1), the bench completes.
+bn_bench "$TMP/bench-serve-fail" "$TMP/bench-serve-fail.out" EXPERIMENTS=serve FAKE_SERVE_FAIL=1
+bn_out=$(bn_newest "$TMP/bench-serve-fail")
+if [ "$bn_status" -eq 0 ] && python3 -c 'import csv,sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["experiment"] == "serve"]
+sys.exit(not rows or any(r["exit"] != "1" or r["checksum"] for r in rows))' "$bn_out/runs.csv" 2>/dev/null &&
+        grep -q 'did not start' "$bn_out/bench.log"; then
+    pass "bench.sh: a server model that does not start -> its runs recorded as failed, the bench completes"
+else fail "bench.sh: a server model that does not start -> failed runs" "exit $bn_status" "$(tail -n 3 "$TMP/bench-serve-fail.out")"; fi
+
 # Interrupted (SIGTERM; background jobs ignore SIGINT): the temporary folder
 # goes, nothing is renamed into place.
 bn_root="$TMP/bench-interrupted"

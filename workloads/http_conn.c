@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -381,6 +382,18 @@ static struct wait listen_out_of_fds(struct http_listen_task *l, int err)
     return wait_timer(HTTP_SERVER_ACCEPT_PAUSE_S);
 }
 
+/* How long the client of a just-accepted socket has waited: the time since
+ * the last ACK it sent (the handshake's, or its request's), which is its
+ * time in the backlog. */
+static bool listen_waited_too_long(int fd)
+{
+    struct tcp_info info;
+    socklen_t len = sizeof info;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+        return false;   /* not TCP (a test's socketpair): no backlog age */
+    return info.tcpi_last_ack_recv > HTTP_SERVER_MAX_BACKLOG_MS;
+}
+
 static struct wait listen_step(struct task *t)
 {
     struct http_listen_task *l = t->state;
@@ -393,6 +406,11 @@ static struct wait listen_step(struct task *t)
     listen_spawned(t, l);
     for (;;) {
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0 && listen_waited_too_long(fd)) {
+            http_listener_turn_away(fd);   /* at once: the crowd is larger than the model's pace */
+            atomic_fetch_add_explicit(conn_run_of(t)->late, 1, memory_order_relaxed);
+            continue;
+        }
         if (fd >= 0) {
             l->waiting_fd = fd;
             return wait_spawn(fd);
@@ -453,8 +471,20 @@ static int http_conn_setup(const void *params, void *run, const struct workload_
     /* The body pattern is filled now, once: a connection process forked
      * later shares its pages instead of filling 256 KiB of its own. */
     http_body_pattern();
+    r->late = mmap(NULL, sizeof *r->late, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (r->late == MAP_FAILED) {
+        r->late = NULL;
+        fprintf(stderr, "cbench serve: out of memory\n");
+        return 1;
+    }
+    atomic_init(r->late, 0);
     r->port = http_listener_open(p->host, (int)p->port, (int)r->listeners, true, r->listen_fd);
     return r->port < 0 ? 1 : 0;
+}
+
+long http_conn_late(const struct http_conn_run *r)
+{
+    return r->late ? atomic_load(r->late) : 0;
 }
 
 static void http_conn_teardown(const void *params, void *run)
@@ -464,6 +494,9 @@ static void http_conn_teardown(const void *params, void *run)
     for (long i = 0; i < r->listeners; i++)
         close(r->listen_fd[i]);
     r->listeners = 0;
+    if (r->late)
+        munmap(r->late, sizeof *r->late);
+    r->late = NULL;
 }
 
 const struct workload http_conn_workload = {

@@ -16,6 +16,8 @@
 
 #include "workload.h"
 
+#include <stdatomic.h>
+
 #define HTTP_CONN_MAX_LISTENERS 1024
 
 struct http_conn_params {
@@ -31,7 +33,13 @@ struct http_conn_run {
     int port;                      /* the port bound */
     long listeners;
     int listen_fd[HTTP_CONN_MAX_LISTENERS];
+    /* clients turned away for waiting in the backlog past
+     * HTTP_SERVER_MAX_BACKLOG_MS (MAP_SHARED: fork's listeners count too) */
+    atomic_long *late;
 };
+
+/* How many clients were turned away for waiting too long (0 if unknown). */
+long http_conn_late(const struct http_conn_run *r);
 
 extern const struct workload http_conn_workload;
 

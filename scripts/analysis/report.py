@@ -253,6 +253,46 @@ def citation_lines(results, verdicts, regs):
     return out + [""]
 
 
+SERVE = "serve"   # the server models' experiment (scripts/bench_serve.sh)
+
+
+def serve_lines(results, regs):
+    """Which server model when: the classic answer of every serve group (as
+    in *Which model when*) and each server model's figures, medians over the
+    valid rounds."""
+    mine = [reg for reg in regs if reg.group[0] == SERVE and reg.classic.best]
+    configs = [(config, runs) for (exp, config), runs in results.configs.items() if exp == SERVE]
+    if not configs:
+        return []
+    out = ["## Which server model when", "",
+           "The same question for the other side of the socket: `cbench serve --model M`, the server "
+           "written once as tasks and driven by each model, started afresh for each run, under wrk "
+           f"({results.meta.get('serve', 'see meta.txt')}). Equal work: the same answers under every "
+           "server model (tests/cli_serve.sh, cbench's client, one checksum). The claims S1–S3 above "
+           "judge it; the answers are in `decisions.csv` like every other.", ""]
+    if mine:
+        out += ["| regime | answer | best / runner-up [interval] | n | confidence | the others (best / each) | "
+                "best's figure | rounds needed |", "|---|---|---|---|---|---|---|---|"]
+        out += [answer_row(reg.name(), reg.classic, reg.rate(reg.classic.best)) for reg in mine]
+        out.append("")
+    out += ["Each server model's figures (medians over the valid runs): wrk's requests/s and p99, the "
+            "server's memory per connection (its memory less what it held before serving, ÷ "
+            "connections) and its CPU time per request.", "",
+            "| configuration | valid runs | requests/s | p99 | KiB per connection | server CPU per request |",
+            "|---|---|---|---|---|---|"]
+    for config, runs in configs:
+        valid = [r for r in runs if r.valid]
+
+        def med(name):
+            values = [r.value(name) for r in valid if r.value(name) is not None]
+            return stats.median(values) if values else None
+        p99 = med("lat_p99_us")
+        out.append(f"| {config} | {len(valid)} of {len(runs)} | {fmt(med('steady_req_per_s'), 'req/s')} | "
+                   f"{fmt(p99 / 1e3 if p99 is not None else None, 'ms')} | "
+                   f"{fmt(med('mem_kib_per_conn'), 'KiB')} | {fmt(med('server_cpu_us_per_req'), 'µs')} |")
+    return out + [""]
+
+
 def server_lines(results):
     """Server CPU per request, and whether the server was the limit."""
     rows = []
@@ -448,6 +488,7 @@ def write_report(results, table, charts=()):
     out += latency_lines(results, table)
     out += instrument.lines(results, table)
     out += python.section_lines(results, table)
+    out += serve_lines(results, regs)
     out += server_lines(results)
     rule = tables.slo_rule(table)
     out += work_lines(results, own_rates={rule["experiment"]} if rule else ())

@@ -37,7 +37,7 @@ from .blocks import (  # noqa: F401
     Chart, DataFile, PALETTE, Points, Styles, fmt, median, q, short, steady_rate, value_of)
 from .gnuplot import ChartError, GNUPLOT, TIMEOUT_S, run_gnuplot  # noqa: F401
 from .scaling import (
-    chart_cpu, chart_crossover, chart_net_fast, chart_net_slow, chart_python_cpu, chart_sleep)
+    chart_cpu, chart_crossover, chart_net_fast, chart_net_slow, chart_python_cpu, chart_serve, chart_sleep)
 from .costs import chart_cancel, chart_pingpong, chart_spawn, chart_spawn_mem
 from .scenarios import chart_chain, chart_chess, chart_generic, chart_mixed, chart_queue
 from .latency import chart_net_rate
@@ -48,7 +48,7 @@ CHARTS = (
     ("net-fast", chart_net_fast), ("crossover", None), ("spawn", chart_spawn),
     ("spawn-mem", chart_spawn_mem), ("pingpong", chart_pingpong), ("mixed", chart_mixed),
     ("chess", chart_chess), ("queue", chart_queue), ("chain", chart_chain),
-    ("cancel", chart_cancel), ("net-rate", chart_net_rate),
+    ("cancel", chart_cancel), ("net-rate", chart_net_rate), ("serve", chart_serve),
 )
 
 

@@ -80,26 +80,68 @@ def chart_net_slow(results, sty):
     # run's resident memory, fork's children included)
     mem = "mem_kib" if any(r.experiment == exp and r.value("mem_kib") is not None for r in results.runs) \
         else "maxrss_kib"
-    panels = [("requests/s (steady phase)", "throughput (higher is better)", steady_rate),
-              ("p99 latency (ms)", "p99 latency (lower is better)", value_of("lat_p99_us", 1e-3)),
-              ("peak memory (MiB)", f"peak memory, {mem} (lower is better)", value_of(mem, 1 / 1024))]
-    pts = [Points(results, exp, y) for _, _, y in panels]
+    panels = [("requests/s (steady phase)", "throughput (higher is better)", steady_rate, None),
+              ("p99 latency (ms)", "p99 latency (lower is better)", value_of("lat_p99_us", 1e-3), None),
+              ("peak memory (MiB)", f"peak memory, {mem} (lower is better)", value_of(mem, 1 / 1024), None)]
+    delay = next((r.knobs.get("delay") for r in results.runs if r.experiment == exp), None)
+    return panels_chart(
+        results, sty, exp, panels,
+        lambda n: f"net, slow I/O: every request waits {delay or '?'} at the server "
+                  f"({n} rounds per point; dots: each run)",
+        "net, slow I/O: throughput, p99 latency and memory against connections",
+        lambda n, failed: f"Requests/s, p99 latency and peak memory over N connections to a server that "
+                          f"delays every request by {delay or '?'}. {dots_caption(n)}{failed_caption(failed)}")
+
+
+def chart_serve(results, sty):
+    """The server models (the serve experiment): throughput and server CPU per
+    request at delay 0, memory per connection with slow requests (delay 50
+    ms; delay 0 when the run had none), against connections."""
+    exp = "serve"
+    slow = next((r.knobs.get("delay") for r in results.runs
+                 if r.experiment == exp and r.knobs.get("delay") not in (None, "0ms")), None)
+    mem_delay = slow or "0ms"
+    panels = [("requests/s (wrk)", "throughput, delay 0 (higher is better)", steady_rate,
+               lambda c: "delay=0ms" in c.split()),
+              ("KiB per connection", f"server memory per connection, delay {mem_delay} (lower is better)",
+               value_of("mem_kib_per_conn"), lambda c: f"delay={mem_delay}" in c.split()),
+              ("server CPU µs per request", "server CPU per request, delay 0 (lower is better)",
+               value_of("server_cpu_us_per_req"), lambda c: "delay=0ms" in c.split())]
+    return panels_chart(
+        results, sty, exp, panels,
+        lambda n: f"serve: cbench serve --model M under wrk, server and wrk on their own cores "
+                  f"({n} rounds per point; dots: each run)",
+        "serve: the server models' throughput, memory per connection and CPU per request against connections",
+        lambda n, failed: "Each server model (cbench serve --model M, started afresh for each run) under "
+                          "wrk: requests/s and the server's CPU time per request with requests answered at "
+                          f"once, and the server's memory per connection (run.c's one method over the server "
+                          f"and all its workers, less its memory before serving, ÷ connections) with requests "
+                          f"delayed {mem_delay}. {dots_caption(n)}{failed_caption(failed)}")
+
+
+def panels_chart(results, sty, exp, panels, heading, title, caption):
+    """Side-by-side panels of one experiment against connections: panels are
+    (ylabel, title, y, only) as Points takes them; heading(n) the chart's
+    heading, caption(n, failed) its caption (n: the rounds per point)."""
+    pts = [Points(results, exp, y, only=only) for _, _, y, only in panels]
     if not pts[0]:
         return None
     df = DataFile(f"{exp}.dat")
-    delay = next((r.knobs.get("delay") for r in results.runs if r.experiment == exp), None)
     n = rounds_text(pts[0].counts())
-    heading = (f"net, slow I/O: every request waits {delay or '?'} at the server "
-               f"({n} rounds per point; dots: each run)")
-    body = [f"set multiplot layout 1,3 title {q(heading)}",
+    body = [f"set multiplot layout 1,{len(panels)} title {q(heading(n))}",
             "set xlabel 'concurrent connections'",
             "set key at screen 0.5, screen 0.01 center bottom horizontal maxrows 1 noreverse Right box",
             "set bmargin 6",
             failed_label(pts[0].failed, "at screen 0.01, screen 0.08")]
-    for k, ((ylabel, title, _), p) in enumerate(zip(panels, pts)):
-        body.append(f"set title {q(title)}")
+    for k, ((ylabel, panel_title, _, _), p) in enumerate(zip(panels, pts)):
+        body.append(f"set title {q(panel_title)}")
         body.append(f"set ylabel {q(ylabel)}")
         body.append("unset logscale")
+        if not p:
+            body.append("set label 98 'not measured' at graph 0.5, graph 0.5 center")
+            body.append("plot NaN notitle")
+            body.append("unset label 98")
+            continue
         body.append("set logscale x\nset format x '%.0f'" if spans(p.xs()) else "")
         body.append("set logscale y" if spans(p.ys()) else "set yrange [0:*]")
         body.append("set offsets graph 0.03, graph 0.03, 0, 0")
@@ -109,11 +151,7 @@ def chart_net_slow(results, sty):
             body.append("unset key")
             body.append("unset label 99")
     body.append("unset multiplot")
-    return Chart(exp, "net, slow I/O: throughput, p99 latency and memory against connections",
-                 f"Requests/s, p99 latency and peak memory over N connections to a server that "
-                 f"delays every request by {delay or '?'}. {dots_caption(n)}"
-                 f"{failed_caption(pts[0].failed)}",
-                 "\n".join(b for b in body if b), df, 1500, 540)
+    return Chart(exp, title, caption(n, pts[0].failed), "\n".join(b for b in body if b), df, 1500, 540)
 
 
 # How the crossover map draws each outcome (decide.py's words, the legend's too).
