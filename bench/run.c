@@ -10,6 +10,7 @@
  * RSS plus what fork's workers added) for scripts that read it. */
 #include "run.h"
 #include "limits.h"
+#include "stop.h"
 #include "../lib/fnv.h"
 
 #include <dirent.h>
@@ -346,7 +347,7 @@ static int run_check_released(const struct run_resources *before, struct result 
 static long run_not_started(const struct run *r)
 {
     long n = 0;
-    if (r->cancel || !atomic_load(&r->shared->task_failed))
+    if (r->cancellable || !atomic_load(&r->shared->task_failed))
         return 0;
     for (long i = 0; i < r->tasks; i++)
         n += !r->task[i].started;
@@ -391,7 +392,7 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     struct workload_env env = { .tasks = r->tasks, .nonblocking = r->nonblocking,
                                 .model = r->model->name, .concurrency = run_concurrency(r),
                                 .bare_spawn = bare_spawn_for(r->model),
-                                .cancellable = r->cancel != NULL };
+                                .cancellable = r->cancellable };
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         env.fd_limit = (long)rl.rlim_cur;
@@ -427,15 +428,18 @@ static int run_execute(struct run *r, struct result *out, uint32_t *latency, uin
     }
     if (run_cancelled(r))
         out->cancel_ms = (double)(t1 - atomic_load(&r->cancel->at_ns)) / 1e6;
-    if (r->cancel && run_check_released(&before, out) != 0 && status == 0)
+    if ((r->cancellable || run_cancelled(r)) && run_check_released(&before, out) != 0
+        && status == 0)
         status = 1;
+    if (run_stop_signal && status == 0)
+        status = 1;   /* stopped: whatever the tasks did, the run is not whole */
     run_invalidate(out, status);
     if (status == 0 && out->errors > 0)
         status = 1;
     return status;
 }
 
-/* The cancellation block of a --fail-task run (see model.h), or NULL. */
+/* The cancellation block of a run (see model.h), or NULL. */
 struct run_cancel *run_cancel_new(void)
 {
     struct run_cancel *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
@@ -485,7 +489,8 @@ static int run_measure_once(const struct run_request *req, struct result *out)
         .tasks = req->tasks,
         .workers = req->workers,
         .nonblocking = req->model->traits.nonblocking,
-        .fail_task = req->fail_task,
+        .fail_task = req->fail ? req->fail_task : -1,
+        .cancellable = req->fail,
     };
     memset(out, 0, sizeof *out);
     out->fail_task = req->fail ? req->fail_task : -1;
@@ -530,8 +535,8 @@ static int run_measure_once(const struct run_request *req, struct result *out)
     /* The workload's per-run state (workload.h): zeroed for setup, freed
      * below on every path. */
     r.workload_run = req->workload->run_size ? calloc(1, req->workload->run_size) : NULL;
-    if (req->fail && !(r.cancel = run_cancel_new())) {
-        fprintf(stderr, "cbench: --fail-task: cannot set up cancellation: %s\n", strerror(errno));
+    if (!(r.cancel = run_cancel_new())) {
+        fprintf(stderr, "cbench: cannot set up cancellation: %s\n", strerror(errno));
         status = 1;
     } else if (!r.states) {
         fprintf(stderr, "cbench: out of memory for %ld task states\n", r.tasks);
@@ -541,7 +546,17 @@ static int run_measure_once(const struct run_request *req, struct result *out)
         status = 1;
     } else {
         run_init_tasks(&r, latency.base, per_task);
+        struct run_stop_saved saved;
+        run_stop_catch(&r, &saved);
         status = run_execute(&r, out, latency.base, per_task);
+        run_stop_release(&saved);
+        if (run_stop_signal) {
+            const char *name = run_stop_name(run_stop_signal);
+            fprintf(stderr, "cbench: stopped by %s\n", name);
+            size_t len = strlen(out->note);
+            snprintf(out->note + len, sizeof out->note - len, "%sstopped by %s", len ? "; " : "", name);
+            status = 1;
+        }
     }
     run_cancel_free(r.cancel);
     free(r.workload_run);

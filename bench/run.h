@@ -51,8 +51,9 @@ long run_fd_need(const struct run *r, long open_now);
  * `latency` (per_task samples each; NULL: no samples, cbench serve). */
 void run_init_tasks(struct run *r, uint32_t *latency, uint32_t per_task);
 
-/* The cancellation block (model.h) of a run that may be stopped: a
- * --fail-task run, cbench serve --model. NULL when it cannot be made. */
+/* The cancellation block (model.h) of a run: every cbench run (a failed
+ * task, a stop signal) and cbench serve --model. NULL when it cannot be
+ * made. */
 struct run_cancel *run_cancel_new(void);
 void run_cancel_free(struct run_cancel *c);
 /* The one memory method (run.c) and the CPU time around a model's run:

@@ -331,6 +331,7 @@ static int serve_run(const struct serve_request *req)
         .model = req->model, .workload = &http_conn_workload, .workload_params = &req->conn,
         .model_params = req->model_params, .workers = req->workers,
         .nonblocking = req->model->traits.nonblocking, .fail_task = LONG_MIN,
+        .cancellable = true,   /* stopping cancels it: every wait polls for that */
     };
     r.tasks = serve_listeners(req->model, req->model_params);
     int status = req->model->check ? req->model->check(&r) : 0;

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+volatile sig_atomic_t run_stop_signal;
+
 void task_attach(struct run *r, long i)
 {
     struct task *t = &r->task[i];
@@ -29,21 +31,22 @@ static int64_t wait_ns(double seconds)
     return (int64_t)ceil(seconds * 1e9);
 }
 
-/* Sleep the whole interval, resuming after signals. */
+/* Sleep the whole interval, resuming after signals but a stop signal. */
 static void sleep_seconds(double seconds)
 {
     int64_t ns = wait_ns(seconds);
     struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR && !run_stop_signal)
         ;
 }
 
 /* Block until wait `w` (WAIT_READ, WAIT_WRITE or WAIT_TIMER; a completion
  * wait's fd ready for its operation) is over, the
  * task's deadline (t->deadline_ns) for an fd wait has passed, or the run is
- * cancelled (the cancel eventfd, when there is one, is polled too).
- * task_run_blocking uses it only under --fail-task, so ordinary runs pay no
- * extra syscall; threads --gil uses it for every wait, released. */
+ * cancelled (the cancel eventfd, when there is one, is polled too; a stop
+ * signal interrupts it). task_run_blocking uses it only when the run is
+ * cancellable (--fail-task), so ordinary runs pay no extra syscall;
+ * threads --gil uses it for every wait, released. */
 void task_wait_poll(struct run *r, const struct task *t, struct wait w)
 {
     struct pollfd pfd[2] = {
@@ -62,7 +65,7 @@ void task_wait_poll(struct run *r, const struct task *t, struct wait w)
             timeout = &ts;
         }
         int n = ppoll(pfd, 2, timeout, NULL);
-        if (n >= 0 || errno != EINTR)
+        if (n >= 0 || errno != EINTR || run_stop_signal)
             return;   /* ready, expired, cancelled or failed: step again */
     }
 }
@@ -100,12 +103,12 @@ int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase
         t->io_buf = w.buf ? w.buf : lend;
         do
             n = w.socket ? recv(w.fd, t->io_buf, w.len, 0) : read(w.fd, t->io_buf, w.len);
-        while (n < 0 && errno == EINTR);
+        while (n < 0 && errno == EINTR && !run_stop_signal);
         return n < 0 ? -errno : n;
     case WAIT_SEND:
         do
             n = w.socket ? send(w.fd, w.data, w.len, MSG_NOSIGNAL) : write(w.fd, w.data, w.len);
-        while (n < 0 && errno == EINTR);
+        while (n < 0 && errno == EINTR && !run_stop_signal);
         return n < 0 ? -errno : n;
     case WAIT_CONNECT:
         if (phase == IO_FIRST) {
@@ -133,15 +136,16 @@ int64_t task_io_perform(struct task *t, struct wait w, char *lend, enum io_phase
 
 /* A completion wait served by a blocking model (and threads --gil, which
  * passes `gil` to release around the wait). Blocking fds: the call blocks
- * (bounded by the workload's SO_RCVTIMEO/SO_SNDTIMEO). Under --fail-task
- * a blocking fd is polled first, cancellably, as a WAIT_READ would be; a
- * non-blocking fd (threads --gil, cbench serve's sockets) is tried at once
- * unless the wait says the data cannot be there yet (poll_first), and
- * polled on EAGAIN until ready, cancelled or past the task's deadline. */
+ * (bounded by the workload's SO_RCVTIMEO/SO_SNDTIMEO; a stop signal
+ * interrupts it). In a cancellable run a blocking fd is polled first,
+ * cancellably, as a WAIT_READ would be; a non-blocking fd (threads --gil,
+ * cbench serve's sockets) is tried at once unless the wait says the data
+ * cannot be there yet (poll_first), and polled on EAGAIN until ready,
+ * cancelled or past the task's deadline. */
 int64_t task_io_blocking(struct run *r, struct task *t, struct wait w, char *lend,
                          void (*release)(void *), void (*reacquire)(void *), void *arg)
 {
-    bool polled = r->cancel && w.kind != WAIT_CONNECT &&   /* as WAIT_READ was */
+    bool polled = r->cancellable && w.kind != WAIT_CONNECT &&   /* as WAIT_READ was */
                   (!t->nonblocking || w.poll_first);
     bool first = true;
     for (;;) {
@@ -189,14 +193,14 @@ static void task_serve_blocking(struct run *r, struct task *t, struct wait w, ch
             task_finish(r, t);
             return;
         case WAIT_TIMER:
-            if (r->cancel)
+            if (r->cancellable)
                 task_wait_poll(r, t, w);
             else
                 sleep_seconds(w.seconds);
             break;
         case WAIT_READ:
         case WAIT_WRITE:
-            if (r->cancel)
+            if (r->cancellable)
                 task_wait_poll(r, t, w);
             break;
         case WAIT_RECV:
@@ -234,7 +238,7 @@ void task_finish(struct run *r, struct task *t)
  * records the time and wakes every waiter through the eventfd. */
 void run_cancel_request(struct run *r)
 {
-    if (atomic_exchange(&r->cancel->requested, true))
+    if (!r->cancel || atomic_exchange(&r->cancel->requested, true))
         return;
     atomic_store(&r->cancel->at_ns, clock_now_ns());
     uint64_t one = 1;
@@ -246,7 +250,7 @@ struct wait task_step(struct run *r, struct task *t)
 {
     if (run_cancelled(r))
         return wait_done();          /* cancelled: finished stays false */
-    if (r->cancel && !t->started && t->id == r->fail_task) {
+    if (r->cancellable && !t->started && t->id == r->fail_task) {
         fprintf(stderr, "cbench: task %d failed (--fail-task); cancelling the other tasks\n", t->id);
         t->errors++;
         t->finished = true;

@@ -138,6 +138,10 @@ static int64_t fork_spawn(struct run *r, struct task *parent, int fd)
 
 static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, pid_t parent)
 {
+    /* The harness's stop handler is the parent's: a worker stopped from
+     * outside dies as one, and the parent reports it (fork_reap_all). */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)   /* the parent died before prctl took effect */
         _exit(1);
@@ -158,12 +162,17 @@ static void fork_child(struct run *r, struct fork_shared *shared, int gate_fd, p
     _exit(0);
 }
 
-/* Stop and reap every worker still running. */
+/* Stop and reap every worker still running (a second stop signal
+ * interrupting waitpid must not leave zombies). */
 static void fork_stop_all(pid_t group, long running)
 {
     kill(-group, SIGKILL);
-    while (running > 0 && waitpid(-group, NULL, 0) > 0)
-        running--;
+    while (running > 0) {
+        if (waitpid(-group, NULL, 0) > 0)
+            running--;
+        else if (errno != EINTR)
+            break;
+    }
 }
 
 static int fork_reap_all(struct run *r, pid_t group, long running)
@@ -171,6 +180,10 @@ static int fork_reap_all(struct run *r, pid_t group, long running)
     while (running > 0) {
         int status;
         pid_t pid = waitpid(-group, &status, 0);
+        if (pid < 0 && errno == EINTR && run_cancelled(r)) {
+            fork_stop_all(group, running);   /* a stop signal: at once */
+            return 0;
+        }
         if (pid < 0) {
             if (errno == EINTR)
                 continue;

@@ -7,6 +7,7 @@
 #ifndef CBENCH_MODEL_H
 #define CBENCH_MODEL_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,10 +16,12 @@
 
 struct model;
 
-/* Cancellation (--fail-task): when one task fails the run stops the others.
- * Lives in MAP_SHARED memory so fork's children see it; `fd` is an eventfd
- * that becomes (and stays) readable once cancellation is requested, so a
- * blocked wait or an event loop wakes at once. */
+/* Cancellation: when one task fails (--fail-task), or SIGTERM / SIGINT
+ * stops `cbench run` or `cbench serve`, the run stops every task. Lives in
+ * MAP_SHARED memory so fork's children see it; `fd` is an eventfd that
+ * becomes (and stays) readable once cancellation is requested, so an event
+ * loop, or a blocked wait that polls it (struct run's cancellable), wakes
+ * at once. */
 struct run_cancel {
     atomic_bool requested;
     atomic_llong at_ns;        /* clock_now_ns() when the task failed */
@@ -53,8 +56,13 @@ struct run {
     struct task *task;         /* tasks[0..tasks-1], MAP_SHARED */
     char *states;              /* tasks * workload->state_size bytes, zeroed */
     bool nonblocking;          /* tasks get O_NONBLOCK fds; check() may change it */
-    long fail_task;            /* --fail-task: this task fails at once (if cancel) */
-    struct run_cancel *cancel; /* NULL unless --fail-task: no cost otherwise */
+    long fail_task;            /* --fail-task: this task fails at once (or -1) */
+    struct run_cancel *cancel; /* always there for cbench run and serve */
+    bool cancellable;          /* a task may cancel the run at any time
+                                  (--fail-task; serve): blocking waits poll
+                                  cancel->fd, one syscall more per wait.
+                                  Otherwise only a stop signal cancels, and
+                                  interrupts them (run_stop_signal) */
     struct run_shared *shared; /* MAP_SHARED, zeroed: see struct run_shared */
     long model_fds;            /* descriptors the model itself holds (event
                                   loops), set by check() for the fd check */
@@ -175,9 +183,9 @@ int run_loop_threads(void *loops, size_t size, long n, void *(*fn)(void *), stru
 long loop_task_count(const struct run *r, long k, long loops);
 struct task *loop_task(struct run *r, long k, long j, long loops);
 /* Perform a completion wait (WAIT_RECV/SEND/CONNECT) with one syscall and
- * return its result (bytes, 0 or -errno; EINTR retried), counting it in
- * t->syscalls and setting t->io_buf for a WAIT_RECV (`lend` when w.buf is
- * NULL: WAIT_LEND_MAX bytes). `phase` matters to WAIT_CONNECT only: the
+ * return its result (bytes, 0 or -errno; EINTR retried, but for a stop
+ * signal's), counting it in t->syscalls and setting t->io_buf for a
+ * WAIT_RECV (`lend` when w.buf is NULL: WAIT_LEND_MAX bytes). `phase` matters to WAIT_CONNECT only: the
  * first try calls connect() (-EAGAIN: in progress on a non-blocking fd;
  * -EINPROGRESS: a blocking fd's SO_SNDTIMEO expired), after readiness it
  * reads SO_ERROR, at the deadline it returns -EINPROGRESS unless writable. */
@@ -190,7 +198,14 @@ int64_t task_io_blocking(struct run *r, struct task *t, struct wait w, char *len
 /* Every model calls the workload's step() through this: it injects
  * --fail-task and turns cancellation into WAIT_DONE (t->finished unset). */
 struct wait task_step(struct run *r, struct task *t);
-void run_cancel_request(struct run *r);
+void run_cancel_request(struct run *r);   /* async-signal-safe */
+
+/* The signal (SIGTERM, SIGINT) that stopped the run, or 0. Set by the
+ * harness's handler (bench/run.c) once the run is cancelled; the handler
+ * also interrupts every thread of the process, and a blocking call
+ * interrupted then returns (EINTR) instead of resuming, so that a task
+ * blocked in recv() or a sleep steps again and finds the run cancelled. */
+extern volatile sig_atomic_t run_stop_signal;
 
 /* Memory figures of this process from /proc/self/status, KiB. */
 struct mem_self {

@@ -120,7 +120,7 @@ static void threads_serve_gil(struct run *r, struct task *t, struct gil *g, stru
             }
             /* fds are non-blocking: tried at once, the GIL dropped while
              * a wait for readiness follows EAGAIN */
-            if (w.poll_first && !r->cancel) {   /* (--fail-task polls anyway) */
+            if (w.poll_first && !r->cancellable) {   /* (a cancellable run polls anyway) */
                 gil_drop(g);
                 task_wait_poll(r, t, w);
                 gil_take(g);

@@ -383,6 +383,50 @@ for _ in $(seq 20); do [ -z "$(tagged_pids "$faults_tag")" ] && break; sleep 0.1
 if [ "$faults_workers" -ge 4 ]; then faults_no_leftovers "kill -9 of cbench: its $faults_workers fork workers died with it"
 else fail "kill -9 of cbench" "only $faults_workers workers seen"; fi
 
+# ---- SIGTERM stops a run: workers and server at once, a message, exit 1 ----
+
+# faults_sigterm NAME KIND MIN ARGS... : `cbench run ARGS` gets SIGTERM once
+# it holds MIN KIND (children: its server and fork workers; threads); it
+# must end within 5 s, exit 1 with "stopped by SIGTERM" and no checksum,
+# and leave no process behind (every child reaped, the server stopped).
+faults_sigterm() {
+    local name=$1 kind=$2 min=$3 cb="" held=0 t0 ms left _
+    shift 3
+    timeout -s KILL 60 "$CBENCH" run "$@" -f json >"$TMP/out" 2>"$TMP/err" &
+    local client=$!
+    for _ in $(seq 200); do   # 20 s at most to start, however loaded the machine
+        [ -z "$cb" ] && cb=$(pgrep -P "$client" -x cbench | head -n1)
+        if [ -n "$cb" ]; then
+            case $kind in
+                children) held=$(pgrep -P "$cb" | wc -l) ;;
+                threads) held=$(find "/proc/$cb/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) ;;
+            esac
+            [ "$held" -ge "$min" ] && break
+        fi
+        sleep 0.1
+    done
+    t0=$(date +%s%N)
+    [ -n "$cb" ] && kill -TERM "$cb"
+    wait "$client"
+    status=$?
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    left=$(tagged_pids "$faults_tag" | tr '\n' ' ')
+    if [ "$held" -ge "$min" ] && [ "$status" -eq 1 ] && [ "$ms" -lt 5000 ] \
+        && grep -qx 'cbench: stopped by SIGTERM' "$TMP/err" \
+        && jq -e '.checksum == null and (.note | test("stopped by SIGTERM"))' "$TMP/out" >/dev/null \
+        && [ -z "$left" ]; then
+        pass "SIGTERM to $name: exit 1 in ${ms} ms, said so, no checksum, nothing left"
+    else
+        fail "SIGTERM to $name" "held $held $kind (of $min), exit $status after $ms ms, left: ${left:-none}" \
+            "stderr: $(head -c 300 "$TMP/err")" "stdout: $(head -c 300 "$TMP/out")"
+    fi
+}
+
+# 100 worker processes blocked in recv() and the server child
+faults_sigterm "fork net -n 100" children 101 fork net -n 100 --requests 100000
+# 50 threads in a 60 s sleep
+faults_sigterm "threads sleep -n 50" threads 51 threads sleep -n 50 --ms 60000
+
 # ---- stdin closed: fd 0 is a real descriptor, not "no fd" ----
 
 faults_sum=$("$CBENCH" run serial net -n 3 --requests 2 -f json 2>/dev/null | jq -r .checksum)
