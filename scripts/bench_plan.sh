@@ -87,10 +87,16 @@ plan_cost() {
     fi
     if want spawn-mem; then
         for n in $SPAWN_N; do
+            # long enough that all are alive when the slowest model's last
+            # one starts; one hold for the group, so every model does the
+            # same work (the hold is part of the checksum)
+            slowest=0
+            for m in $CONCURRENT; do
+                fits "$m" "$n" && slowest=$(fcalc 's > w ? s : w' s="${WORKER_S[$m]}" w="$slowest")
+            done
+            hold=$(fcalc 'int(n * s * 2000) + 200' n="$n" s="$slowest")
             for m in $CONCURRENT; do
                 fits "$m" "$n" || continue
-                # long enough that all are alive when the last one starts
-                hold=$(fcalc 'int(n * s * 2000) + 200' n="$n" s="${WORKER_S[$m]}")
                 est=$(fcalc 'n * s + h / 1000' n="$n" s="${WORKER_S[$m]}" h="$hold")
                 add spawn-mem "$m n=$n" "$est" "$m" spawn -n "$n" --hold-ms "$hold"
             done

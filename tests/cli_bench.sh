@@ -305,6 +305,16 @@ else fail "bench.sh: no server -> net skipped with a note" "exit $bn_status" "$(
 # The serve experiment (scripts/bench_serve.sh): every model that serves,
 # a fresh server per run under wrk, stopped after it; its figures in
 # runs.csv, its section, claims and decisions in the report; no server left.
+# spawn-mem: one --hold-ms for every model of a size (the hold is in the
+# checksum), though the fake's models start workers at different speeds
+bn_bench "$TMP/bench-hold" "$TMP/bench-hold.out" EXPERIMENTS=spawn-mem DRY_RUN=1 PYTHON=0
+bn_holds=$(grep -Eo 'spawn -n [0-9]+ --hold-ms [0-9]+' "$TMP/bench-hold.out" | sort -u)
+bn_models=$(grep -c ' spawn -n [0-9]* --hold-ms ' "$TMP/bench-hold.out")
+if [ "$bn_status" -eq 0 ] && [ "$bn_models" -ge 2 ] &&
+        [ "$(echo "$bn_holds" | wc -l)" -eq "$(echo "$bn_holds" | awk '{print $3}' | sort -u | wc -l)" ]; then
+    pass "bench.sh spawn-mem: every model of a size holds its workers equally long ($bn_models runs: $(echo "$bn_holds" | tr '\n' ' '))"
+else fail "bench.sh spawn-mem: every model of a size holds its workers equally long" "$(grep -- '--hold-ms' "$TMP/bench-hold.out")"; fi
+
 bn_bench "$TMP/bench-serve" "$TMP/bench-serve.out" EXPERIMENTS=serve SEED=3
 bn_out=$(bn_newest "$TMP/bench-serve")
 bn_serve_rows=$(python3 -c 'import csv,sys

@@ -468,6 +468,11 @@ class EqualWorkTest(unittest.TestCase):
         runs = [run_row("sleep", f"{m} n=3", r, {}, checksum="aa") for m in ("fork", "async") for r in (1, 2)]
         self.assertIsNone(results_of(runs).checksum_problems(("sleep", "n=3")))
 
+    def test_an_external_client_has_no_checksum_to_disagree_with(self):
+        runs = [run_row("net-wrk", f"{m} n=100 delay=0ms", 1, {}, checksum=c)
+                for m, c in (("async", "aa"), ("wrk", "external"))]
+        self.assertIsNone(results_of(runs).checksum_problems(("net-wrk", "n=100 delay=0ms")))
+
     def test_an_invalid_checksum_is_not_a_valid_run(self):
         for bad in ("", "-", "null"):
             self.assertFalse(run_row("sleep", "fork n=3", 1, {}, checksum=bad).valid)

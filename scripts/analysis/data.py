@@ -20,6 +20,9 @@ import re
 import subprocess
 
 INVALID_CHECKSUMS = ("", "-", "null")
+# What a run by a client cbench does not own (wrk) carries as its checksum:
+# valid, but nothing to compare (bench_plan.sh, bench_serve.sh write it)
+EXTERNAL_CHECKSUM = "external"
 
 
 def parse_number(text):
@@ -268,6 +271,10 @@ class Results:
         must agree), or None."""
         sums = {}
         for run in self.runs:
+            # "external": a client cbench does not own (wrk) proves nothing;
+            # its work is the same server and request as cbench's client's
+            if run.checksum == EXTERNAL_CHECKSUM:
+                continue
             if run.group == group and run.valid and config in (None, run.config):
                 sums.setdefault(run.checksum, []).append(f"{run.series} round {run.round}")
         if len(sums) <= 1:
