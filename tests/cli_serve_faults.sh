@@ -209,7 +209,7 @@ faults_model() {
     # (--model servers: a process or thread per connection starts at a pace;
     # a crowd beyond it would wait past its deadline.) The server and its
     # workers are stopped (SIGSTOP) while a client connects and sends its
-    # request; 2.5 s later they go on: that client waited over 2 s, so it
+    # request; 3.5 s later they go on: that client waited over 3 s, so it
     # gets a 503 at once, and the next client is served.
     if [ -n "${2:-}" ]; then
         if ! faults_start "${faults_args1[@]}"; then
@@ -218,7 +218,7 @@ faults_model() {
             # answered once first: its workers (fork's listener process) exist
             faults_answers "serve$faults_label: answers before it is stopped"
             kill -STOP "$faults_pid"; pkill -STOP -P "$faults_pid"
-            # the client says "sent" once its request is out; the 2.5 s count
+            # the client says "sent" once its request is out; the 3.5 s count
             # from then (its start may be slow on a loaded machine)
             python3 -c 'import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
@@ -236,15 +236,15 @@ except OSError:
 print(data.split(b"\r\n")[0].decode() or "nothing")' "$faults_port" >"$TMP/late.out" 2>&1 &
             faults_late_pid=$!
             for _ in $(seq 100); do grep -q '^sent' "$TMP/late.out" && break; sleep 0.1; done
-            sleep 2.5
+            sleep 3.5
             pkill -CONT -P "$faults_pid"; kill -CONT "$faults_pid"
             wait "$faults_late_pid"
             if grep -q '^HTTP/1.1 503' "$TMP/late.out"; then
-                pass "serve$faults_label: a client that waited 2.5 s in the backlog is turned away (503)"
-            else fail "serve$faults_label: a client that waited 2.5 s in the backlog is turned away" "got: $(head -c 200 "$TMP/late.out")"; fi
+                pass "serve$faults_label: a client that waited 3.5 s in the backlog is turned away (503)"
+            else fail "serve$faults_label: a client that waited 3.5 s in the backlog is turned away" "got: $(head -c 200 "$TMP/late.out")"; fi
             faults_answers "serve$faults_label: the next client is served"
             faults_stop "serve$faults_label faults, late client: SIGTERM -> exit 0, nothing on stderr" TERM
-            if grep -q 'turned away (1 of them after waiting over 2000 ms' "$TMP/serve.out"; then
+            if grep -q 'turned away (1 of them after waiting over 3000 ms' "$TMP/serve.out"; then
                 pass "serve$faults_label: its stop line counts the late client"
             else fail "serve$faults_label: its stop line counts the late client" "$(grep stopped "$TMP/serve.out")"; fi
         fi
