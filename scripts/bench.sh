@@ -2,7 +2,7 @@
 # bench.sh - run the cbench experiment matrix in rounds and keep every number.
 #
 #   scripts/bench.sh              full matrix (about 30 min on 2 cores)
-#   QUICK=1 scripts/bench.sh      reduced matrix (under 3 min)
+#   QUICK=1 scripts/bench.sh      reduced matrix (about 5 min)
 #   env: CBENCH (default build/cbench), RESULTS_ROOT (default results),
 #        EXPERIMENTS (a subset of: sleep cpu net-slow net-fast crossover
 #        net-hide net-wrk net-loops net-rate serve spawn spawn-mem pingpong mixed
