@@ -844,8 +844,8 @@ python3 scripts/analyze.py report "$tmp" >>"$tmp/bench.log" 2>&1 ||
 echo "total_s: $((EPOCHSECONDS - started_at))" >>"$tmp/meta.txt"   # for the README (make readme)
 
 # Final name: <date>-<host>, then -2, -3...: one past the highest suffix
-# already there (a deleted folder's name is never reused, so the newest run
-# is always the last in version order: the Makefile's default RESULTS).
+# already there (not the first free one, which could sort before the others),
+# so the newest run is the last in version order: the Makefile's RESULTS.
 # mkdir claims a name atomically, and rename(2) onto the empty folder
 # publishes the whole folder at once.
 base="$RESULTS_ROOT/$day-$(hostname -s)" dest="" k=0
